@@ -1,0 +1,41 @@
+# specpub — the two commands: `make demo` and `make test`.
+# Each bootstraps .venv itself from nothing but Python 3.11+.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.specpub-installed
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-fast lint format bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/specpub demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not chaos and not ui" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src widgets tests benchmarks
+	$(BIN)/ruff format --check src widgets tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix src widgets tests benchmarks
+	$(BIN)/ruff format src widgets tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

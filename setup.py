@@ -1,0 +1,14 @@
+"""Package list for setuptools (all other metadata is in pyproject.toml).
+
+The core lives under ``src/specpub``; the ipywidgets layer lives in the
+top-level ``widgets/`` folder and is installed as ``specpub_widgets``
+(``package-dir`` in pyproject.toml), in editable and wheel installs alike.
+"""
+
+from setuptools import find_packages, setup
+
+setup(
+    packages=find_packages("src")
+    + ["specpub_widgets"]
+    + [f"specpub_widgets.{name}" for name in find_packages("widgets")],
+)

@@ -1,0 +1,1 @@
+"""specpub.batch (being built)."""

@@ -1,0 +1,1 @@
+"""specpub.demo (being built)."""

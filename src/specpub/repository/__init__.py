@@ -1,0 +1,1 @@
+"""specpub.repository (being built)."""

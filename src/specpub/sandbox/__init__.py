@@ -1,0 +1,1 @@
+"""specpub.sandbox (being built)."""

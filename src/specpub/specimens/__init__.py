@@ -1,0 +1,1 @@
+"""specpub.specimens (being built)."""
