@@ -1,1 +1,38 @@
-"""specpub.batch (being built)."""
+"""specpub.batch: publish records at scale, safely.
+
+The ledger (:mod:`specpub.batch.ledger`) records every intent and outcome;
+planning (:mod:`specpub.batch.plan`) writes records into it; the runner
+(:mod:`specpub.batch.runner`) drives them to ``published`` through any
+:class:`~specpub.repository.protocol.RepositoryClient`, paced
+(:mod:`specpub.batch.pacing`) and retried (:mod:`specpub.batch.retry`).
+
+Examples
+--------
+>>> from specpub.batch import Ledger, STATES
+>>> STATES[0], STATES[-1]
+('planned', 'ambiguous')
+"""
+
+from specpub.batch.ledger import (
+    FILE_STATES,
+    OUTCOMES,
+    STATES,
+    TRANSITIONS,
+    BatchInfo,
+    IllegalTransition,
+    Ledger,
+    LedgerFile,
+    LedgerRecord,
+)
+
+__all__ = [
+    "FILE_STATES",
+    "OUTCOMES",
+    "STATES",
+    "TRANSITIONS",
+    "BatchInfo",
+    "IllegalTransition",
+    "Ledger",
+    "LedgerFile",
+    "LedgerRecord",
+]

@@ -1,0 +1,1149 @@
+"""The batch ledger: what was planned, asked and answered, record by record (SQLite, WAL).
+
+The ledger is the single source of truth of a workspace's publication
+batches. It lives in ``Workspace.ledger_path`` (``ledger.sqlite``), is plain
+SQLite readable by pandas without specpub, and never holds a token.
+
+Write-ahead protocol
+--------------------
+Before each request the runner commits the *intent* (e.g. ``planned → creating``);
+right after the answer it commits the *outcome* (``creating → created`` with the
+id, bucket and concept id). Each is its own committed transaction, so a crash at
+any instant (``kill -9``) leaves a record either before the request (repeat it),
+after it (continue), or *in* it (``creating``/``publishing``: the request may or
+may not have reached the server). The runner resolves the last case by asking the
+server (marker search for ``creating``, GET for ``publishing``) before anything
+else; it never repeats a non-idempotent request blindly.
+
+Durability: the database runs in WAL mode with ``synchronous=NORMAL``. In WAL mode
+a *process* crash loses no committed transaction (the WAL is in the OS page
+cache); only a power loss or kernel crash may lose the last few commits. The
+intents of the two non-idempotent steps (create, publish) are therefore committed
+with ``durable=True``, which switches that one commit to ``synchronous=FULL``
+(fsync of the WAL, which also persists every earlier commit). After a power loss
+the ledger may thus miss an *outcome* or some events, never the intent of a
+create or publish: resume finds the record in ``creating``/``publishing`` and
+reconciles it with the server. Everything else lost that way is an idempotent
+step that resume simply redoes.
+
+Schema (``PRAGMA user_version`` = 1)
+------------------------------------
+``batches``
+    ``batch_id`` INTEGER PK, ``label``, ``target`` (e.g. ``zenodo``, ``embedded``),
+    ``api`` (``legacy``/``native``), ``created`` (ISO-8601 UTC), ``settings`` (JSON,
+    never secrets).
+``records`` (one row per record *revision*)
+    ``record_id`` INTEGER PK (local), ``batch_id`` (the record→batch link),
+    ``target``, ``api``, ``marker_key`` (``institution|catalog``, see
+    :class:`~specpub.repository.protocol.Marker`), ``catalog_number``,
+    ``institution_code``, ``revision`` (0 = first publication, 1, 2… = later edits
+    or new versions), ``operation`` (``create`` | ``edit`` | ``new_version``),
+    ``base_remote_id`` (the published record an edit/new version starts from),
+    ``title``, ``payload`` (JSON of the API-specific body), ``payload_sha256``,
+    ``state``, ``step`` (the step a ``failed``/``ambiguous`` state refers to),
+    ``remote_id``, ``concept_id``, ``bucket``, ``doi``, ``concept_doi``,
+    ``html_url``, ``attempts`` (transient failures at the current step),
+    ``reason``, ``retryable`` (0/1), ``field_messages`` (JSON list),
+    ``planned_at``, ``updated_at``, ``published_at`` (ISO-8601 UTC).
+    Unique: ``(target, marker_key, revision)``: the marker is the natural key.
+``files`` (one row per file of a record revision)
+    ``file_id`` INTEGER PK, ``record_id``, ``key``, ``path``, ``size``, ``mtime``,
+    ``md5``, ``sha256`` (as scanned), ``state``, ``server_checksum`` (as the
+    server reported it), ``remote_file_id``, ``attempts``, ``updated_at``.
+    Unique: ``(record_id, key)``.
+``events`` (append-only; one row per request attempt, per pause, per note)
+    ``event_id`` INTEGER PK, ``ts`` (epoch seconds, float), ``time`` (ISO-8601
+    UTC), ``batch_id``, ``record_id`` (NULL for pauses/probes), ``kind``
+    (``request`` | ``pause`` | ``note``), ``step`` (``create``, ``update``,
+    ``upload``, ``publish``, ``get``, ``search``, ``delete_draft``,
+    ``delete_file``, ``list_files``, ``edit``, ``new_version``, ``probe``; for
+    pauses ``rate_limit`` | ``circuit_open`` | ``backoff``; for notes
+    ``adopt``, ``resolve``, ``check``…), ``outcome`` (see :data:`OUTCOMES`),
+    ``http_status``, ``duration`` (seconds: of the request, or of the pause),
+    ``error``, ``retry`` (0 for a first attempt), ``file_key``, ``detail`` (JSON).
+
+Record states
+-------------
+``planned → creating → created → uploading → uploaded → publishing → published``,
+plus ``failed`` (``reason``, ``retryable``, ``field_messages``, ``step``) and
+``ambiguous`` (``step``: the request whose outcome is unknown). The legal moves
+are in :data:`TRANSITIONS`; anything else raises :class:`IllegalTransition`.
+For ``edit``/``new_version`` revisions, ``creating`` means "opening the draft
+(edit/newversion) and PUTting the full metadata", both idempotent.
+
+File states: ``planned → uploading → uploaded`` (server MD5 verified) or
+``mismatch`` (server checksum differs; re-uploaded, bounded).
+
+Python API
+----------
+``Ledger.open(path)`` (or ``Ledger.for_workspace(ws)``); ``create_batch``,
+``batch``, ``batches``; ``add_record`` (used by :mod:`specpub.batch.plan`);
+``record``, ``record_by_marker``, ``record_files``; ``records(batch=, state=)``,
+``files(...)``, ``events(...)`` and ``query(sql)`` → DataFrames; ``counts()``;
+``transition(...)``, ``transition_file(...)``, ``bump_attempts(...)``;
+``record_event(...)``, ``record_pause(...)``.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from specpub.repository.protocol import Marker
+>>> led = Ledger.open(pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite")
+>>> b = led.create_batch(target="embedded", api="legacy")
+>>> rid, added = led.add_record(b, Marker("BR1", "BR"), payload={"metadata": {}})
+>>> added
+True
+>>> led.transition(rid, "creating").state
+'creating'
+>>> led.transition(rid, "created", remote_id="17", bucket="http://x/files/b").remote_id
+'17'
+>>> led.counts(batch=b)
+{'created': 1}
+>>> led.record_event(b, rid, "create", "ok", http_status=201, duration=0.02) > 0
+True
+>>> led.close()
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from specpub.errors import InputError, SpecpubError
+from specpub.repository.protocol import Marker
+
+__all__ = [
+    "ACTIVE_STATES",
+    "FILE_STATES",
+    "FILE_TRANSITIONS",
+    "OUTCOMES",
+    "STATES",
+    "TRANSITIONS",
+    "BatchInfo",
+    "IllegalTransition",
+    "Ledger",
+    "LedgerFile",
+    "LedgerRecord",
+]
+
+SCHEMA_VERSION = 1
+
+#: Every record state, in workflow order.
+STATES = (
+    "planned",
+    "creating",
+    "created",
+    "uploading",
+    "uploaded",
+    "publishing",
+    "published",
+    "failed",
+    "ambiguous",
+)
+#: States in which a record still has work to do (``failed`` only if retryable).
+ACTIVE_STATES = (
+    "planned",
+    "creating",
+    "created",
+    "uploading",
+    "uploaded",
+    "publishing",
+    "ambiguous",
+)
+
+#: Legal record moves: ``TRANSITIONS[current]`` is the set of allowed next states.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "planned": frozenset({"creating", "failed"}),
+    # creating -> planned: resolved "was never created"; -> published: adopted a published match.
+    "creating": frozenset({"created", "planned", "published", "failed", "ambiguous"}),
+    "created": frozenset({"uploading", "uploaded", "failed", "ambiguous"}),
+    "uploading": frozenset({"uploaded", "created", "failed", "ambiguous"}),
+    "uploaded": frozenset({"publishing", "uploading", "failed", "ambiguous"}),
+    "publishing": frozenset({"published", "uploaded", "failed", "ambiguous"}),
+    "published": frozenset(),
+    # failed -> back to where work resumes (explicit retry of a failed record).
+    "failed": frozenset({"planned", "created", "uploaded", "ambiguous"}),
+    # ambiguous -> whatever the server says happened.
+    "ambiguous": frozenset({"planned", "created", "uploaded", "published", "failed"}),
+}
+
+#: Every file state.
+FILE_STATES = ("planned", "uploading", "uploaded", "mismatch")
+#: Legal file moves.
+FILE_TRANSITIONS: dict[str, frozenset[str]] = {
+    "planned": frozenset({"uploading", "uploaded"}),
+    "uploading": frozenset({"uploaded", "mismatch", "planned"}),
+    "uploaded": frozenset({"uploading", "planned", "mismatch"}),
+    "mismatch": frozenset({"uploading", "planned"}),
+}
+
+#: Outcomes of an event row.
+OUTCOMES = (
+    "ok",
+    "transient",
+    "rejected",
+    "ambiguous",
+    "rate_limited",
+    "mismatch",
+    "pause",
+    "note",
+)
+
+_OPERATIONS = ("create", "edit", "new_version")
+_SECRET_WORDS = ("token", "password", "secret")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS batches (
+    batch_id   INTEGER PRIMARY KEY,
+    label      TEXT,
+    target     TEXT NOT NULL,
+    api        TEXT NOT NULL,
+    created    TEXT NOT NULL,
+    settings   TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS records (
+    record_id        INTEGER PRIMARY KEY,
+    batch_id         INTEGER NOT NULL REFERENCES batches(batch_id),
+    target           TEXT NOT NULL,
+    api              TEXT NOT NULL,
+    marker_key       TEXT NOT NULL,
+    catalog_number   TEXT NOT NULL,
+    institution_code TEXT,
+    revision         INTEGER NOT NULL DEFAULT 0,
+    operation        TEXT NOT NULL DEFAULT 'create',
+    base_remote_id   TEXT,
+    title            TEXT,
+    payload          TEXT NOT NULL,
+    payload_sha256   TEXT NOT NULL,
+    state            TEXT NOT NULL DEFAULT 'planned',
+    step             TEXT,
+    remote_id        TEXT,
+    concept_id       TEXT,
+    bucket           TEXT,
+    doi              TEXT,
+    concept_doi      TEXT,
+    html_url         TEXT,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    reason           TEXT,
+    retryable        INTEGER,
+    field_messages   TEXT,
+    planned_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL,
+    published_at     TEXT,
+    UNIQUE (target, marker_key, revision)
+);
+CREATE INDEX IF NOT EXISTS records_batch_state ON records(batch_id, state);
+CREATE INDEX IF NOT EXISTS records_remote ON records(remote_id);
+CREATE TABLE IF NOT EXISTS files (
+    file_id          INTEGER PRIMARY KEY,
+    record_id        INTEGER NOT NULL REFERENCES records(record_id),
+    key              TEXT NOT NULL,
+    path             TEXT NOT NULL,
+    size             INTEGER NOT NULL,
+    mtime            REAL,
+    md5              TEXT NOT NULL,
+    sha256           TEXT,
+    state            TEXT NOT NULL DEFAULT 'planned',
+    server_checksum  TEXT,
+    remote_file_id   TEXT,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    updated_at       TEXT NOT NULL,
+    UNIQUE (record_id, key)
+);
+CREATE TABLE IF NOT EXISTS events (
+    event_id     INTEGER PRIMARY KEY,
+    ts           REAL NOT NULL,
+    time         TEXT NOT NULL,
+    batch_id     INTEGER,
+    record_id    INTEGER,
+    kind         TEXT NOT NULL DEFAULT 'request',
+    step         TEXT NOT NULL,
+    outcome      TEXT NOT NULL,
+    http_status  INTEGER,
+    duration     REAL,
+    error        TEXT,
+    retry        INTEGER NOT NULL DEFAULT 0,
+    file_key     TEXT,
+    detail       TEXT
+);
+CREATE INDEX IF NOT EXISTS events_batch_ts ON events(batch_id, ts);
+CREATE INDEX IF NOT EXISTS events_record ON events(record_id);
+"""
+
+_RECORD_COLUMNS = (
+    "record_id, batch_id, target, api, marker_key, catalog_number, institution_code, revision, "
+    "operation, base_remote_id, title, payload_sha256, state, step, remote_id, concept_id, "
+    "bucket, doi, concept_doi, html_url, attempts, reason, retryable, field_messages, "
+    "planned_at, updated_at, published_at"
+)
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _payload_text(payload: Mapping[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+class IllegalTransition(SpecpubError, RuntimeError):
+    """A state change the ledger's state machine does not allow.
+
+    Examples
+    --------
+    >>> str(IllegalTransition("record 3: published -> creating is not allowed"))
+    'record 3: published -> creating is not allowed'
+    """
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    """One row of the ``batches`` table.
+
+    Examples
+    --------
+    >>> BatchInfo(1, None, "embedded", "legacy", "2026-01-01T00:00:00+00:00", {}).api
+    'legacy'
+    """
+
+    batch_id: int
+    label: str | None
+    target: str
+    api: str
+    created: str
+    settings: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LedgerFile:
+    """One row of the ``files`` table.
+
+    Examples
+    --------
+    >>> LedgerFile(1, 1, "a.jpg", "/m/a.jpg", 3, 0.0, "0" * 32, None, "planned", None, None, 0).key
+    'a.jpg'
+    """
+
+    file_id: int
+    record_id: int
+    key: str
+    path: str
+    size: int
+    mtime: float | None
+    md5: str
+    sha256: str | None
+    state: str
+    server_checksum: str | None
+    remote_file_id: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class LedgerRecord:
+    """One row of the ``records`` table (without the payload; see :meth:`Ledger.payload`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> led = Ledger.open(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
+    >>> b = led.create_batch(target="embedded", api="native")
+    >>> rid, _ = led.add_record(b, Marker("X1"), payload={"custom_fields": {}})
+    >>> rec = led.record(rid)
+    >>> rec.marker, rec.state, rec.is_done
+    (Marker(catalog_number='X1', institution_code=None), 'planned', False)
+    >>> led.close()
+    """
+
+    record_id: int
+    batch_id: int
+    target: str
+    api: str
+    marker_key: str
+    catalog_number: str
+    institution_code: str | None
+    revision: int
+    operation: str
+    base_remote_id: str | None
+    title: str | None
+    payload_sha256: str
+    state: str
+    step: str | None
+    remote_id: str | None
+    concept_id: str | None
+    bucket: str | None
+    doi: str | None
+    concept_doi: str | None
+    html_url: str | None
+    attempts: int
+    reason: str | None
+    retryable: bool | None
+    field_messages: tuple[str, ...]
+    planned_at: str
+    updated_at: str
+    published_at: str | None
+
+    @property
+    def marker(self) -> Marker:
+        """The record's idempotency marker."""
+        return Marker(self.catalog_number, self.institution_code)
+
+    @property
+    def is_done(self) -> bool:
+        """Whether the record is published."""
+        return self.state == "published"
+
+    @classmethod
+    def _from_row(cls, row: Sequence[Any]) -> LedgerRecord:
+        values = list(row)
+        values[22] = None if values[22] is None else bool(values[22])
+        values[23] = tuple(json.loads(values[23])) if values[23] else ()
+        return cls(*values)
+
+
+class Ledger:
+    """The SQLite ledger of a workspace's batches (see the module docstring for the schema).
+
+    One ``Ledger`` object wraps one connection; it may be used from several
+    threads (calls are serialised by a lock) and several processes may open
+    the same file (WAL; writers wait up to ``timeout`` seconds for the lock).
+
+    Parameters
+    ----------
+    path
+        The ``ledger.sqlite`` file (created with its tables when missing).
+    timeout
+        Seconds to wait for another process's write lock.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite"
+    >>> with Ledger.open(path) as led:
+    ...     led.create_batch(target="embedded", api="legacy", label="pilot")
+    1
+    >>> import sqlite3, pandas as pd
+    >>> pd.read_sql("SELECT batch_id, label FROM batches", sqlite3.connect(path)).label[0]
+    'pilot'
+    """
+
+    def __init__(self, path: Path | str, *, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(
+            self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+        )
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        with self._tx():
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise InputError(
+                    f"the ledger has schema version {version}, newer than this specpub "
+                    f"understands ({SCHEMA_VERSION})",
+                    file=str(self.path),
+                    fix="upgrade specpub",
+                )
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._conn.execute(statement)
+            self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    # -- lifecycle --------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path | str, *, timeout: float = 30.0) -> Ledger:
+        """Open (or create) the ledger at ``path``.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> led = Ledger.open(pathlib.Path(tempfile.mkdtemp()) / "x.sqlite")
+        >>> led.counts()
+        {}
+        >>> led.close()
+        """
+        return cls(path, timeout=timeout)
+
+    @classmethod
+    def for_workspace(cls, workspace: Any) -> Ledger:
+        """Open the ledger of a :class:`~specpub.workspace.Workspace`.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from specpub.workspace import Workspace
+        >>> ws = Workspace.create(tempfile.mkdtemp())
+        >>> with Ledger.for_workspace(ws) as led:
+        ...     led.path.name
+        'ledger.sqlite'
+        """
+        return cls.open(workspace.ledger_path)
+
+    def close(self) -> None:
+        """Close the connection (safe to call twice)."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None  # type: ignore[assignment]
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Ledger({str(self.path)!r})"
+
+    @contextmanager
+    def _tx(self, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self._conn
+            if conn is None:
+                raise RuntimeError("the ledger is closed")
+            if durable:
+                conn.execute("PRAGMA synchronous=FULL")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                if durable:
+                    conn.execute("PRAGMA synchronous=NORMAL")
+
+    # -- batches ----------------------------------------------------------------------
+    def create_batch(
+        self,
+        *,
+        target: str,
+        api: str,
+        settings: Mapping[str, Any] | None = None,
+        label: str | None = None,
+    ) -> int:
+        """Add a batch and return its id.
+
+        ``settings`` is saved as JSON; keys that look like secrets are refused.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> led = Ledger.open(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> led.create_batch(target="zenodo", api="legacy", settings={"concurrency": 8})
+        1
+        >>> led.batch(1).settings
+        {'concurrency': 8}
+        >>> led.close()
+        """
+        if api not in ("legacy", "native"):
+            raise InputError(f"unknown api {api!r}", field="api", fix="use 'legacy' or 'native'")
+        settings = dict(settings or {})
+        for key in settings:
+            low = str(key).lower()
+            if any(w in low for w in _SECRET_WORDS) and not low.endswith("_env"):
+                raise InputError(
+                    f"refusing to store setting {key!r} in the ledger: it looks like a secret",
+                    field=str(key),
+                    fix="store the name of an environment variable instead (e.g. token_env)",
+                )
+        with self._tx() as conn:
+            cur = conn.execute(
+                "INSERT INTO batches (label, target, api, created, settings) VALUES (?,?,?,?,?)",
+                (label, target, api, _now_iso(), json.dumps(settings, default=str)),
+            )
+            return int(cur.lastrowid)
+
+    def batch(self, batch_id: int) -> BatchInfo:
+        """One batch; raises :class:`InputError` if there is no such batch."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT batch_id, label, target, api, created, settings FROM batches "
+                "WHERE batch_id=?",
+                (int(batch_id),),
+            ).fetchone()
+        if row is None:
+            raise InputError(
+                f"the ledger has no batch {batch_id}",
+                file=str(self.path),
+                fix="list the batches with `specpub status`",
+            )
+        return BatchInfo(*row[:5], json.loads(row[5] or "{}"))
+
+    def batch_ids(self) -> list[int]:
+        """All batch ids, oldest first."""
+        with self._lock:
+            return [r[0] for r in self._conn.execute("SELECT batch_id FROM batches ORDER BY 1")]
+
+    def batches(self) -> pd.DataFrame:
+        """The ``batches`` table with a record count per batch, as a DataFrame."""
+        return self.query(
+            "SELECT b.*, (SELECT COUNT(*) FROM records r WHERE r.batch_id=b.batch_id) AS records "
+            "FROM batches b ORDER BY b.batch_id"
+        )
+
+    # -- records ----------------------------------------------------------------------
+    def add_record(
+        self,
+        batch_id: int,
+        marker: Marker,
+        *,
+        payload: Mapping[str, Any],
+        files: Iterable[Mapping[str, Any]] = (),
+        title: str | None = None,
+        revision: int = 0,
+        operation: str = "create",
+        base_remote_id: str | None = None,
+    ) -> tuple[int, bool]:
+        """Add a planned record (and its files) or update an unsent plan.
+
+        The marker (with the batch's target and ``revision``) is the natural
+        key: planning the same record twice adds nothing. If it exists and is
+        still ``planned``, a changed payload or file list replaces the plan;
+        once a request has been made for it the plan is left alone.
+
+        ``files`` are mappings with ``key``, ``path``, ``size``, ``mtime``,
+        ``md5`` and optionally ``sha256``.
+
+        Returns
+        -------
+        (record_id, changed)
+            ``changed`` is True when a row was added or its plan updated.
+        """
+        if operation not in _OPERATIONS:
+            raise ValueError(f"operation must be one of {_OPERATIONS}, not {operation!r}")
+        info = self.batch(batch_id)
+        text = _payload_text(payload)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        file_rows = [
+            (
+                str(f["key"]),
+                str(f["path"]),
+                int(f["size"]),
+                None if f.get("mtime") is None else float(f["mtime"]),
+                str(f["md5"]).lower(),
+                f.get("sha256"),
+            )
+            for f in files
+        ]
+        files_sig = sorted((k, m, s) for k, _, s, _, m, _ in file_rows)
+        now = _now_iso()
+        with self._tx() as conn:
+            row = conn.execute(
+                "SELECT record_id, state, payload_sha256 FROM records "
+                "WHERE target=? AND marker_key=? AND revision=?",
+                (info.target, marker.key, revision),
+            ).fetchone()
+            if row is None:
+                cur = conn.execute(
+                    "INSERT INTO records (batch_id, target, api, marker_key, catalog_number, "
+                    "institution_code, revision, operation, base_remote_id, title, payload, "
+                    "payload_sha256, state, planned_at, updated_at) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'planned',?,?)",
+                    (
+                        batch_id,
+                        info.target,
+                        info.api,
+                        marker.key,
+                        marker.catalog_number,
+                        marker.institution_code,
+                        revision,
+                        operation,
+                        base_remote_id,
+                        title,
+                        text,
+                        digest,
+                        now,
+                        now,
+                    ),
+                )
+                rid = int(cur.lastrowid)
+                self._insert_files(conn, rid, file_rows, now)
+                return rid, True
+            rid, state, old_digest = row
+            if state != "planned":
+                return int(rid), False
+            old_sig = sorted(
+                conn.execute(
+                    "SELECT key, md5, size FROM files WHERE record_id=?", (rid,)
+                ).fetchall()
+            )
+            if old_digest == digest and old_sig == files_sig:
+                return int(rid), False
+            conn.execute(
+                "UPDATE records SET payload=?, payload_sha256=?, title=?, base_remote_id=?, "
+                "updated_at=? WHERE record_id=?",
+                (text, digest, title, base_remote_id, now, rid),
+            )
+            conn.execute("DELETE FROM files WHERE record_id=?", (rid,))
+            self._insert_files(conn, rid, file_rows, now)
+            return int(rid), True
+
+    @staticmethod
+    def _insert_files(
+        conn: sqlite3.Connection, rid: int, rows: list[tuple[Any, ...]], now: str
+    ) -> None:
+        conn.executemany(
+            "INSERT INTO files (record_id, key, path, size, mtime, md5, sha256, state, updated_at) "
+            "VALUES (?,?,?,?,?,?,?,'planned',?)",
+            [(rid, *r, now) for r in rows],
+        )
+
+    def record(self, record_id: int) -> LedgerRecord:
+        """One record by its local id (``KeyError`` if absent)."""
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT {_RECORD_COLUMNS} FROM records WHERE record_id=?", (int(record_id),)
+            ).fetchone()
+        if row is None:
+            raise KeyError(f"the ledger has no record {record_id}")
+        return LedgerRecord._from_row(row)
+
+    def record_by_marker(
+        self, target: str, marker: Marker, *, revision: int | None = None
+    ) -> LedgerRecord | None:
+        """The record with ``marker`` on ``target`` (latest revision unless given)."""
+        sql = f"SELECT {_RECORD_COLUMNS} FROM records WHERE target=? AND marker_key=?"
+        params: list[Any] = [target, marker.key]
+        if revision is not None:
+            sql += " AND revision=?"
+            params.append(revision)
+        sql += " ORDER BY revision DESC LIMIT 1"
+        with self._lock:
+            row = self._conn.execute(sql, params).fetchone()
+        return None if row is None else LedgerRecord._from_row(row)
+
+    def record_ids(
+        self, *, batch: int | None = None, state: str | Sequence[str] | None = None
+    ) -> list[int]:
+        """Local ids of the records matching ``batch`` and ``state``, in id order."""
+        where, params = self._where(batch=batch, state=state)
+        with self._lock:
+            return [
+                r[0]
+                for r in self._conn.execute(
+                    f"SELECT record_id FROM records{where} ORDER BY record_id", params
+                )
+            ]
+
+    def payload(self, record_id: int) -> dict[str, Any]:
+        """The planned API body of a record (decoded JSON)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT payload FROM records WHERE record_id=?", (int(record_id),)
+            ).fetchone()
+        if row is None:
+            raise KeyError(f"the ledger has no record {record_id}")
+        return json.loads(row[0])
+
+    def record_files(self, record_id: int) -> list[LedgerFile]:
+        """The file rows of a record, in key order."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT file_id, record_id, key, path, size, mtime, md5, sha256, state, "
+                "server_checksum, remote_file_id, attempts FROM files WHERE record_id=? "
+                "ORDER BY key",
+                (int(record_id),),
+            ).fetchall()
+        return [LedgerFile(*r) for r in rows]
+
+    @staticmethod
+    def _where(
+        *, batch: int | None = None, state: str | Sequence[str] | None = None, alias: str = ""
+    ) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        if batch is not None:
+            clauses.append(f"{alias}batch_id=?")
+            params.append(int(batch))
+        if state is not None:
+            states = [state] if isinstance(state, str) else list(state)
+            clauses.append(f"{alias}state IN ({','.join('?' * len(states))})")
+            params.extend(states)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    def records(
+        self,
+        batch: int | None = None,
+        state: str | Sequence[str] | None = None,
+        *,
+        payload: bool = False,
+    ) -> pd.DataFrame:
+        """The ``records`` table (optionally filtered) as a DataFrame.
+
+        The JSON payload is left out unless ``payload=True``.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> led = Ledger.open(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="embedded", api="legacy")
+        >>> _ = led.add_record(b, Marker("A1"), payload={})
+        >>> led.records(batch=b)[["catalog_number", "state"]].values.tolist()
+        [['A1', 'planned']]
+        >>> led.close()
+        """
+        where, params = self._where(batch=batch, state=state)
+        cols = _RECORD_COLUMNS + (", payload" if payload else "")
+        return self.query(f"SELECT {cols} FROM records{where} ORDER BY record_id", params)
+
+    def files(
+        self,
+        batch: int | None = None,
+        state: str | Sequence[str] | None = None,
+        *,
+        record: int | None = None,
+    ) -> pd.DataFrame:
+        """The ``files`` table joined with the record's batch, marker and state."""
+        clauses, params = [], []
+        if batch is not None:
+            clauses.append("r.batch_id=?")
+            params.append(int(batch))
+        if state is not None:
+            states = [state] if isinstance(state, str) else list(state)
+            clauses.append(f"f.state IN ({','.join('?' * len(states))})")
+            params.extend(states)
+        if record is not None:
+            clauses.append("f.record_id=?")
+            params.append(int(record))
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        return self.query(
+            "SELECT f.*, r.batch_id, r.marker_key, r.remote_id, r.state AS record_state "
+            f"FROM files f JOIN records r USING (record_id){where} ORDER BY f.file_id",
+            params,
+        )
+
+    def events(
+        self,
+        batch: int | None = None,
+        *,
+        record: int | None = None,
+        kind: str | None = None,
+        since: float | None = None,
+    ) -> pd.DataFrame:
+        """The ``events`` table (optionally filtered) as a DataFrame, in time order."""
+        clauses, params = [], []
+        for col, value in (("batch_id", batch), ("record_id", record), ("kind", kind)):
+            if value is not None:
+                clauses.append(f"{col}=?")
+                params.append(value)
+        if since is not None:
+            clauses.append("ts>=?")
+            params.append(float(since))
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        return self.query(f"SELECT * FROM events{where} ORDER BY event_id", params)
+
+    def counts(self, batch: int | None = None) -> dict[str, int]:
+        """Number of records per state (states with no record are left out).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> led = Ledger.open(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="embedded", api="legacy")
+        >>> for c in ("A", "B"):
+        ...     _ = led.add_record(b, Marker(c), payload={})
+        >>> led.counts()
+        {'planned': 2}
+        >>> led.close()
+        """
+        where, params = self._where(batch=batch)
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT state, COUNT(*) FROM records{where} GROUP BY state", params
+            ).fetchall()
+        order = {s: i for i, s in enumerate(STATES)}
+        return {s: n for s, n in sorted(rows, key=lambda r: order.get(r[0], 99))}
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        """Run a read-only SQL query and return a DataFrame."""
+        with self._lock:
+            cur = self._conn.execute(sql, list(params))
+            cols = [d[0] for d in cur.description] if cur.description else []
+            rows = cur.fetchall()
+        return pd.DataFrame.from_records(rows, columns=cols)
+
+    # -- state changes ----------------------------------------------------------------
+    def transition(
+        self,
+        record_id: int,
+        to: str,
+        *,
+        expected: str | Sequence[str] | None = None,
+        step: str | None = None,
+        remote_id: str | None = None,
+        concept_id: str | None = None,
+        bucket: str | None = None,
+        doi: str | None = None,
+        concept_doi: str | None = None,
+        html_url: str | None = None,
+        reason: str | None = None,
+        retryable: bool | None = None,
+        field_messages: Sequence[str] | None = None,
+        reset_remote: bool = False,
+        durable: bool = False,
+    ) -> LedgerRecord:
+        """Move a record to state ``to`` in one committed transaction.
+
+        Parameters
+        ----------
+        record_id
+            The local record id.
+        to
+            The new state; must be in ``TRANSITIONS[current]``.
+        expected
+            If given, the current state must be (one of) this, else
+            :class:`IllegalTransition` (guards against a stale view).
+        step
+            The step a ``failed``/``ambiguous`` state refers to (required for
+            ``ambiguous``; kept for ``failed``).
+        remote_id, concept_id, bucket, doi, concept_doi, html_url
+            Server facts learnt with this move (``None`` keeps the stored value).
+            ``created`` and ``published`` need a ``remote_id`` (given or stored).
+        reason, retryable, field_messages
+            Why a record ``failed`` (``reason`` required for ``failed``).
+        reset_remote
+            Clear the remote facts (used for ``creating → planned`` when the
+            server has no such record).
+        durable
+            Commit with ``synchronous=FULL`` (intents of non-idempotent requests).
+
+        Raises
+        ------
+        IllegalTransition
+            When the move is not allowed or a required value is missing.
+        """
+        if to not in TRANSITIONS:
+            raise IllegalTransition(f"record {record_id}: unknown state {to!r}")
+        now = _now_iso()
+        with self._tx(durable=durable) as conn:
+            row = conn.execute(
+                "SELECT state, remote_id FROM records WHERE record_id=?", (int(record_id),)
+            ).fetchone()
+            if row is None:
+                raise KeyError(f"the ledger has no record {record_id}")
+            current, stored_id = row
+            if expected is not None:
+                allowed = [expected] if isinstance(expected, str) else list(expected)
+                if current not in allowed:
+                    raise IllegalTransition(
+                        f"record {record_id}: expected state {' or '.join(allowed)}, "
+                        f"found {current}"
+                    )
+            if to not in TRANSITIONS[current]:
+                raise IllegalTransition(
+                    f"record {record_id}: {current} -> {to} is not allowed "
+                    f"(allowed: {', '.join(sorted(TRANSITIONS[current])) or 'none'})"
+                )
+            have_id = remote_id or (None if reset_remote else stored_id)
+            needs_id = ("created", "uploading", "uploaded", "publishing", "published")
+            if to in needs_id and not have_id:
+                raise IllegalTransition(f"record {record_id}: {to} needs a remote_id")
+            if to == "ambiguous" and not step:
+                raise IllegalTransition(f"record {record_id}: ambiguous needs the step")
+            if to == "failed" and not reason:
+                raise IllegalTransition(f"record {record_id}: failed needs a reason")
+            sets = ["state=?", "updated_at=?"]
+            params: list[Any] = [to, now]
+            if reset_remote:
+                sets += [f"{c}=NULL" for c in ("remote_id", "concept_id", "bucket", "doi")]
+                sets += ["concept_doi=NULL", "html_url=NULL"]
+            for col, value in (
+                ("remote_id", remote_id),
+                ("concept_id", concept_id),
+                ("bucket", bucket),
+                ("doi", doi),
+                ("concept_doi", concept_doi),
+                ("html_url", html_url),
+            ):
+                if value is not None:
+                    sets.append(f"{col}=?")
+                    params.append(str(value))
+            if to in ("failed", "ambiguous"):
+                sets += ["step=?", "reason=?", "retryable=?", "field_messages=?"]
+                params += [
+                    step,
+                    reason,
+                    None if retryable is None else int(bool(retryable)),
+                    json.dumps(list(field_messages or [])),
+                ]
+            else:
+                sets += ["step=NULL", "reason=NULL", "retryable=NULL", "field_messages=NULL"]
+            if to != current and to not in ("failed", "ambiguous"):
+                sets.append("attempts=0")
+            if to == "published":
+                sets.append("published_at=?")
+                params.append(now)
+            params.append(int(record_id))
+            conn.execute(f"UPDATE records SET {', '.join(sets)} WHERE record_id=?", params)
+        return self.record(record_id)
+
+    def bump_attempts(self, record_id: int) -> int:
+        """Count one more failed attempt at the record's current step; return the total."""
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE records SET attempts=attempts+1, updated_at=? WHERE record_id=?",
+                (_now_iso(), int(record_id)),
+            )
+            return int(
+                conn.execute(
+                    "SELECT attempts FROM records WHERE record_id=?", (int(record_id),)
+                ).fetchone()[0]
+            )
+
+    def transition_file(
+        self,
+        file_id: int,
+        to: str,
+        *,
+        server_checksum: str | None = None,
+        remote_file_id: str | None = None,
+    ) -> LedgerFile:
+        """Move one file to state ``to`` (see :data:`FILE_TRANSITIONS`).
+
+        ``uploaded`` requires a ``server_checksum`` equal to the planned MD5
+        (an ``md5:`` prefix is accepted); ``mismatch`` records the differing one.
+        Moving to ``uploading`` or ``mismatch`` counts an attempt.
+        """
+        if to not in FILE_TRANSITIONS:
+            raise IllegalTransition(f"file {file_id}: unknown state {to!r}")
+        with self._tx() as conn:
+            row = conn.execute(
+                "SELECT state, md5 FROM files WHERE file_id=?", (int(file_id),)
+            ).fetchone()
+            if row is None:
+                raise KeyError(f"the ledger has no file {file_id}")
+            current, md5 = row
+            if to != current and to not in FILE_TRANSITIONS[current]:
+                raise IllegalTransition(f"file {file_id}: {current} -> {to} is not allowed")
+            if to == "uploaded":
+                got = (server_checksum or "").lower().removeprefix("md5:")
+                if got != md5:
+                    raise IllegalTransition(
+                        f"file {file_id}: uploaded needs the server checksum to equal the "
+                        f"planned md5 {md5} (got {server_checksum!r})"
+                    )
+            sets = ["state=?", "updated_at=?"]
+            params: list[Any] = [to, _now_iso()]
+            if to in ("uploading", "mismatch") and to != current:
+                sets.append("attempts=attempts+1")
+            if server_checksum is not None:
+                sets.append("server_checksum=?")
+                params.append(server_checksum)
+            if remote_file_id is not None:
+                sets.append("remote_file_id=?")
+                params.append(remote_file_id)
+            params.append(int(file_id))
+            conn.execute(f"UPDATE files SET {', '.join(sets)} WHERE file_id=?", params)
+            r = conn.execute(
+                "SELECT file_id, record_id, key, path, size, mtime, md5, sha256, state, "
+                "server_checksum, remote_file_id, attempts FROM files WHERE file_id=?",
+                (int(file_id),),
+            ).fetchone()
+        return LedgerFile(*r)
+
+    def reset_files(self, record_id: int) -> None:
+        """Put every file of a record back to ``planned`` (a new draft has none of them)."""
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE files SET state='planned', server_checksum=NULL, remote_file_id=NULL, "
+                "updated_at=? WHERE record_id=?",
+                (_now_iso(), int(record_id)),
+            )
+
+    # -- events -----------------------------------------------------------------------
+    def record_event(
+        self,
+        batch_id: int | None,
+        record_id: int | None,
+        step: str,
+        outcome: str,
+        *,
+        kind: str = "request",
+        http_status: int | None = None,
+        duration: float | None = None,
+        error: str | None = None,
+        retry: int = 0,
+        file_key: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+        ts: float | None = None,
+    ) -> int:
+        """Append one event row and return its id.
+
+        ``outcome`` is one of :data:`OUTCOMES`; ``kind`` one of ``request``,
+        ``pause``, ``note``.
+        """
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {OUTCOMES}, not {outcome!r}")
+        if kind not in ("request", "pause", "note"):
+            raise ValueError(f"kind must be request, pause or note, not {kind!r}")
+        ts = time.time() if ts is None else ts
+        iso = datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+        with self._tx() as conn:
+            cur = conn.execute(
+                "INSERT INTO events (ts, time, batch_id, record_id, kind, step, outcome, "
+                "http_status, duration, error, retry, file_key, detail) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    ts,
+                    iso,
+                    batch_id,
+                    record_id,
+                    kind,
+                    step,
+                    outcome,
+                    http_status,
+                    duration,
+                    None if error is None else str(error)[:2000],
+                    int(retry),
+                    file_key,
+                    None if detail is None else json.dumps(dict(detail), default=str),
+                ),
+            )
+            return int(cur.lastrowid)
+
+    def record_pause(
+        self,
+        batch_id: int | None,
+        reason: str,
+        duration: float,
+        *,
+        detail: Mapping[str, Any] | None = None,
+        ts: float | None = None,
+    ) -> int:
+        """Append a pause row (``reason``: ``rate_limit``, ``circuit_open`` or ``backoff``).
+
+        ``ts`` is when the pause started (default: now minus ``duration``).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> led = Ledger.open(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> _ = led.record_pause(None, "rate_limit", 1.5)
+        >>> led.events(kind="pause")[["step", "duration"]].values.tolist()
+        [['rate_limit', 1.5]]
+        >>> led.close()
+        """
+        start = (time.time() - duration) if ts is None else ts
+        return self.record_event(
+            batch_id,
+            None,
+            reason,
+            "pause",
+            kind="pause",
+            duration=duration,
+            detail=detail,
+            ts=start,
+        )
