@@ -1,0 +1,742 @@
+"""Batch reports: what happened, how fast, what failed, how long is left.
+
+A report is computed from two tables of the ledger: the *records* (one row
+per record, with its state) and the append-only *events* (one row per request
+attempt and per pause). :func:`build_report` works on those two DataFrames
+alone; :func:`batch_report` reads them from a workspace's ledger.
+
+The report holds:
+
+* counts by state;
+* throughput over time (records published per minute, and the cumulative
+  count), drawn as an inline SVG plot;
+* the error breakdown by HTTP status (like Table 5 of the ICEDIG pilot
+  report: 404 50 %, 504 18 %, 502 17 %, 500 15 %) and by step;
+* retries, time lost to rate-limit waits and to outage / circuit-breaker
+  pauses, elapsed time, and an ETA for what remains from recent throughput.
+
+It renders as DataFrames, as CSV files in the workspace's ``reports/``
+folder, and as ONE self-contained HTML page (no external assets; every value
+escaped).
+
+Examples
+--------
+>>> import pandas as pd
+>>> records = pd.DataFrame({"state": ["published", "published", "failed", "planned"]})
+>>> events = pd.DataFrame({
+...     "time": [0.0, 1.0, 2.0, 61.0, 62.0],
+...     "step": ["create", "publish", "create", "create", "publish"],
+...     "outcome": ["ok", "ok", "error", "ok", "ok"],
+...     "status": [201, 202, 504, 201, 202],
+... })
+>>> rep = build_report(records, events, batch_id="b1")
+>>> rep.counts.set_index("state")["count"].to_dict()
+{'published': 2, 'failed': 1, 'planned': 1}
+>>> rep.errors[["status", "count", "percent"]].values.tolist()
+[['504', 1, 100.0]]
+>>> "<svg" in rep.to_html()
+True
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "BatchReport",
+    "batch_report",
+    "build_report",
+    "error_breakdown",
+    "normalise_events",
+    "render_svg",
+    "throughput",
+]
+
+#: Outcomes that mean "the request did what it was meant to".
+OK_OUTCOMES = frozenset({"ok", "success", "succeeded", "done", "adopted", "skipped"})
+#: Outcomes of pause rows caused by rate limits (vs. outages / breaker pauses).
+RATE_LIMIT_WORDS = ("rate", "429", "limit", "pacing", "throttle")
+#: Step names / outcomes that mark a pause row rather than a request attempt.
+PAUSE_WORDS = ("pause", "wait", "breaker", "sleep", "backoff")
+
+_EVENT_COLUMNS = ["time", "step", "outcome", "status", "duration", "retry", "message", "kind"]
+
+
+# ---------------------------------------------------------------- normalisation
+def _to_epoch(values: pd.Series) -> pd.Series:
+    """Times as float epoch seconds, whatever the ledger stored (float, ISO text, datetime)."""
+    if values.empty:
+        return values.astype(float)
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype(float)
+    if pd.api.types.is_datetime64_any_dtype(values):
+        ts = values if values.dt.tz is not None else values.dt.tz_localize("UTC")
+        return ts.map(lambda t: t.timestamp() if pd.notna(t) else np.nan).astype(float)
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.notna().all():
+        return numeric.astype(float)
+    parsed = pd.to_datetime(values, utc=True, errors="coerce", format="mixed")
+    return parsed.map(lambda t: t.timestamp() if pd.notna(t) else np.nan).astype(float)
+
+
+def _classify_kind(row: Mapping[str, Any]) -> str:
+    """``request``, ``note``, or a pause: ``rate-limit``, ``outage`` (breaker), ``backoff``."""
+    kind = str(row.get("kind") or "").lower()
+    step = str(row.get("step") or "").lower()
+    outcome = str(row.get("outcome") or "").lower()
+    if kind in ("request", "rate-limit", "outage", "backoff", "note"):
+        return kind
+    if kind == "pause" and step == "backoff":
+        return "backoff"
+    text = " ".join((kind, step, outcome))
+    if kind == "pause" or any(w in step for w in PAUSE_WORDS) or outcome.startswith("pause"):
+        return "rate-limit" if any(w in text for w in RATE_LIMIT_WORDS) else "outage"
+    return "request"
+
+
+def normalise_events(events: pd.DataFrame | None) -> pd.DataFrame:
+    """Bring an events table to the report's columns.
+
+    Columns: ``time`` (epoch seconds), ``step``, ``outcome``, ``status``
+    (nullable int), ``duration`` (seconds), ``retry`` (int), ``message``,
+    ``kind`` (``request`` / ``note`` / ``rate-limit`` / ``outage`` / ``backoff``),
+    ``ok`` (bool). The ledger's own names (``ts``, ``http_status``, ``error``,
+    pause steps ``rate_limit`` / ``circuit_open`` / ``backoff``) are understood.
+
+    Examples
+    --------
+    >>> ev = normalise_events(pd.DataFrame({"time": ["2026-01-01T00:00:00Z"],
+    ...                                     "step": ["pause"], "outcome": ["rate-limit"],
+    ...                                     "duration": [3.0]}))
+    >>> ev.loc[0, "kind"], float(ev.loc[0, "time"])
+    ('rate-limit', 1767225600.0)
+    """
+    if events is None:
+        events = pd.DataFrame()
+    ev = events.copy()
+    # The ledger's column names (specpub.batch.ledger): ts, http_status, error.
+    if "ts" in ev.columns:
+        ev["time"] = ev["ts"]
+    if "http_status" in ev.columns and "status" not in ev.columns:
+        ev["status"] = ev["http_status"]
+    if "error" in ev.columns and "message" not in ev.columns:
+        ev["message"] = ev["error"]
+    for col in _EVENT_COLUMNS:
+        if col not in ev.columns:
+            ev[col] = None
+    ev["time"] = _to_epoch(ev["time"])
+    ev["status"] = pd.to_numeric(ev["status"], errors="coerce").astype("Int64")
+    ev["duration"] = pd.to_numeric(ev["duration"], errors="coerce").fillna(0.0).astype(float)
+    ev["retry"] = pd.to_numeric(ev["retry"], errors="coerce").fillna(0).astype(int)
+    ev["step"] = ev["step"].fillna("").astype(str)
+    ev["outcome"] = ev["outcome"].fillna("").astype(str)
+    ev["message"] = ev["message"].fillna("").astype(str)
+    ev["kind"] = [_classify_kind(r) for r in ev[["kind", "step", "outcome"]].to_dict("records")]
+    ev["ok"] = ev["outcome"].str.lower().isin(OK_OUTCOMES)
+    return ev.sort_values("time", kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- computations
+def error_breakdown(events: pd.DataFrame, *, by_step: bool = False) -> pd.DataFrame:
+    """Failed request attempts by HTTP status (and step): counts and percentages.
+
+    Attempts with no HTTP response (timeouts, dropped connections) count
+    under status ``"no response"``. Percentages are of all failed attempts
+    (within the step when ``by_step``), like Table 5 of the ICEDIG report.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"step": ["create"] * 4, "outcome": ["error"] * 4,
+    ...                    "status": [404, 404, 502, None], "time": [0, 1, 2, 3]})
+    >>> error_breakdown(ev)[["status", "count", "percent"]].values.tolist()
+    [['404', 2, 50.0], ['502', 1, 25.0], ['no response', 1, 25.0]]
+    """
+    ev = normalise_events(events) if "ok" not in events.columns else events
+    failed = ev[(ev["kind"] == "request") & ~ev["ok"]].copy()
+    cols = (["step"] if by_step else []) + ["status", "count", "percent"]
+    if failed.empty:
+        return pd.DataFrame(columns=cols)
+    failed["status"] = [
+        "no response" if pd.isna(s) else str(int(s)) for s in failed["status"].tolist()
+    ]
+    keys = (["step"] if by_step else []) + ["status"]
+    table = failed.groupby(keys, sort=False).size().reset_index(name="count")
+    totals = table.groupby("step")["count"].transform("sum") if by_step else table["count"].sum()
+    table["percent"] = (100.0 * table["count"] / totals).round(1)
+    table["_nr"] = table["status"] == "no response"
+    table = table.sort_values(
+        (["step"] if by_step else []) + ["_nr", "count", "status"],
+        ascending=([True] if by_step else []) + [True, False, True],
+        kind="stable",
+    )
+    return table[cols].reset_index(drop=True)
+
+
+def throughput(
+    published_times: Iterable[float],
+    *,
+    bin_seconds: float | None = None,
+    start: float | None = None,
+) -> pd.DataFrame:
+    """Records published per time bin, per minute, and cumulatively.
+
+    Parameters
+    ----------
+    published_times
+        Epoch seconds at which records became published.
+    bin_seconds
+        Bin width; default 60 s, widened so that there are at most 240 bins.
+    start
+        Start of the first bin (default: the first time).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``start`` (UTC timestamp), ``published``, ``per_minute``, ``cumulative``.
+
+    Examples
+    --------
+    >>> t = throughput([0, 10, 59, 60, 200])
+    >>> t[["published", "cumulative"]].values.tolist()
+    [[3, 3], [1, 4], [0, 4], [1, 5]]
+    """
+    times = np.sort(np.asarray([t for t in published_times if pd.notna(t)], dtype=float))
+    cols = ["start", "published", "per_minute", "cumulative"]
+    if times.size == 0:
+        return pd.DataFrame(columns=cols)
+    t0 = float(times[0] if start is None else min(start, times[0]))
+    span = float(times[-1] - t0)
+    if bin_seconds is None:
+        bin_seconds = 60.0
+        while span / bin_seconds > 240:
+            bin_seconds *= 2
+    n_bins = int(span // bin_seconds) + 1
+    idx = ((times - t0) // bin_seconds).astype(int)
+    counts = np.bincount(idx, minlength=n_bins)
+    starts = pd.to_datetime(t0 + np.arange(n_bins) * bin_seconds, unit="s", utc=True)
+    return pd.DataFrame(
+        {
+            "start": starts,
+            "published": counts.astype(int),
+            "per_minute": counts * 60.0 / bin_seconds,
+            "cumulative": np.cumsum(counts).astype(int),
+        },
+        columns=cols,
+    )
+
+
+def _published_times(records: pd.DataFrame, ev: pd.DataFrame) -> list[float]:
+    for col in ("published_at", "published_time"):
+        if col in records.columns:
+            times = _to_epoch(records[col]).dropna()
+            if not times.empty:
+                return times.tolist()
+    pub = ev[(ev["kind"] == "request") & ev["ok"] & (ev["step"].str.lower() == "publish")]
+    return (pub["time"] + pub["duration"]).tolist()
+
+
+def _fmt_seconds(seconds: float | None) -> str:
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return "-"
+    if math.isinf(seconds):
+        return "never"
+    seconds = round(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h {minutes:02d}m"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+# ---------------------------------------------------------------- the report
+@dataclass
+class BatchReport:
+    """The report of one batch (see the module docstring).
+
+    Attributes
+    ----------
+    batch_id
+        The batch, if known.
+    counts
+        DataFrame ``state, count, percent``.
+    throughput
+        DataFrame ``start, published, per_minute, cumulative`` (see :func:`throughput`).
+    errors, errors_by_step
+        DataFrames from :func:`error_breakdown`.
+    stats
+        Scalar figures: ``records``, ``published``, ``remaining``, ``failed``,
+        ``attempts``, ``failed_attempts``, ``retries``, ``rate_limit_wait_s``,
+        ``outage_pause_s``, ``backoff_wait_s``, ``elapsed_s``, ``recent_per_minute``, ``eta_s``,
+        ``generated``.
+    """
+
+    batch_id: str | None
+    counts: pd.DataFrame
+    throughput: pd.DataFrame
+    errors: pd.DataFrame
+    errors_by_step: pd.DataFrame
+    stats: dict[str, Any] = field(default_factory=dict)
+    title: str | None = None
+    #: The files written by :meth:`write` (name → path), empty until then.
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        s = self.stats
+        return (
+            f"BatchReport(batch={self.batch_id!r}, published={s.get('published')}/"
+            f"{s.get('records')}, failed_attempts={s.get('failed_attempts')}, "
+            f"eta={_fmt_seconds(s.get('eta_s'))})"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The scalar figures as a two-column DataFrame (``figure``, ``value``).
+
+        Examples
+        --------
+        >>> rep = build_report(pd.DataFrame({"state": ["planned"]}), None)
+        >>> rep.to_frame().set_index("figure").loc["remaining", "value"]
+        1
+        """
+        return pd.DataFrame(
+            {"figure": list(self.stats), "value": list(self.stats.values())},
+            columns=["figure", "value"],
+        )
+
+    def summary(self) -> str:
+        """A few lines for people (the CLI prints this).
+
+        Examples
+        --------
+        >>> print(build_report(pd.DataFrame({"state": ["planned"]}), None).summary())
+        ... # doctest: +ELLIPSIS
+        batch -: 0/1 published, 0 failed, 1 remaining...
+        """
+        s = self.stats
+        lines = [
+            f"batch {self.batch_id or '-'}: {s['published']}/{s['records']} published, "
+            f"{s['failed']} failed, {s['remaining']} remaining",
+            f"  attempts {s['attempts']}, failed attempts {s['failed_attempts']}, "
+            f"retries {s['retries']}",
+            f"  elapsed {_fmt_seconds(s['elapsed_s'])}, rate-limit waits "
+            f"{_fmt_seconds(s['rate_limit_wait_s'])}, outage pauses "
+            f"{_fmt_seconds(s['outage_pause_s'])}",
+            f"  recent throughput {s['recent_per_minute']:.1f} records/min, ETA "
+            f"{_fmt_seconds(s['eta_s'])}",
+        ]
+        if not self.errors.empty:
+            parts = [f"{r.status} {r.count} ({r.percent:g} %)" for r in self.errors.itertuples()]
+            lines.append("  errors by status: " + ", ".join(parts))
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict: stats, counts and errors (the CLI's ``--json``)."""
+        return {
+            "batch": self.batch_id,
+            "stats": {k: _jsonable(v) for k, v in self.stats.items()},
+            "counts": _records(self.counts),
+            "errors": _records(self.errors),
+            "errors_by_step": _records(self.errors_by_step),
+        }
+
+    # -- files -----------------------------------------------------------------------
+    def write(self, folder: Path | str, *, html_path: Path | str | None = None) -> dict[str, Path]:
+        """Write CSV files and the HTML page into ``folder`` (e.g. ``WS/reports``).
+
+        Returns the paths written, by name (``counts``, ``throughput``,
+        ``errors``, ``errors_by_step``, ``stats``, ``html``).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> rep = build_report(pd.DataFrame({"state": ["planned"]}), None, batch_id="b")
+        >>> sorted(rep.write(tempfile.mkdtemp()))
+        ['counts', 'errors', 'errors_by_step', 'html', 'stats', 'throughput']
+        """
+        from specpub.workspace import atomic_write_text
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = f"batch-{_safe_name(self.batch_id)}" if self.batch_id else "batch"
+        out: dict[str, Path] = {}
+        tables = {
+            "counts": self.counts,
+            "throughput": self.throughput,
+            "errors": self.errors,
+            "errors_by_step": self.errors_by_step,
+            "stats": self.to_frame(),
+        }
+        for name, frame in tables.items():
+            path = folder / f"{stem}-{name}.csv"
+            atomic_write_text(path, frame.to_csv(index=False))
+            out[name] = path
+        hpath = Path(html_path) if html_path is not None else folder / f"{stem}.html"
+        atomic_write_text(hpath, self.to_html())
+        out["html"] = hpath
+        return out
+
+    # -- HTML ------------------------------------------------------------------------
+    def to_html(self) -> str:
+        """ONE self-contained HTML page: inline CSS and SVG, every value escaped."""
+        esc = html.escape
+        s = self.stats
+        title = self.title or f"specpub batch report: {self.batch_id or 'all batches'}"
+        figures = [
+            ("Records", f"{s['records']:,}"),
+            ("Published", f"{s['published']:,}"),
+            ("Failed", f"{s['failed']:,}"),
+            ("Remaining", f"{s['remaining']:,}"),
+            ("Request attempts", f"{s['attempts']:,}"),
+            ("Failed attempts", f"{s['failed_attempts']:,}"),
+            ("Retries", f"{s['retries']:,}"),
+            ("Elapsed", _fmt_seconds(s["elapsed_s"])),
+            ("Lost to rate-limit waits", _fmt_seconds(s["rate_limit_wait_s"])),
+            ("Lost to outages / breaker pauses", _fmt_seconds(s["outage_pause_s"])),
+            ("Retry back-off waits", _fmt_seconds(s["backoff_wait_s"])),
+            ("Recent throughput", f"{s['recent_per_minute']:.1f} records/min"),
+            ("ETA for the rest", _fmt_seconds(s["eta_s"])),
+        ]
+        fig_rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in figures)
+        parts = [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            f"<title>{esc(title)}</title>",
+            f"<style>{_CSS}</style></head><body>",
+            f"<h1>{esc(title)}</h1>",
+            f"<p class='meta'>Generated {esc(str(s.get('generated', '')))} by specpub.</p>",
+            f"<table class='figures'>{fig_rows}</table>",
+            "<h2>Throughput</h2>",
+            render_svg(self.throughput),
+            "<h2>Records by state</h2>",
+            _html_table(self.counts),
+            "<h2>Errors by HTTP status</h2>",
+            "<p>Failed request attempts (each attempt counts, retried or not), "
+            "as in Table 5 of the ICEDIG pilot report.</p>",
+            _html_table(self.errors),
+            "<h2>Errors by step and status</h2>",
+            _html_table(self.errors_by_step),
+            "</body></html>",
+        ]
+        return "\n".join(parts) + "\n"
+
+
+_CSS = (
+    "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:60em}"
+    "table{border-collapse:collapse;margin:.5em 0 1.5em}"
+    "th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left}"
+    "td.num{text-align:right;font-variant-numeric:tabular-nums}"
+    ".figures th{background:#f4f4f4;font-weight:600}.meta{color:#666}"
+    "svg{max-width:100%;height:auto}"
+)
+
+
+def _safe_name(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(text))[:80]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        v = float(value)
+        return None if math.isnan(v) or math.isinf(v) else v
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _html_table(frame: pd.DataFrame) -> str:
+    esc = html.escape
+    if frame.empty:
+        return "<p><em>none</em></p>"
+    head = "".join(f"<th>{esc(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for value in row:
+            num = isinstance(value, int | float | np.integer | np.floating)
+            text = f"{value:g}" if isinstance(value, float | np.floating) else str(value)
+            cls = " class='num'" if num else ""
+            cells.append(f"<td{cls}>{esc(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+# ---------------------------------------------------------------- SVG
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    exp = 10 ** math.floor(math.log10(value))
+    for m in (1, 2, 2.5, 5, 10):
+        if value <= m * exp:
+            return m * exp
+    return 10 * exp  # pragma: no cover
+
+
+def render_svg(tp: pd.DataFrame, *, width: int = 720, height: int = 280) -> str:
+    """Draw throughput (bars, records/min, left axis) and cumulative published
+    (line, right axis) as an inline SVG element. No external assets.
+
+    Examples
+    --------
+    >>> svg = render_svg(throughput([0, 30, 90, 100]))
+    >>> svg.startswith("<svg") and "polyline" in svg and svg.count("<rect") >= 2
+    True
+    >>> "no records published yet" in render_svg(throughput([]))
+    True
+    """
+    esc = html.escape
+    ml, mr, mt, mb = 56, 64, 16, 40
+    pw, ph = width - ml - mr, height - mt - mb
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" '
+        'aria-label="records published per minute and cumulative">'
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>'
+    )
+    if tp is None or tp.empty:
+        return (
+            head + f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" '
+            'font-size="14" fill="#666">no records published yet</text></svg>'
+        )
+    rate = tp["per_minute"].astype(float).to_numpy()
+    cum = tp["cumulative"].astype(float).to_numpy()
+    n = len(tp)
+    rmax, cmax = _nice_max(float(rate.max())), _nice_max(float(cum.max()))
+    bw = pw / n
+    out = [head]
+    # grid and left axis (rate)
+    for i in range(5):
+        frac = i / 4
+        y = mt + ph - frac * ph
+        out.append(
+            f'<line x1="{ml}" y1="{y:.1f}" x2="{ml + pw}" y2="{y:.1f}" stroke="#eee"/>'
+            f'<text x="{ml - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'fill="#1f6fb2">{esc(f"{rmax * frac:g}")}</text>'
+            f'<text x="{ml + pw + 6}" y="{y + 4:.1f}" font-size="11" '
+            f'fill="#c0392b">{esc(f"{cmax * frac:,.0f}")}</text>'
+        )
+    for i, r in enumerate(rate):
+        h = 0.0 if rmax == 0 else r / rmax * ph
+        x = ml + i * bw
+        out.append(
+            f'<rect x="{x + 0.1 * bw:.2f}" y="{mt + ph - h:.2f}" width="{max(0.8 * bw, 0.5):.2f}" '
+            f'height="{h:.2f}" fill="#1f6fb2" opacity="0.75"/>'
+        )
+    pts = " ".join(
+        f"{ml + (i + 0.5) * bw:.2f},{mt + ph - (c / cmax * ph if cmax else 0):.2f}"
+        for i, c in enumerate(cum)
+    )
+    out.append(f'<polyline points="{pts}" fill="none" stroke="#c0392b" stroke-width="2"/>')
+    # x axis: first, middle, last bin start times
+    out.append(f'<line x1="{ml}" y1="{mt + ph}" x2="{ml + pw}" y2="{mt + ph}" stroke="#888"/>')
+    starts = pd.to_datetime(tp["start"], utc=True)
+    ticks = sorted({0, n // 2, n - 1})
+    for i in ticks:
+        x = ml + (i + 0.5) * bw
+        label = starts.iloc[i].strftime("%H:%M" if n > 1 else "%Y-%m-%d %H:%M")
+        out.append(
+            f'<text x="{x:.1f}" y="{mt + ph + 16}" text-anchor="middle" font-size="11" '
+            f'fill="#444">{esc(label)} UTC</text>'
+        )
+    out.append(
+        f'<text x="{ml}" y="{height - 6}" font-size="11" fill="#1f6fb2">'
+        "bars: records published per minute (left)</text>"
+        f'<text x="{ml + pw}" y="{height - 6}" text-anchor="end" font-size="11" '
+        'fill="#c0392b">line: cumulative published (right)</text>'
+    )
+    out.append("</svg>")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- builder
+def build_report(
+    records: pd.DataFrame,
+    events: pd.DataFrame | None,
+    *,
+    batch_id: str | None = None,
+    now: float | None = None,
+    window_seconds: float = 600.0,
+    bin_seconds: float | None = None,
+    title: str | None = None,
+) -> BatchReport:
+    """Compute a :class:`BatchReport` from the records and events of one batch.
+
+    Parameters
+    ----------
+    records
+        One row per record, with a ``state`` column (``published``,
+        ``failed``, ``planned``...), and optionally ``published_at``.
+    events
+        One row per request attempt / pause: ``time``, ``step``, ``outcome``,
+        ``status``, ``duration``, ``retry``, ``message`` (see
+        :func:`normalise_events`). ``None`` for a batch that never ran.
+    batch_id, title
+        Shown in the report.
+    now
+        Epoch seconds for "now" (default: the clock); only stamps the report.
+    window_seconds
+        Recent-throughput window for the ETA: the published records in the
+        last ``window_seconds`` of activity, divided by that window (or by the
+        whole elapsed time if shorter).
+    bin_seconds
+        Throughput bin width (default: 60 s, widened for long runs).
+
+    Examples
+    --------
+    >>> recs = pd.DataFrame({"state": ["published"] * 6 + ["planned"] * 4})
+    >>> ev = pd.DataFrame({"time": [0, 60, 120, 180, 240, 300], "step": ["publish"] * 6,
+    ...                    "outcome": ["ok"] * 6})
+    >>> rep = build_report(recs, ev, window_seconds=300)
+    >>> rep.stats["recent_per_minute"], rep.stats["eta_s"]
+    (1.0, 240.0)
+    """
+    ev = normalise_events(events)
+    states = records["state"].fillna("unknown").astype(str) if "state" in records else pd.Series()
+    counts = states.value_counts(sort=True).rename_axis("state").reset_index(name="count")
+    total = len(records)
+    counts["percent"] = (100.0 * counts["count"] / total).round(1) if total else 0.0
+    published = int((states == "published").sum())
+    failed = int((states == "failed").sum())
+    remaining = total - published
+
+    requests = ev[ev["kind"] == "request"]
+    ptimes = _published_times(records, ev)
+    if not ev.empty:
+        t_start = float(ev["time"].min())
+        t_end = float((ev["time"] + ev["duration"]).max())
+        elapsed = max(0.0, t_end - t_start)
+    else:
+        t_start = t_end = math.nan
+        elapsed = 0.0
+    tp = throughput(ptimes, bin_seconds=bin_seconds, start=None if math.isnan(t_start) else t_start)
+    # recent throughput -> ETA
+    recent = 0.0
+    if ptimes:
+        end = max(max(ptimes), t_end) if not math.isnan(t_end) else max(ptimes)
+        begin = min(ptimes) if math.isnan(t_start) else t_start
+        window = min(window_seconds, max(end - begin, 1e-9))
+        n_recent = sum(1 for t in ptimes if t > end - window)
+        recent = n_recent / window * 60.0 if window > 0 else 0.0
+    if remaining == 0:
+        eta: float | None = 0.0
+    elif recent > 0:
+        eta = remaining / recent * 60.0
+    else:
+        eta = None
+    stats: dict[str, Any] = {
+        "records": total,
+        "published": published,
+        "failed": failed,
+        "remaining": remaining,
+        "attempts": len(requests),
+        "failed_attempts": int((~requests["ok"]).sum()),
+        "retries": int((requests["retry"] > 0).sum()),
+        "rate_limit_wait_s": float(ev.loc[ev["kind"] == "rate-limit", "duration"].sum()),
+        "outage_pause_s": float(ev.loc[ev["kind"] == "outage", "duration"].sum()),
+        "backoff_wait_s": float(ev.loc[ev["kind"] == "backoff", "duration"].sum()),
+        "elapsed_s": elapsed,
+        "recent_per_minute": round(recent, 3),
+        "eta_s": None if eta is None else round(eta, 3),
+        "generated": datetime.fromtimestamp(
+            now if now is not None else datetime.now(UTC).timestamp(), UTC
+        ).isoformat(timespec="seconds"),
+    }
+    return BatchReport(
+        batch_id=batch_id,
+        counts=counts,
+        throughput=tp,
+        errors=error_breakdown(ev),
+        errors_by_step=error_breakdown(ev, by_step=True),
+        stats=stats,
+        title=title,
+    )
+
+
+def batch_report(
+    ledger: Any,
+    batch: int | None = None,
+    *,
+    write_to: Any = None,
+    html_path: Path | str | None = None,
+    **kwargs: Any,
+) -> BatchReport:
+    """The report of one batch (or of all batches) from a ledger.
+
+    Parameters
+    ----------
+    ledger
+        A :class:`~specpub.batch.ledger.Ledger`, a ledger path, or a
+        :class:`~specpub.workspace.Workspace`.
+    batch
+        The batch id; ``None`` reports on every batch of the ledger together.
+    write_to
+        A :class:`~specpub.workspace.Workspace` (files go to its ``reports/``
+        folder) or a folder: write the CSV files and the HTML page there.
+    html_path
+        Where to write the HTML page instead of the default.
+    **kwargs
+        Passed to :func:`build_report` (``window_seconds``, ``bin_seconds``...).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from specpub.batch.ledger import Ledger
+    >>> from specpub.repository.protocol import Marker
+    >>> led = Ledger.open(pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite")
+    >>> b = led.create_batch(target="embedded", api="legacy")
+    >>> _ = led.add_record(b, Marker("A1"), payload={})
+    >>> batch_report(led, b).stats["remaining"]
+    1
+    >>> led.close()
+    """
+    from specpub.batch.ledger import Ledger
+    from specpub.workspace import Workspace
+
+    own = False
+    if isinstance(ledger, Workspace):
+        if write_to is None and html_path is not None:
+            write_to = ledger
+        ledger, own = Ledger.for_workspace(ledger), True
+    elif isinstance(ledger, str | Path):
+        ledger, own = Ledger.open(ledger), True
+    try:
+        records = ledger.records(batch=batch)
+        events = ledger.events(batch=batch)
+        label = None
+        if batch is not None:
+            info = ledger.batch(batch)
+            label = f"{batch}" + (f" ({info.label})" if info.label else "")
+            kwargs.setdefault(
+                "title", f"specpub batch report: batch {label}, {info.target} ({info.api} API)"
+            )
+    finally:
+        if own:
+            ledger.close()
+    report = build_report(records, events, batch_id=None if batch is None else str(batch), **kwargs)
+    if write_to is not None:
+        folder = (
+            write_to.stage_dir("reports") if isinstance(write_to, Workspace) else Path(write_to)
+        )
+        report.files = report.write(folder, html_path=html_path)
+    return report
+
+
+def _dump(report: BatchReport) -> str:  # pragma: no cover - debugging aid
+    return json.dumps(report.to_json(), indent=2)
