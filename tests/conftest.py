@@ -47,3 +47,41 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def anyio_backend() -> str:
     """Async tests (``@pytest.mark.anyio``) run on asyncio only."""
     return "asyncio"
+
+
+@pytest.fixture
+def sandbox_factory(tmp_path: Path):
+    """Start embedded sandboxes with custom settings; all are stopped at teardown.
+
+    ``sandbox_factory(**kwargs)`` takes the arguments of
+    :func:`specpub.sandbox.running` (``faults=``, ``rate_limit=``, ``index_lag=``,
+    ``token=``, ``data_dir=``, ...) and returns a started
+    :class:`~specpub.sandbox.SandboxHandle`. Defaults: a fresh data folder under
+    ``tmp_path``, rate limits off, no faults, no index lag.
+    """
+    from specpub.sandbox import start
+
+    handles = []
+
+    def factory(**kwargs):
+        kwargs.setdefault("data_dir", tmp_path / f"sandbox-{len(handles)}")
+        kwargs.setdefault("rate_limit", None)
+        kwargs.setdefault("faults", None)
+        kwargs.setdefault("index_lag", 0.0)
+        handle = start(**kwargs)
+        handles.append(handle)
+        return handle
+
+    yield factory
+    for handle in reversed(handles):
+        handle.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_factory):
+    """A running embedded sandbox (tmp data dir, rate limits off, no faults, no index lag).
+
+    Use ``sandbox.url`` (API under ``sandbox.url + "/api"``), ``sandbox.token``,
+    ``sandbox.set_faults(...)``, ``sandbox.add_outage(...)``, ``sandbox.fault_stats()``.
+    """
+    return sandbox_factory()

@@ -1,1 +1,75 @@
-"""specpub.sandbox (being built)."""
+"""The embedded Zenodo-compatible repository.
+
+A real HTTP server (Starlette on uvicorn, SQLite, files on disk) implementing the
+Zenodo legacy deposit API and the InvenioRDM records API as described in
+``docs/zenodo-api.md``, with Zenodo's rate limits and pluggable fault
+injection. Every demo, workshop, Binder session and test publishes to it,
+offline and without a real token. It shares no code with
+:mod:`specpub.repository` (the clients).
+
+Public surface:
+
+* :func:`running` — context manager serving a sandbox in a background thread;
+  yields a :class:`SandboxHandle` (``.url``, ``.token``, ``.set_faults()``,
+  ``.add_outage()``, ``.fault_stats()``, ``.stop()``). :func:`start` is the
+  same without ``with``; :func:`running_subprocess` runs it as a child process.
+* :class:`SandboxConfig`, :func:`create_app` — the ASGI application itself.
+* :class:`FaultPlan`, :class:`Outage`, :func:`register_fault_profile`,
+  :func:`get_fault_profile`, :func:`fault_profiles` — fault injection by name.
+
+Examples
+--------
+>>> from specpub import sandbox
+>>> sorted(sandbox.fault_profiles())
+['flaky', 'icedig-2019', 'lossy', 'none', 'outage']
+>>> sandbox.FaultPlan(errors={503: 0.1}).errors[503]
+0.1
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from specpub.sandbox.config import Community, RateLimit, SandboxConfig, parse_rate_limits
+from specpub.sandbox.faults import (
+    FaultPlan,
+    Outage,
+    fault_profiles,
+    get_fault_profile,
+    register_fault_profile,
+)
+from specpub.sandbox.server import (
+    SandboxHandle,
+    SandboxProcess,
+    running,
+    running_subprocess,
+    start,
+)
+
+__all__ = [
+    "Community",
+    "FaultPlan",
+    "Outage",
+    "RateLimit",
+    "SandboxConfig",
+    "SandboxHandle",
+    "SandboxProcess",
+    "create_app",
+    "fault_profiles",
+    "get_fault_profile",
+    "parse_rate_limits",
+    "register_fault_profile",
+    "running",
+    "running_subprocess",
+    "start",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # create_app lives in specpub.sandbox.app, imported lazily (Starlette is only
+    # needed when a sandbox actually runs).
+    if name == "create_app":
+        from specpub.sandbox.app import create_app
+
+        return create_app
+    raise AttributeError(f"module 'specpub.sandbox' has no attribute {name!r}")

@@ -16,6 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from specpub.sandbox.faults import FaultPlan
 
 __all__ = [
     "DEFAULT_RATE_LIMITS",
@@ -120,8 +124,12 @@ class SandboxConfig:
         Seconds before a created or changed record becomes visible to search.
     rate_limits, search_rate_limits
         Moving-window limits per (User-Agent + client address); ``()`` = off.
+    search_paths
+        Paths whose ``GET`` counts as a search for ``search_rate_limits``
+        (default: the public search ``/api/records`` only; see
+        :mod:`specpub.sandbox.ratelimit`).
     faults
-        Name of a fault profile (see :mod:`specpub.sandbox.faults`) or ``None``.
+        Name of a fault profile, a :class:`~specpub.sandbox.faults.FaultPlan`, or ``None``.
     communities
         Known communities (slug → UUID, owners).
     max_json_body
@@ -141,7 +149,8 @@ class SandboxConfig:
     index_lag: float = 0.0
     rate_limits: tuple[RateLimit, ...] = DEFAULT_RATE_LIMITS
     search_rate_limits: tuple[RateLimit, ...] = DEFAULT_SEARCH_RATE_LIMITS
-    faults: str | None = None
+    search_paths: tuple[str, ...] = ("/api/records",)
+    faults: str | FaultPlan | None = None
     communities: tuple[Community, ...] = ()
     max_json_body: int = 10 * 1024 * 1024
     max_query_length: int = 8192
