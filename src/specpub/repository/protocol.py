@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from specpub.errors import FieldError
+
 __all__ = [
     "Marker",
     "RateLimitInfo",
@@ -120,6 +122,10 @@ class RemoteRecord:
         The ``links`` object of the response.
     raw
         The decoded JSON the server sent.
+    errors
+        Field messages the server reported while *saving* (the native API
+        validates drafts leniently: invalid parts are dropped and listed here).
+        Empty for the legacy API, which drops such parts silently.
     """
 
     id: str
@@ -135,6 +141,7 @@ class RemoteRecord:
     marker: Marker | None = None
     links: Mapping[str, str] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    errors: tuple[FieldError, ...] = ()
 
     @property
     def html_url(self) -> str | None:
@@ -147,13 +154,16 @@ class RateLimitInfo:
     """The rate-limit state the server last announced.
 
     ``reset`` is an epoch timestamp in seconds; ``retry_after`` in seconds.
-    Any field may be ``None`` when the header was absent.
+    Any field may be ``None`` when the header was absent. ``endpoint`` says
+    which limit the response counted against: ``"search"`` for search and
+    list requests (30/min on zenodo.org), ``"api"`` for everything else.
     """
 
     limit: int | None = None
     remaining: int | None = None
     reset: float | None = None
     retry_after: float | None = None
+    endpoint: str = "api"
 
 
 #: Called after every HTTP response (and every 429) so that a shared pacer can

@@ -1,0 +1,253 @@
+"""Where records go: a registry of named targets, and :func:`open_client`.
+
+Like papermill's engine registry, targets register by name with a factory
+``factory(base_url) -> Target`` (``base_url`` is what the caller passed, or
+``None``). Built in:
+
+================  ==========================  ======  =======================  ========
+name              base URL                    API     limits (search)           DOIs
+================  ==========================  ======  =======================  ========
+``zenodo``        https://zenodo.org          legacy  100/min, 5000/h (30/min)  10.5281
+``zenodo-sandbox`` https://sandbox.zenodo.org legacy  same (assumed)            10.5072
+``embedded``      given at runtime            legacy  same as the sandbox's     10.5072
+any ``http(s)://`` URL: an InvenioRDM         native  same as Zenodo (assumed)  unknown
+================  ==========================  ======  =======================  ========
+
+Examples
+--------
+>>> t = resolve_target("zenodo")
+>>> t.base_url, t.api_default, t.doi_prefix
+('https://zenodo.org', 'legacy', '10.5281')
+>>> t.rate_limits
+(RateRule(count=100, seconds=60.0), RateRule(count=5000, seconds=3600.0))
+>>> resolve_target("https://data.example.org/").api_default
+'native'
+>>> resolve_target("embedded", base_url="http://127.0.0.1:5000").base_url
+'http://127.0.0.1:5000'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Literal, NamedTuple
+
+import httpx
+
+from specpub.errors import InputError
+from specpub.repository._http import DEFAULT_TIMEOUT, check_base_url
+from specpub.repository._token import DEFAULT_TOKEN_ENV
+from specpub.repository.legacy import LegacyClient
+from specpub.repository.native import NativeClient
+from specpub.repository.protocol import RepositoryClient, ResponseHook
+
+__all__ = [
+    "RateRule",
+    "Target",
+    "available_targets",
+    "open_client",
+    "register_target",
+    "resolve_target",
+]
+
+Api = Literal["legacy", "native"]
+
+
+class RateRule(NamedTuple):
+    """``count`` requests per ``seconds`` (a moving window)."""
+
+    count: int
+    seconds: float
+
+
+ZENODO_LIMITS = (RateRule(100, 60.0), RateRule(5000, 3600.0))
+ZENODO_SEARCH_LIMITS = (RateRule(30, 60.0),)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A repository that records can be published to.
+
+    Attributes
+    ----------
+    name
+        The registry name (or the URL for ad-hoc InvenioRDM targets).
+    base_url
+        ``https://host`` without a trailing slash (``None``: given at runtime).
+    api_default
+        ``"legacy"`` (Zenodo deposit API) or ``"native"`` (InvenioRDM records API).
+    rate_limits, search_rate_limits
+        Documented limits; the batch pacer starts from these and then follows
+        the server's ``X-RateLimit-*`` headers.
+    doi_prefix
+        The prefix minted DOIs carry (``None`` if unknown).
+
+    Examples
+    --------
+    >>> Target("x", "https://x.org", "native").search_rate_limits
+    (RateRule(count=30, seconds=60.0),)
+    """
+
+    name: str
+    base_url: str | None
+    api_default: Api = "native"
+    rate_limits: tuple[RateRule, ...] = ZENODO_LIMITS
+    search_rate_limits: tuple[RateRule, ...] = ZENODO_SEARCH_LIMITS
+    doi_prefix: str | None = None
+
+
+TargetFactory = Callable[[str | None], Target]
+_REGISTRY: dict[str, TargetFactory] = {}
+
+
+def register_target(name: str, factory: TargetFactory | Target) -> None:
+    """Register (or replace) a named target.
+
+    Parameters
+    ----------
+    name
+        Lower-case name, e.g. ``"meise-rdm"``.
+    factory
+        ``factory(base_url) -> Target``, called by :func:`resolve_target` with
+        the caller's ``base_url`` (or ``None``); or a fixed :class:`Target`.
+
+    Examples
+    --------
+    >>> register_target("doctest-rdm", Target("doctest-rdm", "https://rdm.example.org"))
+    >>> resolve_target("doctest-rdm").base_url
+    'https://rdm.example.org'
+    >>> unregister_target("doctest-rdm")
+    """
+    if not name or name.startswith(("http://", "https://")):
+        raise InputError(f"target name {name!r} must be a plain name, not a URL")
+    if isinstance(factory, Target):
+        fixed = factory
+
+        def factory(base_url: str | None, _t: Target = fixed) -> Target:
+            return _t if base_url is None else replace(_t, base_url=base_url)
+
+    _REGISTRY[name.lower()] = factory
+
+
+def unregister_target(name: str) -> None:
+    """Remove a registered target (no error if absent)."""
+    _REGISTRY.pop(name.lower(), None)
+
+
+def available_targets() -> list[str]:
+    """The registered target names, sorted.
+
+    Examples
+    --------
+    >>> {"embedded", "zenodo", "zenodo-sandbox"} <= set(available_targets())
+    True
+    """
+    return sorted(_REGISTRY)
+
+
+def resolve_target(name_or_url: str | Target, *, base_url: str | None = None) -> Target:
+    """The :class:`Target` for a registered name or an ``http(s)://`` base URL.
+
+    ``base_url`` overrides the registered address (required for ``embedded``).
+
+    Raises
+    ------
+    InputError
+        Unknown name, missing base URL, or plain http to a non-loopback host.
+    """
+    if isinstance(name_or_url, Target):
+        target = name_or_url if base_url is None else replace(name_or_url, base_url=base_url)
+    elif isinstance(name_or_url, str) and name_or_url.strip().startswith(("http://", "https://")):
+        url = check_base_url(name_or_url)
+        target = Target(name=url, base_url=url, api_default="native")
+    else:
+        key = str(name_or_url).strip().lower()
+        factory = _REGISTRY.get(key)
+        if factory is None:
+            raise InputError(
+                f"unknown repository target {name_or_url!r}",
+                fix="use one of "
+                + ", ".join(available_targets())
+                + ", or an https:// address of an InvenioRDM instance",
+            )
+        target = factory(base_url)
+    if target.base_url is None:
+        raise InputError(
+            f"target {target.name!r} needs a base URL",
+            fix="pass base_url= (for 'embedded': the URL of the running sandbox)",
+        )
+    return replace(target, base_url=check_base_url(target.base_url))
+
+
+def open_client(
+    target: str | Target,
+    *,
+    api: Api | None = None,
+    token_env: str = DEFAULT_TOKEN_ENV,
+    base_url: str | None = None,
+    concurrency: int = 8,
+    on_response: ResponseHook | None = None,
+    timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+) -> RepositoryClient:
+    """A client for ``target``, using the API given or the target's default.
+
+    Parameters
+    ----------
+    target
+        A registered name (``"zenodo"``, ``"zenodo-sandbox"``, ``"embedded"``),
+        an ``https://`` base URL, or a :class:`Target`.
+    api
+        ``"legacy"`` or ``"native"`` (default: the target's).
+    token_env
+        NAME of the environment variable holding the token (never the token).
+    base_url
+        Overrides the target's address (required for ``"embedded"``).
+    concurrency
+        Connection-pool size.
+    on_response
+        ``hook(status, RateLimitInfo)`` after every response (the batch pacer).
+    timeout
+        Seconds or an ``httpx.Timeout``.
+
+    Raises
+    ------
+    InputError
+        Unknown target or API, or an unsafe URL.
+    AuthenticationError
+        The token variable is not set.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["SPECPUB_DOCTEST_TOKEN"] = "t0k3n"
+    >>> client = open_client("zenodo-sandbox", token_env="SPECPUB_DOCTEST_TOKEN")
+    >>> type(client).__name__, client.base_url
+    ('LegacyClient', 'https://sandbox.zenodo.org')
+    >>> type(open_client("zenodo", api="native", token_env="SPECPUB_DOCTEST_TOKEN")).__name__
+    'NativeClient'
+    >>> del os.environ["SPECPUB_DOCTEST_TOKEN"]
+    """
+    resolved = resolve_target(target, base_url=base_url)
+    chosen = api or resolved.api_default
+    classes = {"legacy": LegacyClient, "native": NativeClient}
+    if chosen not in classes:
+        raise InputError(f"unknown API {chosen!r}", fix="use 'legacy' or 'native'")
+    assert resolved.base_url is not None
+    return classes[chosen](
+        resolved.base_url,
+        token_env=token_env,
+        concurrency=concurrency,
+        timeout=timeout,
+        on_response=on_response,
+    )
+
+
+register_target(
+    "zenodo",
+    Target("zenodo", "https://zenodo.org", "legacy", doi_prefix="10.5281"),
+)
+register_target(
+    "zenodo-sandbox",
+    Target("zenodo-sandbox", "https://sandbox.zenodo.org", "legacy", doi_prefix="10.5072"),
+)
+register_target("embedded", Target("embedded", None, "legacy", doi_prefix="10.5072"))
