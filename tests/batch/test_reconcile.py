@@ -1,0 +1,267 @@
+"""Reconcile classification with a fake client: every category, ledger corrections, cleanup."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+
+from specpub.batch.ledger import Ledger
+from specpub.batch.reconcile import ReconcileResult, reconcile
+from specpub.errors import NotFound
+from specpub.repository.protocol import Marker, RemoteFile, RemoteRecord
+
+MD5 = "0" * 32
+
+
+class FakeClient:
+    """Just enough of RepositoryClient for reconcile, with an index lag knob."""
+
+    api = "legacy"
+    rate_limit = None
+
+    def __init__(
+        self,
+        records: list[RemoteRecord],
+        *,
+        hidden_from_marker_search=(),
+        invisible_searches: dict[str, int] | None = None,
+    ) -> None:
+        self.records = {r.id: r for r in records}
+        self.hidden = set(hidden_from_marker_search)
+        self.invisible = dict(invisible_searches or {})
+        self.calls: list[tuple[str, object]] = []
+
+    def _visible(self, rec: RemoteRecord) -> bool:
+        return self.invisible.get(rec.id, 0) <= 0
+
+    async def find_by_markers(self, markers):
+        self.calls.append(("find", len(markers)))
+        out = {m: [] for m in markers}
+        for rec in self.records.values():
+            if rec.marker in out and rec.id not in self.hidden and self._visible(rec):
+                # search results of drafts carry no files
+                out[rec.marker].append(rec if rec.is_published else replace(rec, files=None))
+        for rid in list(self.invisible):
+            self.invisible[rid] -= 1
+        return out
+
+    async def search(self, query, *, page=1, size=100, sort="newest"):
+        self.calls.append(("search", query))
+        assert query == "is_published:false"
+        drafts = [
+            replace(r, files=None)
+            for r in self.records.values()
+            if not r.is_published and self._visible(r)
+        ]
+        for rid in list(self.invisible):
+            self.invisible[rid] -= 1
+        return drafts[(page - 1) * size : page * size]
+
+    async def get(self, record_id):
+        self.calls.append(("get", record_id))
+        if record_id not in self.records:
+            raise NotFound("gone", status=404)
+        return self.records[record_id]
+
+    async def delete_draft(self, record_id):
+        self.calls.append(("delete", record_id))
+        assert not self.records[record_id].is_published
+        del self.records[record_id]
+
+
+def pub(rid, cat, md5=MD5, created="2026-01-01"):
+    return RemoteRecord(
+        id=rid,
+        state="published",
+        is_published=True,
+        doi=f"10.5072/zenodo.{rid}",
+        marker=Marker(cat, "BR"),
+        created=created,
+        files=(RemoteFile(key=f"{cat}.jpg", size=3, md5=md5),),
+        links={"html": f"http://x/records/{rid}"},
+    )
+
+
+def draft(rid, cat, created="2026-01-02"):
+    return RemoteRecord(
+        id=rid,
+        state="draft",
+        is_published=False,
+        marker=Marker(cat, "BR"),
+        created=created,
+        bucket=f"http://x/files/{rid}",
+    )
+
+
+def _ledger(tmp_path):
+    led = Ledger.open(tmp_path / "ledger.sqlite")
+    b = led.create_batch(target="embedded", api="legacy")
+    ids = {}
+    for cat in "ABCDEFGHIJK":
+        files = [{"key": f"{cat}.jpg", "path": f"/m/{cat}.jpg", "size": 3, "md5": MD5}]
+        ids[cat], _ = led.add_record(b, Marker(cat, "BR"), payload={}, files=files)
+    return led, b, ids
+
+
+def _to(led, rid, *states, **kw):
+    for st in states:
+        extra = kw if st in ("created", "published") else {}
+        led.transition(rid, st, **extra)
+
+
+def _setup(led, ids):
+    _to(led, ids["A"], "creating", "created", "uploaded", "publishing", "published", remote_id="1")
+    _to(led, ids["B"], "creating")
+    _to(led, ids["C"], "creating", "created", remote_id="3")
+    _to(led, ids["D"], "creating", "created", "uploaded", "publishing", "published", remote_id="4")
+    _to(led, ids["E"], "creating", "created", remote_id="5")
+    _to(led, ids["G"], "creating", "created", "uploaded", "publishing", "published", remote_id="7")
+    _to(led, ids["H"], "creating", "created", "uploaded", "publishing", "published", remote_id="9")
+    _to(led, ids["I"], "creating", "created", "uploaded", "publishing", "published", remote_id="11")
+    _to(led, ids["J"], "creating")
+    _to(led, ids["K"], "creating")
+
+
+SERVER = [
+    pub("1", "A"),
+    pub("2", "B"),
+    draft("3", "C"),
+    pub("7", "G"),
+    pub("8", "G", created="2026-01-03"),
+    pub("9", "H"),
+    draft("10", "H"),
+    pub("11", "I", md5="f" * 32),
+    draft("12", "J", created="2026-01-02"),
+    draft("13", "J", created="2026-01-05"),
+    draft("14", "K"),
+    draft("99", "ZZ"),  # another batch's draft: not ours to touch
+]
+
+
+def test_every_category_and_ledger_corrections(tmp_path):
+    led, b, ids = _ledger(tmp_path)
+    _setup(led, ids)
+    client = FakeClient(SERVER, hidden_from_marker_search={"10"}, invisible_searches={"14": 2})
+    res = asyncio.run(reconcile(led, client, b, index_lag=0.01, search_limits=()))
+    cats = {(f.marker, f.category): f for f in res.findings}
+    expected = {
+        ("BR|A", "published"),
+        ("BR|B", "ledger-behind"),
+        ("BR|C", "draft"),
+        ("BR|D", "missing"),
+        ("BR|E", "lost-draft"),
+        ("BR|F", "not-created"),
+        ("BR|G", "published"),
+        ("BR|G", "duplicate-published"),
+        ("BR|H", "published"),
+        ("BR|H", "orphan-draft"),
+        ("BR|I", "published"),
+        ("BR|I", "checksum-mismatch"),
+        ("BR|J", "draft"),
+        ("BR|J", "orphan-draft"),
+        ("BR|K", "draft"),
+    }
+    assert set(cats) == expected
+    assert cats[("BR|G", "duplicate-published")].remote_id == "8"
+    assert cats[("BR|H", "orphan-draft")].remote_id == "10"  # found by the draft sweep only
+    assert cats[("BR|J", "orphan-draft")].remote_id == "12"  # the newer draft is kept
+    assert "f" * 32 in cats[("BR|I", "checksum-mismatch")].detail
+    assert not res.ok
+    # ledger corrected
+    rb = led.record(ids["B"])
+    assert (rb.state, rb.remote_id, rb.doi) == ("published", "2", "10.5072/zenodo.2")
+    assert led.record(ids["D"]).state == "planned"
+    assert led.record(ids["D"]).remote_id is None
+    assert [f.state for f in led.record_files(ids["D"])] == ["planned"]
+    assert (led.record(ids["E"]).state, led.record(ids["E"]).remote_id) == ("planned", None)
+    assert (led.record(ids["J"]).state, led.record(ids["J"]).remote_id) == ("created", "13")
+    assert (led.record(ids["K"]).state, led.record(ids["K"]).remote_id) == ("created", "14")
+    assert led.record(ids["F"]).state == "planned"
+    assert res.corrected == 5  # B, D, E, J, K
+    notes = led.events(batch=b, kind="note")
+    assert len(notes) == 5
+    # nothing deleted without delete_orphans; the sweep and the index-lag re-search happened
+    assert not [c for c in client.calls if c[0] == "delete"]
+    assert ("search", "is_published:false") in client.calls
+    assert sum(1 for c in client.calls if c[0] == "find") == 2
+    frame = res.to_frame()
+    assert len(frame) == len(res.findings)
+    assert frame["serious"].sum() == 3
+    assert "SERIOUS missing: BR|D" in res.summary()
+    assert "ok=False" in repr(res)
+    led.close()
+
+
+def test_delete_orphans_and_second_run_is_clean(tmp_path):
+    led, b, ids = _ledger(tmp_path)
+    _setup(led, ids)
+    client = FakeClient(SERVER)
+    res = asyncio.run(reconcile(led, client, b, delete_orphans=True, index_lag=0, search_limits=()))
+    assert sorted(res.deleted) == ["10", "12"]
+    assert "99" in client.records  # another batch's draft survives
+    assert "13" in client.records  # the adopted draft survives
+    again = asyncio.run(reconcile(led, client, b, index_lag=0, search_limits=()))
+    assert not again.by_category("orphan-draft")
+    assert not again.by_category("ledger-behind")
+    assert again.corrected == 0
+    led.close()
+
+
+def test_report_only_leaves_ledger_alone(tmp_path):
+    led, b, ids = _ledger(tmp_path)
+    _setup(led, ids)
+    before = led.records(batch=b)[["record_id", "state", "remote_id"]]
+    res = asyncio.run(
+        reconcile(led, FakeClient(SERVER), b, correct_ledger=False, index_lag=0, search_limits=())
+    )
+    after = led.records(batch=b)[["record_id", "state", "remote_id"]]
+    assert before.equals(after)
+    assert res.corrected == 0
+    assert isinstance(res, ReconcileResult)
+    led.close()
+
+
+def test_searches_are_chunked_and_paced(tmp_path):
+    from specpub.sandbox.config import RateLimit
+
+    led = Ledger.open(tmp_path / "l.sqlite")
+    b = led.create_batch(target="zenodo", api="legacy")
+    for i in range(25):
+        led.add_record(b, Marker(f"C{i}", "BR"), payload={})
+    client = FakeClient([])
+    t = asyncio.get_event_loop_policy().new_event_loop()
+    try:
+        import time
+
+        start = time.monotonic()
+        res = t.run_until_complete(
+            reconcile(
+                led,
+                client,
+                b,
+                chunk_size=10,
+                sweep=True,
+                index_lag=0,
+                search_limits=(RateLimit(2, 0.3),),
+            )
+        )
+        elapsed = time.monotonic() - start
+    finally:
+        t.close()
+    finds = [c for c in client.calls if c[0] == "find"]
+    assert [n for _, n in finds] == [10, 10, 5]
+    assert res.searches == 4  # 3 marker chunks + 1 sweep page
+    assert elapsed >= 0.3  # the third and fourth searches waited for the window
+    assert set(res.counts()) == {"not-created"}
+    led.close()
+
+
+@pytest.mark.parametrize("state", ["planned"])
+def test_empty_ledger_batch(tmp_path, state):
+    led = Ledger.open(tmp_path / "l.sqlite")
+    res = asyncio.run(reconcile(led, FakeClient([]), None))
+    assert res.findings == []
+    assert res.batch is None
+    led.close()
