@@ -6,10 +6,7 @@ import pytest
 
 from specpub.repository import LegacyClient, NativeClient
 
-#: A recognisable token: tests assert it never leaks into messages or logs.
-TOKEN = "tok-SECRET-6c1f0e9a7b"
-TOKEN_ENV = "SPECPUB_TEST_REPOSITORY_TOKEN"
-BASE = "https://repo.example.org"
+from ._support import BASE, TOKEN, TOKEN_ENV
 
 
 @pytest.fixture
