@@ -1,0 +1,239 @@
+"""Post-publication audit: re-check every file of every published record.
+
+For each record the ledger says is published, the audit asks the repository
+for the record's files (one GET per record, paced by the target's global
+limit) and compares each file's key, size and MD5 with what the local scan
+recorded in the ledger. With ``verify_local=True`` it also re-reads the local
+files and re-computes their MD5 (did the master change since the upload?).
+
+Statuses per file: ``ok``, ``mismatch`` (size or MD5 differs), ``missing``
+(in the ledger, not on the server), ``extra`` (on the server, not in the
+ledger), ``local-changed`` (the local file no longer has the scanned MD5),
+and per record ``error`` (the GET failed, e.g. 404 for a vanished record).
+
+Examples
+--------
+>>> r = AuditResult([AuditRow(1, "BR|A", "7", "a.jpg", "mismatch", "0" * 32, "f" * 32, 3, 3)])
+>>> r.ok, r.counts()
+(False, {'mismatch': 1})
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from specpub.errors import RepositoryError
+from specpub.repository.protocol import RepositoryClient
+from specpub.sandbox.config import RateLimit
+
+__all__ = ["AuditResult", "AuditRow", "audit"]
+
+_STATUSES = ("ok", "mismatch", "missing", "extra", "local-changed", "error")
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One file (or one failed record) of an audit."""
+
+    record_id: int
+    marker: str
+    remote_id: str | None
+    key: str | None
+    status: str
+    local_md5: str | None = None
+    remote_md5: str | None = None
+    local_size: int | None = None
+    remote_size: int | None = None
+    detail: str = ""
+
+
+@dataclass
+class AuditResult:
+    """The outcome of :func:`audit`: one row per file checked.
+
+    Examples
+    --------
+    >>> AuditResult([]).summary()
+    'audit batch None: 0 records, 0 files: all files match'
+    """
+
+    rows: list[AuditRow]
+    batch: int | None = None
+    records: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when every file matches."""
+        return all(r.status == "ok" for r in self.rows)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per status."""
+        c = collections.Counter(r.status for r in self.rows)
+        return {k: c[k] for k in _STATUSES if c[k]}
+
+    def problems(self) -> list[AuditRow]:
+        """The rows that are not ``ok``."""
+        return [r for r in self.rows if r.status != "ok"]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per file."""
+        cols = list(AuditRow.__dataclass_fields__)
+        return pd.DataFrame([asdict(r) for r in self.rows], columns=cols)
+
+    def summary(self) -> str:
+        """A few lines for people."""
+        files = sum(1 for r in self.rows if r.key is not None)
+        head = f"audit batch {self.batch}: {self.records} records, {files} files: "
+        if self.ok:
+            return head + "all files match"
+        lines = [head + ", ".join(f"{k} {v}" for k, v in self.counts().items())]
+        for r in self.problems()[:50]:
+            lines.append(f"  {r.status}: {r.marker} record {r.remote_id} {r.key or ''} {r.detail}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict (the CLI's ``--json``)."""
+        return {
+            "batch": self.batch,
+            "ok": self.ok,
+            "records": self.records,
+            "counts": self.counts(),
+            "problems": [asdict(r) for r in self.problems()],
+        }
+
+    def __repr__(self) -> str:
+        return f"AuditResult(batch={self.batch}, records={self.records}, {self.counts()})"
+
+
+def _md5_of(path: Path) -> str | None:
+    try:
+        h = hashlib.md5(usedforsecurity=False)
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
+    except OSError:
+        return None
+
+
+async def audit(
+    ledger: Any,
+    client: RepositoryClient,
+    batch: int | None = None,
+    *,
+    verify_local: bool = False,
+    concurrency: int = 4,
+    rate_limits: Sequence[RateLimit] | None = None,
+    progress: Any = None,
+) -> AuditResult:
+    """Re-check the files of every published record of a batch against the ledger.
+
+    Parameters
+    ----------
+    ledger
+        A :class:`~specpub.batch.ledger.Ledger`.
+    client
+        A client for the batch's target.
+    batch
+        The batch id (``None``: the latest batch).
+    verify_local
+        Also re-hash the local files (reads every byte again).
+    concurrency
+        GETs in flight at once.
+    rate_limits
+        Pace of the GETs (default: the target's documented limits).
+    progress
+        See :func:`specpub.progress.make_progress`.
+
+    Returns
+    -------
+    AuditResult
+    """
+    from specpub.batch.reconcile import _call, _WindowLimiter
+    from specpub.progress import make_progress
+
+    started = time.monotonic()
+    if batch is None:
+        ids = ledger.batch_ids()
+        if not ids:
+            return AuditResult([], batch=None)
+        batch = ids[-1]
+    info = ledger.batch(batch)
+    if rate_limits is None:
+        from specpub.batch.rehearsal import DOCUMENTED_LIMITS
+
+        rate_limits = DOCUMENTED_LIMITS.get(info.target, DOCUMENTED_LIMITS["zenodo"])[0]
+    limiter = _WindowLimiter(tuple(rate_limits))
+    frame = ledger.records(batch=batch, state="published")
+    recs = [ledger.record(int(r)) for r in frame["record_id"].tolist()]
+    rows: list[AuditRow] = []
+    sem = asyncio.Semaphore(max(1, concurrency))
+    bar = make_progress(progress, total=len(recs), description="audit")
+
+    async def check(rec: Any) -> list[AuditRow]:
+        marker = rec.marker.key
+        local = {f.key: f for f in ledger.record_files(rec.record_id)}
+        async with sem:
+            await limiter.acquire()
+            t = time.monotonic()
+            try:
+                remote_files = await _call(client.list_files, rec.remote_id)
+            except RepositoryError as err:
+                ledger.record_event(
+                    batch, rec.record_id, "list_files", "rejected", http_status=err.status,
+                    duration=time.monotonic() - t, error=err.message,
+                    detail={"purpose": "audit"},
+                )  # fmt: skip
+                return [AuditRow(rec.record_id, marker, rec.remote_id, None, "error",
+                                 detail=str(err))]  # fmt: skip
+            ledger.record_event(
+                batch, rec.record_id, "list_files", "ok", duration=time.monotonic() - t,
+                detail={"purpose": "audit"},
+            )  # fmt: skip
+        remote = {f.key: f for f in remote_files}
+        out = []
+        for key in sorted(set(local) | set(remote)):
+            lf, rf = local.get(key), remote.get(key)
+            base = dict(record_id=rec.record_id, marker=marker, remote_id=rec.remote_id, key=key)
+            if rf is None:
+                out.append(AuditRow(**base, status="missing", local_md5=lf.md5,
+                                    local_size=lf.size, detail="not on the server"))  # fmt: skip
+                continue
+            if lf is None:
+                out.append(AuditRow(**base, status="extra", remote_md5=rf.md5,
+                                    remote_size=rf.size, detail="not in the ledger"))  # fmt: skip
+                continue
+            problems = []
+            if rf.md5 is None or rf.md5.lower() != lf.md5.lower():
+                problems.append(f"md5 {rf.md5} != {lf.md5}")
+            if rf.size is not None and int(rf.size) != int(lf.size):
+                problems.append(f"size {rf.size} != {lf.size}")
+            status = "mismatch" if problems else "ok"
+            if not problems and verify_local:
+                now = await asyncio.to_thread(_md5_of, Path(lf.path))
+                if now != lf.md5:
+                    status = "local-changed"
+                    problems.append(f"local file {lf.path} now has md5 {now}")
+            out.append(AuditRow(**base, status=status, local_md5=lf.md5, remote_md5=rf.md5,
+                                local_size=lf.size, remote_size=rf.size,
+                                detail="; ".join(problems)))  # fmt: skip
+        return out
+
+    try:
+        for coro in asyncio.as_completed([check(r) for r in recs]):
+            rows.extend(await coro)
+            bar.update(1)
+    finally:
+        bar.close()
+    rows.sort(key=lambda r: (r.record_id, r.key or ""))
+    return AuditResult(rows, batch=batch, records=len(recs), elapsed=time.monotonic() - started)
