@@ -1,0 +1,365 @@
+"""InvenioRDM native API: ``/api/records*``, ``/api/user/records``, ``/api/communities``.
+
+Both ``application/json`` and ``application/vnd.inveniordm.v1+json`` get the native InvenioRDM
+JSON (as on a generic InvenioRDM instance; zenodo.org would send its "Zenodo v1" shape for
+plain ``application/json``). Other ``Accept`` values get 406.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from . import _render
+from ._errors import ApiError, validation_error
+from ._http import Context, check_key, check_octet_stream, mimetype
+from ._legacy import download
+from ._search import compile_query, pagination, sort_order
+from ._store import RecordRow
+from ._validation import clean_native, publish_errors
+
+_ACCEPTED = ("application/json", "application/vnd.inveniordm.v1+json", "*/*", "application/*")
+
+
+def check_accept(request: Request) -> None:
+    accept = request.headers.get("accept")
+    if not accept:
+        return
+    for part in accept.split(","):
+        main = part.split(";", 1)[0].strip().lower()
+        if main in _ACCEPTED or main.endswith("+json"):
+            return
+    raise ApiError(
+        406,
+        "Invalid 'Accept' header. Expected one of: application/json, "
+        "application/vnd.inveniordm.v1+json",
+    )
+
+
+def routes(ctx: Context) -> list[Route]:
+    store = ctx.store
+
+    def record_json(
+        rec: RecordRow, which: str, *, status: int = 200, errors: list | None = None
+    ) -> JSONResponse:
+        body = _render.native_response(store.body(rec, which), ctx.base)
+        if errors:
+            body["errors"] = errors
+        headers = {"ETag": f'"{body["revision_id"]}"'}
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    def own_draft(request: Request) -> tuple[Any, RecordRow]:
+        check_accept(request)
+        user, rec = ctx.own(request, request.path_params["id"])
+        if rec.draft is None:
+            raise ApiError(404)
+        return user, rec
+
+    def editable(rec: RecordRow) -> None:
+        if rec.record is not None:
+            raise ApiError(403, "Permission denied. The files of a published record are locked.")
+
+    # ------------------------------------------------------------------ drafts
+
+    async def create(request: Request) -> Response:
+        check_accept(request)
+        user = ctx.user(request)
+        assert user is not None
+        data, errors = clean_native(await ctx.json_body(request, empty={}))
+        return record_json(store.create_draft(user.id, data), "draft", status=201, errors=errors)
+
+    async def read_draft(request: Request) -> Response:
+        _, rec = own_draft(request)
+        return record_json(rec, "draft")
+
+    async def update_draft(request: Request) -> Response:
+        _, rec = own_draft(request)
+        if_match = request.headers.get("if-match")
+        expected = None
+        if if_match:
+            try:
+                expected = int(if_match.strip().removeprefix("W/").strip('"'))
+            except ValueError:
+                raise ApiError(412, "The record revision does not match.") from None
+        data, errors = clean_native(await ctx.json_body(request))
+        rec = store.update_draft(rec, data, if_match=expected)
+        return record_json(rec, "draft", errors=errors)
+
+    async def delete_draft(request: Request) -> Response:
+        _, rec = own_draft(request)
+        store.delete_draft(rec)
+        return Response(status_code=204)
+
+    async def edit(request: Request) -> Response:
+        check_accept(request)
+        _, rec = ctx.own(request, request.path_params["id"])
+        if rec.draft is None:
+            rec = store.edit(rec)
+        return record_json(rec, "draft", status=201)
+
+    async def publish(request: Request) -> Response:
+        user, rec = own_draft(request)
+        assert rec.draft is not None
+        errors = publish_errors(rec.draft, [(f.size or 0, f.status) for f in store.files(rec.id)])
+        if errors:
+            raise validation_error(errors)
+        rec = store.publish(rec, doi_prefix=ctx.config.doi_prefix, user_name=user.name)
+        return record_json(rec, "record", status=202)
+
+    async def reserve_doi(request: Request) -> Response:
+        _, rec = own_draft(request)
+        assert rec.draft is not None
+        if rec.draft.get("pids", {}).get("doi"):
+            raise validation_error(
+                [{"field": "pids.doi", "messages": ["A PID already exists for type doi"]}]
+            )
+        data = {k: rec.draft[k] for k in ("metadata", "custom_fields", "access", "files")}
+        data["pids"] = {
+            "doi": {
+                "identifier": f"{ctx.config.doi_prefix}/zenodo.{rec.id}",
+                "provider": "datacite",
+                "client": "datacite",
+            }
+        }
+        return record_json(store.update_draft(rec, data), "draft", status=201)
+
+    async def new_version(request: Request) -> Response:
+        check_accept(request)
+        _, rec = ctx.own(request, request.path_params["id"])
+        if rec.record is None:
+            raise ApiError(404)
+        return record_json(store.new_version(rec, import_files=False), "draft", status=201)
+
+    async def files_import(request: Request) -> Response:
+        _, rec = own_draft(request)
+        store.import_files(rec)
+        rec2 = store.get(rec.id)
+        assert rec2 is not None
+        return JSONResponse(files_list(rec2, draft=True), status_code=201)
+
+    # ------------------------------------------------------------------ draft files
+
+    def files_list(rec: RecordRow, *, draft: bool) -> dict:
+        entries = [_render.native_file_entry(f, rec.id, rec.bucket_id) for f in store.files(rec.id)]
+        return _render.native_files_list(ctx.base, rec.id, entries, draft=draft)
+
+    def entry_json(rec: RecordRow, f: Any, *, draft: bool = True, status: int = 200) -> Response:
+        entry = _render.native_file_entry(f, rec.id, rec.bucket_id)
+        entry["links"] = _render.file_links(ctx.base, rec.id, f.key, draft=draft)
+        return JSONResponse(entry, status_code=status)
+
+    async def list_draft_files(request: Request) -> Response:
+        _, rec = own_draft(request)
+        return JSONResponse(files_list(rec, draft=True))
+
+    async def init_files(request: Request) -> Response:
+        _, rec = own_draft(request)
+        editable(rec)
+        body = await ctx.json_body(request)
+        if not isinstance(body, list) or not body:
+            raise ApiError(400, "Invalid JSON body: expected a non-empty list of {'key': …}.")
+        keys = []
+        for i, item in enumerate(body):
+            if not isinstance(item, dict) or not isinstance(item.get("key"), str):
+                raise validation_error([{"field": f"{i}.key", "messages": ["Missing key."]}])
+            transfer = item.get("transfer")
+            if isinstance(transfer, dict) and transfer.get("type", "L") != "L":
+                raise ApiError(400, "Only local ('L') transfers are supported.")
+            keys.append(check_key(item["key"], allow_slash=True))
+        if len(set(keys)) != len(keys):
+            raise ApiError(400, "Duplicate keys in the request.")
+        store.init_files(rec, keys)
+        rec2 = store.get(rec.id)
+        assert rec2 is not None
+        return JSONResponse(files_list(rec2, draft=True), status_code=201)
+
+    async def delete_all_files(request: Request) -> Response:
+        _, rec = own_draft(request)
+        editable(rec)
+        store.delete_all_files(rec)
+        return Response(status_code=204)
+
+    async def draft_file(request: Request) -> Response:
+        _, rec = own_draft(request)
+        rest = request.path_params["rest"]
+        op = "meta"
+        for suffix in ("/content", "/commit"):
+            if rest.endswith(suffix):
+                op, rest = suffix[1:], rest[: -len(suffix)]
+                break
+        key = check_key(rest, allow_slash=True)
+        method = request.method
+        if op == "content" and method == "PUT":
+            editable(rec)
+            check_octet_stream(request)
+            existing = store.file(rec.id, key)
+            if existing is None:
+                raise ApiError(404, "File not found.")
+            if existing.status == "completed":
+                raise ApiError(400, f'File with key "{key}" is already committed.')
+            tmp, size, md5 = await ctx.receive_file(request, rec, key)
+            try:
+                f = store.set_content(rec, key, tmp, size, md5, mimetype(key))
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+                raise
+            return entry_json(rec, f)
+        if op == "commit" and method == "POST":
+            editable(rec)
+            return entry_json(rec, store.commit_file(rec, key))
+        f = store.file(rec.id, key)
+        if f is None:
+            raise ApiError(404, "File not found.")
+        if op == "content" and method == "GET":
+            if f.blob is None:
+                raise ApiError(404, "File not found.")
+            return download(store.blob_path(f), f)
+        if op == "meta" and method == "GET":
+            return entry_json(rec, f)
+        if op == "meta" and method == "DELETE":
+            editable(rec)
+            store.delete_file(rec, key)
+            return Response(status_code=204)
+        raise ApiError(405)
+
+    # ------------------------------------------------------------------ published
+
+    def published(request: Request) -> RecordRow:
+        check_accept(request)
+        ctx.user(request, required=False)
+        rec = ctx.record(request.path_params["id"])
+        if rec.record is None:
+            raise ApiError(404)
+        return rec
+
+    async def read_record(request: Request) -> Response:
+        return record_json(published(request), "record")
+
+    async def record_files(request: Request) -> Response:
+        rec = published(request)
+        return JSONResponse(files_list(rec, draft=False))
+
+    async def record_file(request: Request) -> Response:
+        rec = published(request)
+        rest = request.path_params["rest"]
+        content = rest.endswith("/content")
+        key = rest[: -len("/content")] if content else rest
+        f = store.file(rec.id, key)
+        if f is None or f.status != "completed":
+            raise ApiError(404, "File not found.")
+        if content:
+            if rec.record and rec.record["access"].get("files") == "restricted":
+                user = ctx.user(request, required=False)
+                if user is None or user.id != rec.owner:
+                    raise ApiError(403, "Permission denied.")
+            return download(store.blob_path(f), f)
+        return entry_json(rec, f, draft=False)
+
+    async def versions(request: Request) -> Response:
+        rec = published(request)
+        hits = [
+            _render.native_response(store.body(v, "record"), ctx.base)
+            for v in store.versions(rec.parent_id)
+            if v.record is not None
+        ]
+        hits.reverse()
+        return JSONResponse({"hits": {"hits": hits, "total": len(hits)}})
+
+    async def latest(request: Request) -> Response:
+        rec = published(request)
+        parent = store.parent(rec.parent_id)
+        target = store.get(parent.latest_id or rec.id)
+        assert target is not None
+        return record_json(target, "record")
+
+    # ------------------------------------------------------------------ search
+
+    def search_response(request: Request, *, kind: str, owner: int | None, guest: bool) -> dict:
+        params = request.query_params
+        page, size = pagination(params, default_size=10, max_size=25 if guest else 100)
+        q = params.get("q")
+        parts = [q] if q and q.strip() else []
+        if kind == "public":
+            for param, field in (("communities", "communities"), ("type", "type")):
+                if params.get(param):
+                    parts.append(f'{field}:"{params[param]}"')
+        query = " AND ".join(f"({p})" for p in parts)
+        order = sort_order(params.get("sort"), has_query=bool(q and q.strip()))
+        where, args = compile_query(query, ctx.slug_to_id())
+        all_versions = str(params.get("allversions", params.get("all_versions", ""))).lower()
+        total, bodies = store.search(
+            kind=kind,
+            owner=owner,
+            where=where,
+            params=args,
+            order=order,
+            size=size,
+            page=page,
+            latest_only=kind == "public" and all_versions not in ("true", "1", "yes"),
+        )
+        hits = [_render.native_response(b, ctx.base) for b in bodies]
+        return {
+            "hits": {"hits": hits, "total": total},
+            "aggregations": {},
+            "sortBy": params.get("sort") or ("bestmatch" if q else "newest"),
+            "links": {"self": str(request.url.remove_query_params("access_token"))},
+        }
+
+    async def search_records(request: Request) -> Response:
+        check_accept(request)
+        user = ctx.user(request, required=False)
+        return JSONResponse(search_response(request, kind="public", owner=None, guest=user is None))
+
+    async def search_user_records(request: Request) -> Response:
+        check_accept(request)
+        user = ctx.user(request)
+        assert user is not None
+        return JSONResponse(search_response(request, kind="user", owner=user.id, guest=False))
+
+    async def community(request: Request) -> Response:
+        ident = request.path_params["slug"]
+        for c in ctx.config.communities:
+            if ident in (c.slug, c.id):
+                return JSONResponse(
+                    {
+                        "id": c.id,
+                        "slug": c.slug,
+                        "metadata": {"title": c.title or c.slug},
+                        "access": {"visibility": "public"},
+                        "links": {
+                            "self": f"{ctx.base}/api/communities/{c.id}",
+                            "self_html": f"{ctx.base}/communities/{c.slug}",
+                        },
+                    }
+                )
+        raise ApiError(404, "The community does not exist.")
+
+    r = "/api/records/{id}"
+    return [
+        Route("/api/records", create, methods=["POST"]),
+        Route("/api/records", search_records, methods=["GET"]),
+        Route("/api/user/records", search_user_records, methods=["GET"]),
+        Route(r + "/draft", read_draft, methods=["GET"]),
+        Route(r + "/draft", update_draft, methods=["PUT"]),
+        Route(r + "/draft", delete_draft, methods=["DELETE"]),
+        Route(r + "/draft", edit, methods=["POST"]),
+        Route(r + "/draft/actions/publish", publish, methods=["POST"]),
+        Route(r + "/draft/actions/files-import", files_import, methods=["POST"]),
+        Route(r + "/draft/pids/doi", reserve_doi, methods=["POST"]),
+        Route(r + "/draft/files", list_draft_files, methods=["GET"]),
+        Route(r + "/draft/files", init_files, methods=["POST"]),
+        Route(r + "/draft/files", delete_all_files, methods=["DELETE"]),
+        Route(r + "/draft/files/{rest:path}", draft_file, methods=["GET", "PUT", "POST", "DELETE"]),
+        Route(r, read_record, methods=["GET"]),
+        Route(r + "/files", record_files, methods=["GET"]),
+        Route(r + "/files/{rest:path}", record_file, methods=["GET"]),
+        Route(r + "/versions", versions, methods=["GET"]),
+        Route(r + "/versions", new_version, methods=["POST"]),
+        Route(r + "/versions/latest", latest, methods=["GET"]),
+        Route("/api/communities/{slug}", community, methods=["GET"]),
+    ]
