@@ -48,7 +48,7 @@ def test_audit_finds_every_kind_of_problem(tmp_path):
             files.append({"key": "C2.jpg", "path": str(p), "size": 10, "md5": md5[cat]})
         ids[cat], _ = led.add_record(b, Marker(cat), payload={}, files=files)
         _publish(led, ids[cat], str(100 + ord(cat)))
-    planned, _ = led.add_record(b, Marker("E"), payload={})  # not published: not audited
+    _planned, _ = led.add_record(b, Marker("E"), payload={})  # not published: not audited
     server = {
         "165": [RemoteFile("A.jpg", 10, md5["A"])],
         "166": [RemoteFile("B.jpg", 10, "f" * 32), RemoteFile("junk.txt", 1, "e" * 32)],
