@@ -262,9 +262,12 @@ class SandboxHandle:
             self._server.force_exit = True
             self._thread.join(timeout=5)
         self._sock.close()
-        closer = getattr(getattr(self._inner_app, "state", None), "close", None)
-        if callable(closer):
-            closer()
+        state = getattr(self._inner_app, "state", None)
+        for owner in (state, getattr(state, "store", None)):
+            closer = getattr(owner, "close", None)
+            if callable(closer):
+                closer()
+                break
         if self._owned_dir is not None:
             shutil.rmtree(self._owned_dir, ignore_errors=True)
 
