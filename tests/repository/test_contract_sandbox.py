@@ -1,0 +1,267 @@
+"""One contract suite, run against both clients over real sockets on the embedded sandbox."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+
+from specpub.errors import (
+    Ambiguous,
+    AuthenticationError,
+    NotFound,
+    RateLimited,
+    Rejected,
+    Transient,
+)
+from specpub.repository import Marker, RepositoryClient, open_client
+
+from ._support import TOKEN_ENV
+
+pytestmark = [pytest.mark.anyio, pytest.mark.parametrize("api", ["legacy", "native"])]
+
+
+def payload(api: str, catalog: str, *, institution: str = "BR", valid: bool = True) -> dict:
+    """A minimal, publishable payload carrying the marker (title dropped if not valid)."""
+    custom = {
+        "dwc:catalogNumber": [catalog],
+        "dwc:institutionCode": [institution],
+        "dwc:basisOfRecord": ["PreservedSpecimen"],
+    }
+    title = f"Herbarium specimen {institution} {catalog}"
+    if api == "legacy":
+        metadata = {
+            "upload_type": "image",
+            "image_type": "photo",
+            "creators": [{"name": "Doe, Jane", "affiliation": "Meise Botanic Garden"}],
+            "description": "<p>Digitised herbarium sheet.</p>",
+            "publication_date": "2025-03-01",
+            "access_right": "open",
+            "license": "cc-by-4.0",
+            "custom": custom,
+        }
+        if valid:
+            metadata["title"] = title
+        return {"metadata": metadata}
+    metadata = {
+        "resource_type": {"id": "image-photo"},
+        "publication_date": "2025-03-01",
+        "creators": [
+            {"person_or_org": {"type": "personal", "family_name": "Doe", "given_name": "Jane"}}
+        ],
+        "description": "<p>Digitised herbarium sheet.</p>",
+        "rights": [{"id": "cc-by-4.0"}],
+    }
+    if valid:
+        metadata["title"] = title
+    return {
+        "access": {"record": "public", "files": "public"},
+        "files": {"enabled": True},
+        "metadata": metadata,
+        "custom_fields": custom,
+    }
+
+
+@pytest.fixture
+def files(tmp_path):
+    """Three files: a 1.5 MiB 'image' (several chunks), a small one, a tiny one."""
+    out = {}
+    for name, size in (
+        ("BR0000013_a.tif", 1_572_864 + 7),
+        ("BR0000013_b.jpg", 4096),
+        ("notes.txt", 5),
+    ):
+        data = os.urandom(size)
+        path = tmp_path / name
+        path.write_bytes(data)
+        out[name] = (path, hashlib.md5(data).hexdigest(), size)
+    return out
+
+
+def client_for(handle, api: str, monkeypatch, *, token: str | None = None, **kwargs):
+    monkeypatch.setenv(TOKEN_ENV, token or handle.token)
+    client = open_client("embedded", api=api, base_url=handle.url, token_env=TOKEN_ENV, **kwargs)
+    assert isinstance(client, RepositoryClient)
+    return client
+
+
+async def test_publish_multi_file_record(sandbox, api, monkeypatch, files):
+    async with client_for(sandbox, api, monkeypatch) as client:
+        draft = await client.create(payload(api, "BR0000013"))
+        assert draft.state == "draft"
+        assert not draft.is_published
+        assert draft.marker == Marker("BR0000013", "BR")
+        if api == "legacy":
+            assert draft.bucket
+            assert draft.id.isdigit()
+        for key, (path, md5, size) in files.items():
+            remote = await client.upload(draft, path, key, md5=md5, size=size)
+            assert (remote.key, remote.md5, remote.size) == (key, md5, size)
+        # Repeating an upload is safe and leaves one file per key.
+        path, md5, size = files["notes.txt"]
+        assert (await client.upload(draft, path, "notes.txt", md5=md5, size=size)).md5 == md5
+        listed = {f.key: (f.md5, f.size) for f in await client.list_files(draft.id)}
+        assert listed == {k: (m, s) for k, (_, m, s) in files.items()}
+
+        published = await client.publish(draft.id)
+        assert published.state == "published"
+        assert published.is_published
+        assert published.doi
+        assert published.doi.startswith("10.5072/")
+        again = await client.get(draft.id)
+        assert again.doi == published.doi
+        assert again.state == "published"
+        assert {f.key: f.md5 for f in again.files} == {k: m for k, (_, m, _) in files.items()}
+
+        with pytest.raises(NotFound) as info:  # publish is not idempotent: the draft is gone
+            await client.publish(draft.id)
+        assert info.value.step == "publish"
+
+
+async def test_find_by_markers(sandbox, api, monkeypatch):
+    # A short query limit forces several OR queries over the real server.
+    async with client_for(sandbox, api, monkeypatch) as client:
+        client.max_query_length = 120
+        created = {}
+        for i in range(3):
+            rec = await client.create(payload(api, f"MK{i:03d}"))
+            created[rec.marker] = rec.id
+        other = await client.create(payload(api, "MK000", institution="MEISE"))
+        wanted = [*created, Marker("MK999", "BR"), Marker('we"ird\\', "BR")]
+        found = await client.find_by_markers(wanted)
+        assert set(found) == set(wanted)
+        for marker, rid in created.items():
+            assert [r.id for r in found[marker]] == [rid]
+        assert found[Marker("MK999", "BR")] == []
+        assert other.id not in {r.id for r in found[Marker("MK000", "BR")]}
+        hits = await client.search(r'custom_fields.dwc\:catalogNumber:"MK001"')
+        assert [r.id for r in hits] == [created[Marker("MK001", "BR")]]
+
+
+async def test_lost_create_answer_is_ambiguous_then_found(sandbox_factory, api, monkeypatch):
+    from specpub.sandbox import FaultPlan
+
+    handle = sandbox_factory(faults=FaultPlan(commit_then_drop={"create": 1.0}, seed=1))
+    async with client_for(handle, api, monkeypatch) as client:
+        with pytest.raises(Ambiguous) as info:
+            await client.create(payload(api, "LOST0001"))
+        assert info.value.step == "create"
+        assert info.value.method == "POST"
+        handle.set_faults(None)
+        found = await client.find_by_markers([Marker("LOST0001", "BR")])
+        assert len(found[Marker("LOST0001", "BR")]) == 1
+
+
+async def test_lost_publish_answer_is_ambiguous_and_get_tells(
+    sandbox_factory, api, monkeypatch, files
+):
+    from specpub.sandbox import FaultPlan
+
+    handle = sandbox_factory()
+    async with client_for(handle, api, monkeypatch) as client:
+        draft = await client.create(payload(api, "PUB504"))
+        path, md5, size = files["notes.txt"]
+        await client.upload(draft, path, "notes.txt", md5=md5, size=size)
+        handle.set_faults(FaultPlan(commit_then_504={"publish": 1.0}, seed=1))
+        with pytest.raises(Ambiguous) as info:
+            await client.publish(draft.id)
+        assert info.value.status == 504
+        handle.set_faults(None)
+        record = await client.get(draft.id)
+        assert record.state == "published"
+        assert record.doi
+
+
+async def test_server_errors_are_transient(sandbox_factory, api, monkeypatch):
+    from specpub.sandbox import FaultPlan
+
+    handle = sandbox_factory(faults=FaultPlan(errors={503: 1.0}, seed=1))
+    async with client_for(handle, api, monkeypatch) as client:
+        with pytest.raises(Transient) as info:
+            await client.search("x")
+        assert info.value.status == 503
+        assert info.value.error_id
+        assert info.value.url.startswith(handle.url)
+
+
+async def test_rate_limit_is_reported(sandbox_factory, api, monkeypatch):
+    handle = sandbox_factory(rate_limit="3/minute")
+    seen = []
+    async with client_for(
+        handle, api, monkeypatch, on_response=lambda s, i: seen.append((s, i))
+    ) as client:
+        for _ in range(3):
+            await client.create(payload(api, "RL0001"))
+        assert client.rate_limit.remaining == 0
+        with pytest.raises(RateLimited) as info:
+            await client.create(payload(api, "RL0001"))
+        assert info.value.retry_after is not None
+        assert 0 < info.value.retry_after <= 60
+        assert client.rate_limit.limit is not None
+        assert client.rate_limit.remaining == 0
+        assert seen[-1][0] == 429
+
+
+async def test_unknown_token_is_an_authentication_error(sandbox, api, monkeypatch):
+    async with client_for(sandbox, api, monkeypatch, token="not-a-valid-token-123") as client:
+        with pytest.raises(AuthenticationError) as info:
+            await client.create(payload(api, "AUTH01"))
+        assert "not-a-valid-token-123" not in str(info.value)
+        assert info.value.status in (401, 403)
+
+
+async def test_validation_error_at_publish(sandbox, api, monkeypatch, files):
+    async with client_for(sandbox, api, monkeypatch) as client:
+        draft = await client.create(payload(api, "BAD0001", valid=False))
+        path, md5, size = files["notes.txt"]
+        await client.upload(draft, path, "notes.txt", md5=md5, size=size)
+        with pytest.raises(Rejected) as info:
+            await client.publish(draft.id)
+        err = info.value
+        assert type(err) is Rejected
+        assert err.status == 400
+        assert any("title" in (e.field or "") for e in err.errors), err.field_messages
+
+
+async def test_delete_draft_and_files(sandbox, api, monkeypatch, files):
+    async with client_for(sandbox, api, monkeypatch) as client:
+        draft = await client.create(payload(api, "DEL0001"))
+        for key in ("notes.txt", "BR0000013_b.jpg"):
+            path, md5, size = files[key]
+            await client.upload(draft, path, key, md5=md5, size=size)
+        await client.delete_file(draft.id, "notes.txt")
+        await client.delete_file(draft.id, "notes.txt")  # already gone: done
+        assert [f.key for f in await client.list_files(draft.id)] == ["BR0000013_b.jpg"]
+        await client.delete_draft(draft.id)
+        await client.delete_draft(draft.id)  # 404 counts as done
+        with pytest.raises(NotFound):
+            await client.get(draft.id)
+
+
+async def test_edit_and_new_version(sandbox, api, monkeypatch, files):
+    async with client_for(sandbox, api, monkeypatch) as client:
+        draft = await client.create(payload(api, "VER0001"))
+        path, md5, size = files["notes.txt"]
+        await client.upload(draft, path, "notes.txt", md5=md5, size=size)
+        published = await client.publish(draft.id)
+
+        edit = await client.edit(published.id)
+        assert edit.id == published.id
+        assert edit.state == "edit-draft"
+        assert (await client.edit(published.id)).id == edit.id  # idempotent
+        await client.update(published.id, payload(api, "VER0001"))
+        await client.delete_draft(published.id)  # discards the edit draft only
+        assert (await client.get(published.id)).state == "published"
+
+        new = await client.new_version(published.id)
+        assert new.id != published.id
+        assert new.state == "draft"
+        assert (await client.new_version(published.id)).id == new.id  # idempotent
+        if api == "native":
+            assert await client.list_files(new.id) == []
+            imported = await client.import_files(new.id)
+            assert [f.md5 for f in imported] == [md5]
+        keys = {f.key: f.md5 for f in await client.list_files(new.id)}
+        assert keys == {"notes.txt": md5}
+        await client.delete_draft(new.id)
