@@ -41,7 +41,7 @@ def _workspace(tmp_path) -> Workspace:
 
 def test_summary_csv_lists_every_published_file(tmp_path):
     ws = _workspace(tmp_path)
-    path, table = write_summary(ws, 1)
+    path, _ = write_summary(ws, 1)
     assert path == ws.root / "reports" / "summary-batch-1.csv"
     again = pd.read_csv(path, dtype=str)
     assert tuple(again.columns) == SUMMARY_COLUMNS
