@@ -1,0 +1,119 @@
+"""Reconcile and audit against the embedded sandbox through the real legacy client."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+import pytest
+
+from specpub.batch.audit import audit
+from specpub.batch.ledger import Ledger
+from specpub.batch.reconcile import reconcile
+from specpub.errors import NotFound
+from specpub.records import PayloadOptions, build_payloads
+from specpub.repository import Marker, open_client
+
+TOKEN_ENV = "SPECPUB_TEST_RECONCILE_TOKEN"
+
+
+def _payload(cat: str) -> dict:
+    row = {"catalogNumber": cat, "institutionCode": "BR", "scientificName": "Quercus robur"}
+    return build_payloads(row, PayloadOptions(publication_date="2026-01-01")).legacy
+
+
+@pytest.fixture
+def client(sandbox, monkeypatch):
+    monkeypatch.setenv(TOKEN_ENV, sandbox.token)
+    return lambda: open_client("embedded", base_url=sandbox.url, token_env=TOKEN_ENV)
+
+
+def _image(tmp_path, cat: str) -> tuple:
+    path = tmp_path / f"{cat}.jpg"
+    path.write_bytes(b"\xff\xd8\xff" + cat.encode() * 50)
+    return path, hashlib.md5(path.read_bytes()).hexdigest(), path.stat().st_size
+
+
+async def _publish(c, tmp_path, cat):
+    path, md5, size = _image(tmp_path, cat)
+    rec = await c.create(_payload(cat))
+    rec = await c.get(rec.id)
+    await c.upload(rec, path, f"{cat}.jpg", md5=md5, size=size)
+    return await c.publish(rec.id)
+
+
+def test_reconcile_then_audit_on_sandbox(client, tmp_path):
+    led = Ledger.open(tmp_path / "ledger.sqlite")
+    b = led.create_batch(target="embedded", api="legacy")
+    ids = {}
+    for cat in ("R1", "R2", "R3", "R4"):
+        path, md5, size = _image(tmp_path, cat)
+        ids[cat], _ = led.add_record(
+            b, Marker(cat, "BR"), payload=_payload(cat),
+            files=[{"key": f"{cat}.jpg", "path": str(path), "size": size, "md5": md5}],
+        )  # fmt: skip
+
+    async def scenario():
+        c = client()
+        try:
+            # R1: published on the server, but the create response was "lost" (ledger: creating)
+            p1 = await _publish(c, tmp_path, "R1")
+            led.transition(ids["R1"], "creating")
+            # R2: a retried create made two drafts; the ledger never heard back
+            d2a = await c.create(_payload("R2"))
+            d2b = await c.create(_payload("R2"))
+            led.transition(ids["R2"], "creating")
+            # R3: published and known to the ledger, plus an orphan draft with its marker
+            p3 = await _publish(c, tmp_path, "R3")
+            led.transition(ids["R3"], "creating")
+            led.transition(ids["R3"], "created", remote_id=p3.id)
+            led.transition(ids["R3"], "uploaded")
+            led.transition(ids["R3"], "publishing")
+            led.transition(ids["R3"], "published", doi=p3.doi)
+            d3 = await c.create(_payload("R3"))
+            # R4: the ledger says published, the server never heard of it
+            led.transition(ids["R4"], "creating")
+            led.transition(ids["R4"], "created", remote_id="987654")
+            led.transition(ids["R4"], "uploaded")
+            led.transition(ids["R4"], "publishing")
+            led.transition(ids["R4"], "published", doi="10.5072/zenodo.987654")
+
+            res = await reconcile(led, c, b, delete_orphans=True, index_lag=0.5)
+            # the deleted drafts are really gone
+            for rid in res.deleted:
+                with pytest.raises(NotFound):
+                    await c.get(rid)
+            # audit the published ones; then tamper with the ledger's md5 and audit again
+            first = await audit(led, c, b)
+            f3 = led.record_files(ids["R3"])[0]
+            with led._tx() as conn:
+                conn.execute("UPDATE files SET md5=? WHERE file_id=?", ("0" * 32, f3.file_id))
+            second = await audit(led, c, b, verify_local=True)
+            return p1, (d2a, d2b), p3, d3, res, first, second, f3
+        finally:
+            await c.aclose()
+
+    p1, (d2a, d2b), p3, d3, res, first, second, f3 = asyncio.run(scenario())
+    cats = {(f.marker, f.category) for f in res.findings}
+    assert ("BR|R1", "ledger-behind") in cats
+    assert ("BR|R2", "draft") in cats
+    assert ("BR|R2", "orphan-draft") in cats
+    assert ("BR|R3", "published") in cats
+    assert ("BR|R3", "orphan-draft") in cats
+    assert ("BR|R4", "missing") in cats
+    assert sorted(res.deleted) == sorted([min(d2a.id, d2b.id, key=int), d3.id])
+    r1 = led.record(ids["R1"])
+    assert (r1.state, r1.remote_id, r1.doi) == ("published", p1.id, p1.doi)
+    assert (led.record(ids["R2"]).state, led.record(ids["R2"]).remote_id) == (
+        "created",
+        max(d2a.id, d2b.id, key=int),
+    )
+    assert led.record(ids["R4"]).state == "planned"
+    assert not res.by_category("checksum-mismatch")
+    # audit: R1 and R3 published, both files match; after tampering R3 mismatches
+    assert first.ok, first.summary()
+    assert first.records == 2
+    assert second.counts() == {"ok": 1, "mismatch": 1}
+    bad = second.problems()[0]
+    assert (bad.remote_id, bad.remote_md5, bad.local_md5) == (p3.id, f3.md5, "0" * 32)
+    led.close()
