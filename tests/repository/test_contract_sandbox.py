@@ -265,3 +265,54 @@ async def test_edit_and_new_version(sandbox, api, monkeypatch, files):
         keys = {f.key: f.md5 for f in await client.list_files(new.id)}
         assert keys == {"notes.txt": md5}
         await client.delete_draft(new.id)
+
+
+async def test_lost_upload_answer_then_repeat(sandbox_factory, api, monkeypatch, files):
+    from specpub.sandbox import FaultPlan
+
+    handle = sandbox_factory()
+    async with client_for(handle, api, monkeypatch) as client:
+        draft = await client.create(payload(api, "UPL0001"))
+        path, md5, size = files["BR0000013_b.jpg"]
+        handle.set_faults(FaultPlan(commit_then_drop={"upload": 1.0}, seed=1))
+        # Legacy: the bucket PUT replaces, so a lost answer is safe to repeat (Transient);
+        # native: the lost request is the file init, which is not (Ambiguous).
+        expected = Transient if api == "legacy" else Ambiguous
+        with pytest.raises(expected) as info:
+            await client.upload(draft, path, "BR0000013_b.jpg", md5=md5, size=size)
+        assert type(info.value) is expected
+        handle.set_faults(None)
+        remote = await client.upload(draft, path, "BR0000013_b.jpg", md5=md5, size=size)
+        assert (remote.md5, remote.size) == (md5, size)
+        assert [(f.key, f.md5) for f in await client.list_files(draft.id)] == [
+            ("BR0000013_b.jpg", md5)
+        ]
+
+
+async def test_file_changed_during_send_over_sockets(sandbox, api, monkeypatch, files, caplog):
+    from specpub.errors import InputError
+    from specpub.repository import _upload
+
+    original = _upload.FileSource.stream
+
+    async def shrinking(self):
+        first = True
+        async for chunk in original(self):
+            yield chunk
+            if first:
+                first = False
+                self.path.write_bytes(b"short")
+
+    monkeypatch.setattr(_upload.FileSource, "stream", shrinking)
+    path, md5, size = files["BR0000013_a.tif"]
+    async with client_for(sandbox, api, monkeypatch) as client:
+        draft = await client.create(payload(api, "CHG0001"))
+        with pytest.raises(InputError) as info:
+            await client.upload(draft, path, "BR0000013_a.tif", md5=md5, size=size)
+        assert str(path) in str(info.value)
+        assert "rescan" in str(info.value)
+        assert sandbox.token not in caplog.text
+        # The client still works afterwards, and nothing half-sent was committed
+        # (native: the entry stays pending; legacy: the bucket PUT never completed).
+        remaining = {f.key: f.status for f in await client.list_files(draft.id)}
+        assert remaining.get("BR0000013_a.tif") in (None, "pending")
