@@ -85,3 +85,20 @@ def sandbox(sandbox_factory):
     ``sandbox.set_faults(...)``, ``sandbox.add_outage(...)``, ``sandbox.fault_stats()``.
     """
     return sandbox_factory()
+
+
+@pytest.fixture(scope="session")
+def demo_collection(tmp_path_factory: pytest.TempPathFactory):
+    """A small demo collection (specpub.demo), generated once per test session.
+
+    12 specimens at 300x430 px, seed 0, messiness 0.75 (every defect kind is
+    placed; see ``manifest.json`` / ``DemoCollection.defects``) and every kind
+    of broken file (``DemoCollection.broken``). Treat it as read-only: copy it
+    (``shutil.copytree(demo_collection.folder, ...)``) before changing files.
+    """
+    from specpub.demo import generate_collection
+
+    folder = tmp_path_factory.mktemp("demo_collection")
+    return generate_collection(
+        folder, specimens=12, seed=0, messiness=0.75, image_size=(300, 430), broken=True
+    )
