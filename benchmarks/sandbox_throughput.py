@@ -116,10 +116,30 @@ async def _run(url: str, token: str, records: int, concurrency: int) -> dict:
     }
 
 
+def _cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process (Linux /proc), or of this process if ``pid`` is None."""
+    if pid is None:
+        return time.process_time()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _sandbox(kind: str, data_dir: Path) -> AbstractContextManager:
     if kind == "process":
         return running_subprocess(data_dir, rate_limit="off", search_rate_limit="off")
     return running(data_dir, rate_limit=None, search_rate_limit=None)
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _median(results: list[dict], key: str) -> float | None:
+    values = [r[key] for r in results if r.get(key) is not None]
+    return statistics.median(values) if values else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,7 +160,15 @@ def main(argv: list[str] | None = None) -> int:
                 _sandbox(args.server, Path(tmp)) as sb,
             ):
                 n = per_run.get(conc, 10 * conc)
-                results.append(asyncio.run(_run(sb.url, sb.token, n, conc)))
+                pid = sb.process.pid if args.server == "process" else None
+                server_cpu0, client_cpu0 = _cpu_seconds(pid), time.process_time()
+                result = asyncio.run(_run(sb.url, sb.token, n, conc))
+                server_cpu1, client_cpu1 = _cpu_seconds(pid), time.process_time()
+                # Warm-up records are included in the CPU time; negligible next to n.
+                if server_cpu0 is not None and server_cpu1 is not None:
+                    result["server_cpu_ms_per_record"] = 1000 * (server_cpu1 - server_cpu0) / n
+                result["client_cpu_ms_per_record"] = 1000 * (client_cpu1 - client_cpu0) / n
+                results.append(result)
         rates = [r["records_per_s"] for r in results]
         best = results[rates.index(statistics.median(rates))] if runs % 2 else results[0]
         rows.append(
@@ -151,21 +179,28 @@ def main(argv: list[str] | None = None) -> int:
                 "records_per_s_median": statistics.median(rates),
                 "records_per_s_all": rates,
                 "step_median_ms": best["median_ms"],
+                # In process mode: CPU the server spent per record, and the records/s
+                # one core could sustain at that cost (independent of machine load).
+                "server_cpu_ms_per_record": _median(results, "server_cpu_ms_per_record"),
+                "client_cpu_ms_per_record": _median(results, "client_cpu_ms_per_record"),
             }
         )
 
     print(f"\nsandbox throughput ({args.server} server, legacy API, 64 KB file, rate limits off)")
     print(
         f"{'concurrency':>11}  {'records/s':>9}  {'create ms':>9}  {'upload ms':>9}  "
-        f"{'publish ms':>10}  {'vs target':>9}"
+        f"{'publish ms':>10}  {'vs target':>9}  {'srv cpu ms/rec':>14}  {'cli cpu ms/rec':>14}"
     )
     for row in rows:
         ms = row["step_median_ms"]
         print(
             f"{row['concurrency']:>11}  {row['records_per_s_median']:>9.1f}  "
             f"{ms['create']:>9.1f}  {ms['upload']:>9.1f}  {ms['publish']:>10.1f}  "
-            f"{row['records_per_s_median'] / TARGET:>8.2f}x"
+            f"{row['records_per_s_median'] / TARGET:>8.2f}x  "
+            f"{_fmt(row['server_cpu_ms_per_record']):>14}  "
+            f"{_fmt(row['client_cpu_ms_per_record']):>14}"
         )
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(
@@ -179,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
                 "python": sys.version.split()[0],
                 "machine": platform.machine(),
                 "cpus": os.cpu_count(),
+                "load_average_end": os.getloadavg()[0],
                 "rows": rows,
             },
             indent=2,
