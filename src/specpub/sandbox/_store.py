@@ -25,7 +25,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE NOT NULL);
 CREATE TABLE IF NOT EXISTS pid_seq(id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS parents(
-    id INTEGER PRIMARY KEY, owner INTEGER NOT NULL, latest_id INTEGER,
+    id INTEGER PRIMARY KEY, owner INTEGER NOT NULL, latest_id INTEGER, newest_id INTEGER,
     communities TEXT NOT NULL DEFAULT '[]', requests TEXT NOT NULL DEFAULT '[]', doi TEXT);
 CREATE TABLE IF NOT EXISTS records(
     id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL, owner INTEGER NOT NULL,
@@ -101,6 +101,7 @@ class ParentRow:
     id: int
     owner: int
     latest_id: int | None
+    newest_id: int | None
     communities: list[str]
     requests: list[dict]
     doi: str | None
@@ -210,10 +211,13 @@ class Store:
     def parent(self, parent_id: int) -> ParentRow:
         with self._lock:
             row = self._conn.execute(
-                "SELECT id, owner, latest_id, communities, requests, doi FROM parents WHERE id=?",
+                "SELECT id, owner, latest_id, newest_id, communities, requests, doi FROM parents"
+                " WHERE id=?",
                 (parent_id,),
             ).fetchone()
-        return ParentRow(row[0], row[1], row[2], json.loads(row[3]), json.loads(row[4]), row[5])
+        return ParentRow(
+            row[0], row[1], row[2], row[3], json.loads(row[4]), json.loads(row[5]), row[6]
+        )
 
     def versions(self, parent_id: int) -> list[RecordRow]:
         with self._lock:
@@ -277,10 +281,7 @@ class Store:
         state = rec.draft if which == "draft" else rec.record
         assert state is not None
         parent = self.parent(rec.parent_id)
-        with self._lock:
-            newest = self._conn.execute(
-                "SELECT MAX(id) FROM records WHERE parent_id=?", (rec.parent_id,)
-            ).fetchone()[0]
+        newest = parent.newest_id
         parent_json: dict[str, Any] = {
             "id": str(parent.id),
             "access": {"owned_by": {"user": parent.owner}},
@@ -344,7 +345,10 @@ class Store:
         with self._tx() as c:
             parent_id = self._next_id(c, "parent")
             record_id = self._next_id(c, "record")
-            c.execute("INSERT INTO parents(id, owner) VALUES (?, ?)", (parent_id, owner))
+            c.execute(
+                "INSERT INTO parents(id, owner, newest_id) VALUES (?, ?, ?)",
+                (parent_id, owner, record_id),
+            )
             draft = {**data, "created": now, "updated": now, "revision_id": 1}
             c.execute(
                 "INSERT INTO records(id, parent_id, owner, bucket_id, version_index, created,"
@@ -399,6 +403,16 @@ class Store:
                 ).fetchone()[0]
                 if not left:
                     c.execute("DELETE FROM parents WHERE id=?", (rec.parent_id,))
+                else:
+                    c.execute(
+                        "UPDATE parents SET newest_id=(SELECT MAX(id) FROM records"
+                        " WHERE parent_id=?) WHERE id=?",
+                        (rec.parent_id, rec.parent_id),
+                    )
+                    for (other,) in c.execute(
+                        "SELECT id FROM records WHERE parent_id=?", (rec.parent_id,)
+                    ).fetchall():
+                        self._index(c, other)
                 self._index(c, rec.id)
         self._unlink(blobs)
 
@@ -474,6 +488,7 @@ class Store:
                         json.dumps(draft),
                     ),
                 )
+                c.execute("UPDATE parents SET newest_id=? WHERE id=?", (new_id, rec.parent_id))
                 if import_files:
                     self._import_files(c, parent[0] or rec.id, new_id)
                 self._index(c, new_id)
@@ -795,12 +810,13 @@ class Store:
             return
         rec = _rec(row)
         visible = now + lag
+        record_body = self.body(rec, "record") if rec.record is not None else None
         if rec.draft is not None:
             self._add_doc(c, rec, "user", self.body(rec, "draft", entries=False), visible)
-        elif rec.record is not None:
-            self._add_doc(c, rec, "user", self.body(rec, "record"), visible)
-        if rec.record is not None:
-            self._add_doc(c, rec, "public", self.body(rec, "record"), visible)
+        elif record_body is not None:
+            self._add_doc(c, rec, "user", record_body, visible)
+        if record_body is not None:
+            self._add_doc(c, rec, "public", record_body, visible)
 
     def _collect(self, c: sqlite3.Connection, now: float) -> None:
         old = [
