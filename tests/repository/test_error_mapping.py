@@ -77,6 +77,8 @@ async def call(client, step: str):
         (502, "get", Transient),
         (504, "update", Transient),
         (504, "edit", Transient),
+        (408, "create", Ambiguous),
+        (408, "get", Transient),
     ],
 )
 async def test_status_maps_to_error_class(make_client, api, status, step, expected):

@@ -194,3 +194,35 @@ async def test_async_context_manager_closes(make_client):
     async with client as c:
         assert c is client
     assert client._http.closed
+
+
+def test_token_from_keyring_when_the_variable_is_unset(monkeypatch):
+    import sys
+    import types
+
+    asked = []
+    fake = types.ModuleType("keyring")
+
+    def get_password(service, name):
+        asked.append((service, name))
+        return TOKEN
+
+    fake.get_password = get_password
+    monkeypatch.setitem(sys.modules, "keyring", fake)
+    monkeypatch.delenv("SPECPUB_KEYRING_ONLY", raising=False)
+    client = LegacyClient(BASE, token_env="SPECPUB_KEYRING_ONLY")
+    assert asked == [("specpub", "SPECPUB_KEYRING_ONLY")]
+    assert TOKEN not in repr(client)
+    assert TOKEN not in repr(client._http)
+    monkeypatch.setenv("SPECPUB_KEYRING_ONLY", "from-env")
+    asked.clear()
+    LegacyClient(BASE, token_env="SPECPUB_KEYRING_ONLY")
+    assert asked == []  # the environment wins
+
+
+def test_secret_cannot_be_pickled(token_env):
+    import pickle
+
+    client = LegacyClient(BASE, token_env=token_env)
+    with pytest.raises(TypeError):
+        pickle.dumps(client._http._secret)

@@ -10,6 +10,7 @@ What happened                                          Error raised
 403 on a collection request (create, search, list)     ``AuthenticationError``
 403 on one record or file (someone else's, locked)     ``Rejected``
 404                                                    ``NotFound``
+408 (a proxy gave up waiting for the request)          as 502 / 504
 other 4xx (incl. 410, 412, 415)                        ``Rejected`` + field messages
 500, 503 and other 5xx                                 ``Transient``
 502 / 504 on a non-idempotent step                     ``Ambiguous``
@@ -179,7 +180,7 @@ def error_from_response(
         )
     if status == 404:
         return NotFound(message, **kwargs)
-    if status in (502, 504):
+    if status in (408, 502, 504):
         if idempotent:
             return Transient(message, **kwargs)
         return Ambiguous(

@@ -54,7 +54,13 @@ Api = Literal["legacy", "native"]
 
 
 class RateRule(NamedTuple):
-    """``count`` requests per ``seconds`` (a moving window)."""
+    """``count`` requests per ``seconds`` (a moving window).
+
+    Examples
+    --------
+    >>> RateRule(100, 60.0).count
+    100
+    """
 
     count: int
     seconds: float
@@ -130,7 +136,12 @@ def register_target(name: str, factory: TargetFactory | Target) -> None:
 
 
 def unregister_target(name: str) -> None:
-    """Remove a registered target (no error if absent)."""
+    """Remove a registered target (no error if absent).
+
+    Examples
+    --------
+    >>> unregister_target("never-registered")
+    """
     _REGISTRY.pop(name.lower(), None)
 
 
@@ -154,6 +165,13 @@ def resolve_target(name_or_url: str | Target, *, base_url: str | None = None) ->
     ------
     InputError
         Unknown name, missing base URL, or plain http to a non-loopback host.
+
+    Examples
+    --------
+    >>> resolve_target("zenodo-sandbox").base_url
+    'https://sandbox.zenodo.org'
+    >>> resolve_target("https://rdm.example.org/").name
+    'https://rdm.example.org'
     """
     if isinstance(name_or_url, Target):
         target = name_or_url if base_url is None else replace(name_or_url, base_url=base_url)
