@@ -1,1 +1,44 @@
-"""specpub.specimens (being built)."""
+"""Specimen tables: read, map to Darwin Core, flag quality, link media files.
+
+The first stage of every publication: a collection's own table (CSV/TSV from a
+collection management system, an Excel sheet, or a Darwin Core Archive from an
+IPT) becomes a :class:`Specimens` object with normalised Darwin Core columns
+and quality flags, and :func:`link_media` joins it to image files.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> table = folder / "herbarium.csv"
+>>> _ = table.write_text("catalogNumber,scientificName\\nBR0001,Quercus robur\\n")
+>>> _ = (folder / "BR0001.jpg").write_bytes(b"")
+>>> specimens = load_specimens(table, progress=None)
+>>> links = link_media(specimens, [folder], progress=None)
+>>> links.summary()["specimens_with_files"]
+1
+"""
+
+from specpub.specimens.flags import FLAGS, Flag
+from specpub.specimens.linking import (
+    ColumnRule,
+    MediaLinks,
+    MultimediaRule,
+    PrefixRule,
+    RegexRule,
+    link_media,
+)
+from specpub.specimens.load import load_specimens
+from specpub.specimens.model import Specimens
+
+__all__ = [
+    "FLAGS",
+    "ColumnRule",
+    "Flag",
+    "MediaLinks",
+    "MultimediaRule",
+    "PrefixRule",
+    "RegexRule",
+    "Specimens",
+    "link_media",
+    "load_specimens",
+]
