@@ -353,3 +353,43 @@ def test_profiles_end_to_end(tiny_sandbox_factory, profile):
         assert 0.005 < failures / sum(outcomes.values()) < 0.035
     if profile == "lossy":
         assert {status for (_, status) in outcomes} <= {201, 202, "drop"}
+
+
+# --------------------------------------------------------------------------- with the real app
+
+
+@pytest.fixture
+def real_app():
+    pytest.importorskip("specpub.sandbox.app", reason="the sandbox application is not built yet")
+
+
+def test_real_app_commit_then_drop_and_504_on_both_apis(real_app, sandbox):
+    auth = sandbox.headers
+    with httpx.Client(base_url=sandbox.api_url, headers=auth) as client:
+        sandbox.set_faults(FaultPlan(commit_then_drop={"create": 1.0}))
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.post("/deposit/depositions", json={"metadata": {"title": "lost answer"}})
+        sandbox.set_faults(FaultPlan(commit_then_504={"create": 1.0}))
+        native = client.post("/records", json={"metadata": {"title": "native 504"}})
+        assert native.status_code == 504
+        assert native.json()["error_id"]
+        sandbox.set_faults(None)
+        listed = client.get("/deposit/depositions").json()
+        titles = sorted(d["title"] for d in listed)
+    assert titles == ["lost answer", "native 504"]  # both creates took effect
+    stats = sandbox.fault_stats()
+    assert stats["commit_then_drop:create"] == 1
+    assert stats["commit_then_504:create"] == 1
+
+
+def test_real_app_rate_limit_headers_on_auth_errors(real_app, sandbox_factory):
+    sb = sandbox_factory(rate_limit="3/minute")
+    with httpx.Client(base_url=sb.api_url) as client:
+        anonymous = client.post("/deposit/depositions", json={})
+        assert anonymous.status_code == 403
+        assert anonymous.headers["x-ratelimit-remaining"] == "2"
+        client.get("/records")  # search: its own window
+        assert client.get("/records").headers["x-ratelimit-limit"] == "30"
+        client.get("/deposit/depositions/1")
+        client.get("/deposit/depositions/1")
+        assert client.get("/deposit/depositions/1").status_code == 429
