@@ -80,6 +80,7 @@ __all__ = [
     "SERIOUS",
     "Finding",
     "ReconcileResult",
+    "delete_orphan_drafts",
     "reconcile",
 ]
 
@@ -512,21 +513,40 @@ async def reconcile(
             bar.update(1)
         # 5. delete orphan drafts
         if delete_orphans:
-            pointed = set(ledger.records()["remote_id"].dropna().astype(str))
-            for i, f in enumerate(result.findings):
-                if not f.cleanable or f.remote_id is None or f.remote_id in pointed:
-                    continue
-                await _call(client.delete_draft, f.remote_id)
-                ledger.record_event(
-                    batch, f.record_id, "delete_draft", "ok",
-                    detail={"purpose": "reconcile", "remote_id": f.remote_id},
-                )  # fmt: skip
-                result.deleted.append(f.remote_id)
-                result.findings[i] = Finding(**{**asdict(f), "action": "deleted"})
+            await delete_orphan_drafts(ledger, client, result)
     finally:
         bar.close()
     result.elapsed = time.monotonic() - started
     return result
+
+
+async def delete_orphan_drafts(
+    ledger: Any, client: RepositoryClient, result: ReconcileResult
+) -> list[str]:
+    """Delete the orphan drafts a reconciliation found; returns the ids deleted.
+
+    Never deletes a published record or a draft any ledger record points at
+    (checked again against the ledger right before each delete). A draft that
+    is already gone (404) counts as deleted. The findings are updated in place
+    (``action="deleted"``).
+    """
+    pointed = set(ledger.records()["remote_id"].dropna().astype(str))
+    done = []
+    for i, f in enumerate(result.findings):
+        if not f.cleanable or f.action == "deleted" or f.remote_id is None:
+            continue
+        if f.remote_id in pointed:
+            continue
+        t = time.monotonic()
+        await _call(client.delete_draft, f.remote_id)
+        ledger.record_event(
+            result.batch, f.record_id, "delete_draft", "ok", duration=time.monotonic() - t,
+            detail={"purpose": "reconcile", "remote_id": f.remote_id},
+        )  # fmt: skip
+        result.deleted.append(f.remote_id)
+        done.append(f.remote_id)
+        result.findings[i] = Finding(**{**asdict(f), "action": "deleted"})
+    return done
 
 
 def _classify(

@@ -1,0 +1,548 @@
+"""``specpub publish | status | reconcile | audit | report | summary``.
+
+Every command works on a workspace (``--workspace WS``) and its ledger.
+``publish`` runs what is planned in the ledger (planning happens in the
+library: :func:`specpub.batch.plan.plan_records`). ``--to`` names the target:
+``zenodo``, ``zenodo-sandbox``, ``embedded`` or an InvenioRDM base URL. With
+``--to embedded`` and no ``--url``, the command starts the embedded sandbox
+itself (data in ``WS/sandbox``), with a generated token put into the
+environment variable named by ``--token-env`` (never printed).
+
+Exit codes: 0 all published / all fine, 3 some records failed or need
+attention (see ``specpub status``), 2 bad input, 1 repository failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from specpub.errors import InputError
+
+_TARGET_HELP = "zenodo, zenodo-sandbox, embedded, or an InvenioRDM base URL (https://...)"
+_EXIT_OK, _EXIT_REPO, _EXIT_INPUT, _EXIT_FAILED = 0, 1, 2, 3
+
+
+# ----------------------------------------------------------------- registration
+def register(subparsers: Any) -> None:
+    """Add the batch commands to the ``specpub`` parser."""
+    p = subparsers.add_parser(
+        "publish",
+        help="publish the records planned in a workspace",
+        description="Run the records planned in the workspace ledger to 'published'. "
+        "Safe to interrupt and run again: it resumes without duplicates.",
+    )
+    _workspace_arg(p)
+    _target_args(p)
+    p.add_argument("--concurrency", type=int, default=8, metavar="N", help="records in flight")
+    p.add_argument("--batch", type=int, default=None, metavar="ID", help="only this batch")
+    p.add_argument("--dry-run", action="store_true", help="write payloads and plans, send nothing")
+    p.add_argument(
+        "--rehearse",
+        action="store_true",
+        help="run a sample against the embedded sandbox at the target's limits "
+        "(time-scaled) and forecast the real run",
+    )
+    p.add_argument("--faults", default="icedig-2019", metavar="PROFILE",
+                   help="fault profile for --rehearse (default icedig-2019; 'none')")  # fmt: skip
+    p.add_argument("--time-scale", type=float, default=60.0, metavar="X",
+                   help="rehearsal time compression (default 60: an hour in a minute)")  # fmt: skip
+    p.add_argument("--sample", type=int, default=200, metavar="N",
+                   help="records in the rehearsal sample (default 200)")  # fmt: skip
+    p.add_argument(
+        "--retry-failed",
+        choices=("retryable", "all", "none"),
+        default="retryable",
+        help="which failed records to try again (default: retryable ones)",
+    )
+    _progress_arg(p)
+    _json_arg(p)
+    p.set_defaults(handler=cmd_publish)
+
+    p = subparsers.add_parser(
+        "status", help="records per state, per batch", description="Show the ledger's state."
+    )
+    _workspace_arg(p)
+    p.add_argument("--batch", type=int, default=None, metavar="ID")
+    _json_arg(p)
+    p.set_defaults(handler=cmd_status)
+
+    p = subparsers.add_parser(
+        "reconcile",
+        help="compare the ledger with the repository and correct it",
+        description="Find every record of a batch on the repository (by marker), adopt what "
+        "the server has, mark lost records for a re-run, and report duplicates, orphan "
+        "drafts and checksum mismatches.",
+    )
+    _workspace_arg(p)
+    _target_args(p)
+    p.add_argument("--batch", type=int, default=None, metavar="ID", help="default: the latest")
+    p.add_argument("--delete-orphans", action="store_true", help="delete orphan drafts")
+    p.add_argument("--yes", action="store_true", help="do not ask before deleting")
+    p.add_argument("--index-lag", type=float, default=15.0, metavar="S",
+                   help="seconds to wait before searching again for unknown creates")  # fmt: skip
+    p.add_argument("--report-only", action="store_true", help="do not correct the ledger")
+    _progress_arg(p)
+    _json_arg(p)
+    p.set_defaults(handler=cmd_reconcile)
+
+    p = subparsers.add_parser(
+        "audit",
+        help="re-check every published file against the ledger",
+        description="GET the files of every published record and compare key, size and MD5 "
+        "with the local scan.",
+    )
+    _workspace_arg(p)
+    _target_args(p)
+    p.add_argument("--batch", type=int, default=None, metavar="ID", help="default: the latest")
+    p.add_argument("--verify-local", action="store_true", help="also re-hash the local files")
+    _progress_arg(p)
+    _json_arg(p)
+    p.set_defaults(handler=cmd_audit)
+
+    p = subparsers.add_parser(
+        "report",
+        help="batch report: CSV files and one HTML page",
+        description="Counts by state, throughput, errors by HTTP status and step, retries, "
+        "pauses, ETA. Written to WS/reports/.",
+    )
+    _workspace_arg(p)
+    p.add_argument("--batch", type=int, default=None, metavar="ID", help="default: all batches")
+    p.add_argument("--html", default=None, metavar="PATH", help="where to write the HTML page")
+    _json_arg(p)
+    p.set_defaults(handler=cmd_report)
+
+    p = subparsers.add_parser(
+        "summary",
+        help="CSV of every published record (and publish it as one dataset)",
+        description="Write WS/reports/summary-*.csv listing every published record's DOI and "
+        "file links; with --publish, deposit it as one dataset record.",
+    )
+    _workspace_arg(p)
+    p.add_argument("--batch", type=int, default=None, metavar="ID", help="default: all batches")
+    p.add_argument("--publish", action="store_true", help="publish the CSV as a dataset record")
+    p.add_argument("--to", default=None, metavar="TARGET", help=_TARGET_HELP)
+    p.add_argument("--url", default=None, help="base URL (a running embedded sandbox)")
+    p.add_argument("--api", choices=("legacy", "native"), default=None)
+    p.add_argument("--token-env", default="ZENODO_TOKEN", metavar="VAR")
+    p.add_argument("--base-url", default=None, help="address for landing/download links")
+    p.add_argument("--title", default=None)
+    p.add_argument("--creator", action="append", default=None, metavar="NAME",
+                   help="creator of the summary record (repeatable)")  # fmt: skip
+    _json_arg(p)
+    p.set_defaults(handler=cmd_summary)
+
+
+def _workspace_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workspace", "-w", required=True, metavar="WS", help="the workspace folder")
+
+
+def _target_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--to", required=True, metavar="TARGET", help=_TARGET_HELP)
+    p.add_argument("--url", default=None, help="base URL of a running embedded sandbox")
+    p.add_argument("--api", choices=("legacy", "native"), default=None,
+                   help="API (default: the batch's)")  # fmt: skip
+    p.add_argument(
+        "--token-env",
+        default="ZENODO_TOKEN",
+        metavar="VAR",
+        help="NAME of the environment variable holding the token (default ZENODO_TOKEN)",
+    )
+
+
+def _progress_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--progress", choices=("auto", "text", "none"), default="auto",
+                   help="tqdm in a terminal, plain lines otherwise (default auto)")  # fmt: skip
+
+
+def _json_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+
+
+# ----------------------------------------------------------------- helpers
+def _open_workspace(path: str) -> Any:
+    from specpub.workspace import Workspace
+
+    return Workspace.open(path)
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    if getattr(args, "json", False) and args.progress == "auto":
+        return "text"
+    return None if args.progress == "none" else args.progress
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def _latest_batch(ledger: Any, batch: int | None) -> int:
+    if batch is not None:
+        ledger.batch(batch)
+        return batch
+    ids = ledger.batch_ids()
+    if not ids:
+        raise InputError(
+            "the workspace ledger has no batch",
+            file=str(ledger.path),
+            fix="plan records first (specpub.batch.plan_records in a notebook or script)",
+        )
+    return ids[-1]
+
+
+def _batch_api(ledger: Any, batch: int | None) -> str | None:
+    ids = [batch] if batch is not None else ledger.batch_ids()
+    return ledger.batch(ids[-1]).api if ids else None
+
+
+def _target_name(to: str) -> str:
+    from specpub.repository import resolve_target
+
+    if to.strip().lower() == "embedded":
+        return "embedded"
+    return resolve_target(to).name
+
+
+def _check_token(var: str) -> None:
+    if not var or not var.replace("_", "").isalnum():
+        raise InputError(
+            f"--token-env must name an environment variable, not {var!r}",
+            field="--token-env",
+            fix="pass the NAME of the variable that holds the token, e.g. ZENODO_TOKEN",
+        )
+    if not os.environ.get(var):
+        raise InputError(
+            f"the environment variable {var} is not set (it should hold your access token)",
+            field="--token-env",
+            fix=f"export {var}=... (the token is read only from the environment), "
+            "or name another variable with --token-env",
+        )
+
+
+@contextlib.asynccontextmanager
+async def _session(
+    args: argparse.Namespace, ws: Any, *, api: str | None, on_response: Any = None
+) -> AsyncIterator[Any]:
+    """A client for ``--to``; starts the embedded sandbox when needed."""
+    from specpub.repository import open_client
+
+    target = args.to.strip()
+    handle = None
+    base_url = args.url
+    try:
+        if target.lower() == "embedded" and not base_url:
+            from specpub import sandbox
+
+            token = secrets.token_urlsafe(24)
+            os.environ[args.token_env] = token  # for this process only; never printed
+            handle = sandbox.start(ws.root / "sandbox", token=token, rate_limit="off")
+            base_url = handle.url
+            print(f"specpub: started the embedded sandbox at {base_url}", file=sys.stderr)
+        _check_token(args.token_env)
+        client = open_client(
+            target,
+            api=api,
+            token_env=args.token_env,
+            base_url=base_url,
+            on_response=on_response,
+        )
+        try:
+            yield client
+        finally:
+            await client.aclose()
+    finally:
+        if handle is not None:
+            handle.stop()
+
+
+# ----------------------------------------------------------------- commands
+def cmd_status(args: argparse.Namespace) -> int:
+    """``specpub status``: records per state for each batch."""
+    from specpub.batch.ledger import STATES, Ledger
+
+    ws = _open_workspace(args.workspace)
+    with Ledger.for_workspace(ws) as led:
+        ids = [args.batch] if args.batch is not None else led.batch_ids()
+        rows = []
+        for bid in ids:
+            info = led.batch(bid)
+            counts = led.counts(batch=bid)
+            failed = led.records(batch=bid, state="failed")
+            rows.append(
+                {
+                    "batch": bid,
+                    "label": info.label,
+                    "target": info.target,
+                    "api": info.api,
+                    "created": info.created,
+                    "records": sum(counts.values()),
+                    "counts": counts,
+                    "failed": [
+                        {
+                            "marker": r["marker_key"],
+                            "step": r["step"],
+                            "reason": r["reason"],
+                            "retryable": r["retryable"],
+                        }
+                        for r in failed.to_dict("records")
+                    ],
+                }
+            )
+    if args.json:
+        _print_json({"workspace": str(ws.root), "batches": rows})
+    else:
+        if not rows:
+            print(f"{ws.root}: no batches planned yet")
+        for row in rows:
+            label = f" ({row['label']})" if row["label"] else ""
+            print(f"batch {row['batch']}{label}: {row['target']}, {row['api']} API, "
+                  f"{row['records']} records")  # fmt: skip
+            for state in STATES:
+                if row["counts"].get(state):
+                    print(f"  {state:<11} {row['counts'][state]:>8}")
+            for f in row["failed"][:20]:
+                print(f"  failed {f['marker']} at {f['step']}: {f['reason']}")
+            if len(row["failed"]) > 20:
+                print(f"  ... and {len(row['failed']) - 20} more failed records")
+    incomplete = any(r["counts"].get("failed") for r in rows)
+    return _EXIT_FAILED if incomplete else _EXIT_OK
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """``specpub publish``: run the planned records (or a dry run, or a rehearsal)."""
+    from specpub.batch.ledger import Ledger
+    from specpub.batch.runner import run_batch, run_batch_async
+
+    ws = _open_workspace(args.workspace)
+    if args.concurrency < 1:
+        raise InputError("--concurrency must be at least 1", field="--concurrency")
+    with Ledger.for_workspace(ws) as led:
+        batch_ids = [args.batch] if args.batch is not None else led.batch_ids()
+        if not batch_ids:
+            raise InputError(
+                "nothing is planned in this workspace",
+                file=str(led.path),
+                fix="plan records first (specpub.batch.plan_records), then publish",
+            )
+        infos = [led.batch(b) for b in batch_ids]
+    if args.dry_run:
+        result = run_batch(ws, None, batch=args.batch, dry_run=True)
+        if args.json:
+            _print_json(result.to_dict())
+        else:
+            print(result.message or result.summary())
+        return _EXIT_OK
+    if args.rehearse:
+        from specpub.batch.rehearsal import rehearse
+
+        reh = rehearse(
+            ws,
+            batch=args.batch if args.batch is not None else infos[-1].batch_id,
+            target=args.to,
+            faults=None if args.faults in ("none", "") else args.faults,
+            time_scale=args.time_scale,
+            sample=args.sample,
+            concurrency=args.concurrency,
+            progress=_progress(args),
+        )
+        if args.json:
+            _print_json(reh.to_dict())
+        else:
+            print(reh.summary())
+        return _EXIT_OK
+    target = _target_name(args.to)
+    wrong = [i.batch_id for i in infos if i.target != target]
+    if wrong:
+        raise InputError(
+            f"batch {', '.join(map(str, wrong))} was planned for target "
+            f"{infos[0].target!r}, not {target!r}",
+            field="--to",
+            fix="publish to the target the batch was planned for, pass --batch, or use "
+            "--rehearse to try it on the embedded sandbox",
+        )
+    api = args.api or infos[-1].api
+
+    async def go() -> Any:
+        from specpub.batch.pacing import Pacer
+
+        pacer = Pacer.for_target(target)
+        async with _session(args, ws, api=api, on_response=pacer.on_response) as client:
+            return await run_batch_async(
+                ws,
+                client,
+                batch=args.batch,
+                concurrency=args.concurrency,
+                pacer=pacer,
+                progress=_progress(args),
+                retry_failed=args.retry_failed,
+            )
+
+    result = asyncio.run(go())
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        print(result.summary())
+    if result.stopped:
+        return _EXIT_REPO
+    return _EXIT_OK if result.ok else _EXIT_FAILED
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin or not sys.stdin.isatty():
+        return False
+    try:
+        return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    """``specpub reconcile``: compare the ledger with the repository; correct; clean up."""
+    from specpub.batch.ledger import Ledger
+    from specpub.batch.reconcile import delete_orphan_drafts, reconcile
+
+    ws = _open_workspace(args.workspace)
+
+    async def go() -> Any:
+        with Ledger.for_workspace(ws) as led:
+            batch = _latest_batch(led, args.batch)
+            api = args.api or led.batch(batch).api
+            async with _session(args, ws, api=api) as client:
+                res = await reconcile(
+                    led,
+                    client,
+                    batch,
+                    delete_orphans=args.delete_orphans and args.yes,
+                    correct_ledger=not args.report_only,
+                    index_lag=args.index_lag,
+                    progress=_progress(args),
+                )
+                orphans = [f for f in res.findings if f.cleanable and f.action != "deleted"]
+                if args.delete_orphans and not args.yes and orphans:
+                    ids = ", ".join(f.remote_id or "?" for f in orphans[:20])
+                    if _confirm(f"Delete {len(orphans)} orphan drafts ({ids})?"):
+                        await delete_orphan_drafts(led, client, res)
+                    else:
+                        print(
+                            "specpub: orphan drafts NOT deleted (answer y, or pass --yes)",
+                            file=sys.stderr,
+                        )
+                return res
+
+    res = asyncio.run(go())
+    frame = res.to_frame()
+    path = ws.path("reports", f"reconcile-batch-{res.batch}.csv")
+    from specpub.workspace import atomic_write_text
+
+    atomic_write_text(path, frame.to_csv(index=False))
+    if args.json:
+        _print_json({**res.to_json(), "csv": str(path)})
+    else:
+        print(res.summary())
+        print(f"findings written to {path}")
+    return _EXIT_OK if res.ok else _EXIT_FAILED
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """``specpub audit``: re-check every published file."""
+    from specpub.batch.audit import audit
+    from specpub.batch.ledger import Ledger
+    from specpub.workspace import atomic_write_text
+
+    ws = _open_workspace(args.workspace)
+
+    async def go() -> Any:
+        with Ledger.for_workspace(ws) as led:
+            batch = _latest_batch(led, args.batch)
+            api = args.api or led.batch(batch).api
+            async with _session(args, ws, api=api) as client:
+                return await audit(
+                    led, client, batch, verify_local=args.verify_local, progress=_progress(args)
+                )
+
+    res = asyncio.run(go())
+    path = ws.path("reports", f"audit-batch-{res.batch}.csv")
+    atomic_write_text(path, res.to_frame().to_csv(index=False))
+    if args.json:
+        _print_json({**res.to_json(), "csv": str(path)})
+    else:
+        print(res.summary())
+        print(f"audit written to {path}")
+    return _EXIT_OK if res.ok else _EXIT_FAILED
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``specpub report``: CSV files and one HTML page in WS/reports/."""
+    from specpub.batch.ledger import Ledger
+    from specpub.batch.report import batch_report
+
+    ws = _open_workspace(args.workspace)
+    with Ledger.for_workspace(ws) as led:
+        if args.batch is not None:
+            led.batch(args.batch)
+        rep = batch_report(
+            led,
+            args.batch,
+            write_to=ws,
+            html_path=Path(args.html) if args.html else None,
+        )
+    if args.json:
+        _print_json({**rep.to_json(), "files": {k: str(v) for k, v in rep.files.items()}})
+    else:
+        print(rep.summary())
+        print(f"HTML report: {rep.files['html']}")
+    return _EXIT_OK
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """``specpub summary``: the summary CSV, optionally published as one record."""
+    from specpub.batch.ledger import Ledger
+    from specpub.batch.summary import publish_summary, write_summary
+
+    ws = _open_workspace(args.workspace)
+    if not args.publish:
+        path, table = write_summary(ws, args.batch, base_url=args.base_url)
+        out = {"csv": str(path), "rows": len(table), "records": int(table["record_id"].nunique())}
+        if args.json:
+            _print_json(out)
+        else:
+            print(f"{out['records']} published records, {out['rows']} files listed in {path}")
+        return _EXIT_OK
+    if not args.to:
+        raise InputError("--publish needs --to TARGET", field="--to", fix=f"use {_TARGET_HELP}")
+    with Ledger.for_workspace(ws) as led:
+        api = args.api or _batch_api(led, args.batch) or "legacy"
+
+    async def go() -> Any:
+        async with _session(args, ws, api=api) as client:
+            base = args.base_url or (client.base_url if args.to == "embedded" else None)
+            return await publish_summary(
+                ws,
+                client,
+                args.batch,
+                title=args.title,
+                creators=[{"name": n} for n in args.creator] if args.creator else None,
+                base_url=base,
+            )
+
+    dep = asyncio.run(go())
+    out = {
+        "csv": str(dep.csv_path),
+        "rows": len(dep.table),
+        "record_id": dep.record.id if dep.record else None,
+        "doi": dep.doi,
+    }
+    if args.json:
+        _print_json(out)
+    else:
+        print(f"summary of {out['rows']} files published as record {out['record_id']}, "
+              f"DOI {out['doi']} ({dep.csv_path})")  # fmt: skip
+    return _EXIT_OK

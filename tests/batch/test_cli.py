@@ -1,0 +1,142 @@
+"""The batch CLI end to end on the embedded sandbox (in-process and one subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from specpub.batch.ledger import Ledger
+from specpub.batch.plan import FileSpec, RecordSpec, plan_records
+from specpub.cli import main
+from specpub.records import PayloadOptions, build_payloads
+from specpub.repository import Marker
+from specpub.workspace import Workspace
+
+VAR = "SPECPUB_TEST_CLI_TOKEN"
+
+
+def make_workspace(root: Path, n: int = 5, *, target: str = "embedded") -> Workspace:
+    ws = Workspace.create(root)
+    media = root / "media-files"
+    media.mkdir()
+    specs = []
+    for i in range(n):
+        cat = f"BR{i:07d}"
+        img = media / f"{cat}.jpg"
+        img.write_bytes(b"\xff\xd8\xff\xe0" + cat.encode() * (20 + i))
+        row = {"catalogNumber": cat, "institutionCode": "BR", "scientificName": "Quercus robur"}
+        payload = build_payloads(row, PayloadOptions(publication_date="2026-01-01")).legacy
+        specs.append(RecordSpec(Marker(cat, "BR"), legacy=payload,
+                                files=[FileSpec.from_path(img)]))  # fmt: skip
+    plan_records(ws, specs, target=target, api="legacy")
+    return ws
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    monkeypatch.delenv(VAR, raising=False)
+    yield
+    os.environ.pop(VAR, None)
+
+
+@pytest.mark.slow
+def test_publish_status_reconcile_audit_report_summary(tmp_path, capsys, clean_env):
+    ws = make_workspace(tmp_path / "ws")
+    common = ["--workspace", ws.root, "--to", "embedded", "--token-env", VAR]
+
+    code, out, _ = run(capsys, "publish", "--dry-run", "--workspace", ws.root, "--to", "embedded")
+    assert code == 0
+    assert "dry run" in out
+
+    code, out, err = run(capsys, "publish", *common, "--progress", "none", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["published"] == result["total"] == 5
+    assert os.environ[VAR] not in out + err  # the generated token is never printed
+
+    code, out, _ = run(capsys, "status", "--workspace", ws.root, "--json")
+    assert code == 0
+    assert json.loads(out)["batches"][0]["counts"] == {"published": 5}
+
+    # the sandbox restarts on WS/sandbox: the records are still there
+    code, out, err = run(capsys, "reconcile", *common, "--index-lag", "0", "--json",
+                         "--progress", "none")  # fmt: skip
+    assert code == 0, err
+    rec = json.loads(out)
+    assert rec["counts"] == {"published": 5}
+    assert Path(rec["csv"]).is_file()
+
+    code, out, err = run(capsys, "audit", *common, "--verify-local", "--progress", "none")
+    assert code == 0, err
+    assert "all files match" in out
+
+    html = tmp_path / "report.html"
+    code, out, _ = run(capsys, "report", "--workspace", ws.root, "--html", html)
+    assert code == 0
+    assert "5/5 published" in out
+    assert "<svg" in html.read_text()
+
+    code, out, _ = run(capsys, "summary", "--workspace", ws.root, "--json")
+    assert code == 0
+    assert json.loads(out)["rows"] == 5
+
+    code, out, err = run(capsys, "summary", "--workspace", ws.root, "--publish", "--to",
+                         "embedded", "--token-env", VAR, "--creator", "Meise Botanic Garden",
+                         "--json")  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["doi"].startswith("10.5072/")
+
+
+def test_failed_records_exit_3_and_status_says_why(tmp_path, capsys, clean_env):
+    ws = make_workspace(tmp_path / "ws", n=2)
+    changed = next((ws.root / "media-files").glob("*.jpg"))
+    changed.write_bytes(b"changed after the scan")
+    code, out, err = run(capsys, "publish", "--workspace", ws.root, "--to", "embedded",
+                         "--token-env", VAR, "--progress", "none")  # fmt: skip
+    assert code == 3, out + err
+    code, out, _ = run(capsys, "status", "--workspace", ws.root)
+    assert code == 3
+    assert "failed" in out
+    assert "changed" in out
+
+
+def test_bad_input_exit_2(tmp_path, capsys, clean_env):
+    code, _, err = run(capsys, "status", "--workspace", tmp_path / "nope")
+    assert code == 2
+    assert "not a specpub workspace" in err
+    ws = make_workspace(tmp_path / "ws", n=1, target="zenodo")
+    code, _, err = run(capsys, "reconcile", "--workspace", ws.root, "--to", "zenodo",
+                       "--token-env", "SPECPUB_SURELY_UNSET_VAR")  # fmt: skip
+    assert code == 2
+    assert "SPECPUB_SURELY_UNSET_VAR" in err
+    code, _, err = run(capsys, "publish", "--workspace", ws.root, "--to", "embedded")
+    assert code == 2
+    assert "planned for target 'zenodo'" in err
+    empty = Workspace.create(tmp_path / "empty")
+    code, _, err = run(capsys, "publish", "--workspace", empty.root, "--to", "embedded")
+    assert code == 2
+    assert "nothing is planned" in err
+
+
+def test_status_json_in_a_subprocess(tmp_path):
+    ws = make_workspace(tmp_path / "ws", n=3)
+    proc = subprocess.run(
+        [sys.executable, "-m", "specpub", "status", "--workspace", str(ws.root), "--json"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["batches"][0]["counts"] == {"planned": 3}
+    with Ledger.for_workspace(ws) as led:
+        assert led.counts() == {"planned": 3}
