@@ -11,6 +11,7 @@ seed gives the same pixels.
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -143,6 +144,15 @@ def _background(rng: np.random.Generator, w: int, h: int) -> Image.Image:
     return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB")
 
 
+# Leaf outline as (position along the midrib, half-width factor), tip to base.
+_LEAF_PROFILE = tuple(
+    (k / 10, math.sin(math.pi * k / 10) ** 0.8 * (1.0 - 0.35 * k / 10)) for k in range(11)
+)
+_LEAF_OUTLINE = tuple((t, f) for t, f in _LEAF_PROFILE) + tuple(
+    (t, -f) for t, f in reversed(_LEAF_PROFILE)
+)
+
+
 def _leaf(
     draw: ImageDraw.ImageDraw,
     x: float,
@@ -154,14 +164,9 @@ def _leaf(
 ) -> None:
     ca, sa = math.cos(angle), math.sin(angle)
     pts = []
-    steps = 10
-    for side in (1, -1):
-        rng_steps = range(steps + 1) if side == 1 else range(steps, -1, -1)
-        for k in rng_steps:
-            t = k / steps
-            half = width * math.sin(math.pi * t) ** 0.8 * (1.0 - 0.35 * t)
-            px, py = t * length, side * half
-            pts.append((x + px * ca - py * sa, y + px * sa + py * ca))
+    for t, f in _LEAF_OUTLINE:
+        px, py = t * length, f * width
+        pts.append((x + px * ca - py * sa, y + px * sa + py * ca))
     draw.polygon(pts, fill=colour)
     dark = tuple(max(0, c - 35) for c in colour)
     draw.line([(x, y), (x + length * ca, y + length * sa)], fill=dark, width=1)
@@ -169,41 +174,54 @@ def _leaf(
 
 def _plant(draw: ImageDraw.ImageDraw, rng: np.random.Generator, w: int, h: int, u: float) -> list:
     """Draw stems, leaves and flowers; return points where paper strips go."""
-    hue = rng.uniform(0, 1)
-    leaf_base = np.array([70 + 50 * hue, 85 + 20 * (1 - hue), 40], dtype=float)
+    # Python's generator is much cheaper than numpy's for single draws.
+    r = random.Random(int(rng.integers(0, 2**62)))
+    hue = r.random()
+    leaf_base = (70 + 50 * hue, 85 + 20 * (1 - hue), 40.0)
     stem_colour = (int(95 + 30 * hue), 80, 45)
-    flower = tuple(int(v) for v in rng.integers(120, 220, size=3))
+    flower = (r.randint(120, 219), r.randint(120, 219), r.randint(120, 219))
+    leaf_ratio = r.uniform(0.15, 0.45)  # narrow (grass-like) to broad leaves
+    leaf_scale = r.uniform(0.7, 1.25)
     strips = []
 
     def stem(x: float, y: float, angle: float, length: float, level: int) -> None:
         seg = 14 * u
         n = max(3, int(length / seg))
         thickness = max(1, int((4 - level) * u))
-        for k in range(n):
-            angle += rng.normal(0, 0.08)
-            nx, ny = x + seg * math.cos(angle), y + seg * math.sin(angle)
-            draw.line([(x, y), (nx, ny)], fill=stem_colour, width=thickness)
-            if k % 3 == 2 and k < n - 1:
-                side = 1 if (k // 3) % 2 else -1
-                jitter = rng.integers(-15, 16, size=3)
-                colour = tuple(int(c) for c in np.clip(leaf_base + jitter, 0, 255))
-                size = rng.uniform(45, 85) * u * (1 - 0.25 * level)
-                _leaf(draw, nx, ny, angle + side * rng.uniform(0.6, 1.2), size, size * 0.3, colour)
-                if level < 2 and rng.random() < 0.25:
-                    stem(nx, ny, angle + side * rng.uniform(0.4, 0.9), length * 0.45, level + 1)
-            x, y = nx, ny
-        for _ in range(int(rng.integers(3, 8))):
-            fx, fy = x + rng.normal(0, 8 * u), y + rng.normal(0, 8 * u)
-            r = rng.uniform(3, 7) * u
-            draw.ellipse([fx - r, fy - r, fx + r, fy + r], fill=flower, outline=stem_colour)
+        points = [(x, y)]
+        angles = []
+        heading = angle
+        for _ in range(n):
+            # Wander, but drift back to the heading and away from the sheet's edges.
+            angle += r.gauss(0, 0.08) + 0.08 * (heading - angle)
+            if not 0.15 * w < x < 0.85 * w:
+                angle += 0.3 * (-math.pi / 2 - angle)
+            x, y = x + seg * math.cos(angle), y + seg * math.sin(angle)
+            x = min(max(x, 0.04 * w), 0.96 * w)
+            y = min(max(y, 0.03 * h), 0.97 * h)
+            points.append((x, y))
+            angles.append(angle)
+        draw.line(points, fill=stem_colour, width=thickness, joint="curve")
+        for k in range(2, n - 1, 3):
+            (nx, ny), a = points[k + 1], angles[k]
+            side = 1 if (k // 3) % 2 else -1
+            colour = tuple(min(255, max(0, int(c + r.randint(-15, 15)))) for c in leaf_base)
+            size = r.uniform(45, 85) * u * leaf_scale * (1 - 0.25 * level)
+            _leaf(draw, nx, ny, a + side * r.uniform(0.6, 1.2), size, size * leaf_ratio, colour)
+            if level < 2 and r.random() < 0.25:
+                stem(nx, ny, a + side * r.uniform(0.4, 0.9), length * 0.45, level + 1)
+        for _ in range(r.randint(3, 7)):
+            fx, fy = x + r.gauss(0, 8 * u), y + r.gauss(0, 8 * u)
+            rad = r.uniform(3, 7) * u
+            draw.ellipse([fx - rad, fy - rad, fx + rad, fy + rad], fill=flower, outline=stem_colour)
         if level == 0:
-            strips.append((x, y + 0.4 * length))
+            strips.append((points[len(points) // 2][0], points[len(points) // 2][1]))
 
-    x0 = w * rng.uniform(0.38, 0.55)
+    x0 = w * r.uniform(0.38, 0.55)
     y0 = h * 0.86
-    for _ in range(int(rng.integers(1, 3))):
-        stem(x0, y0, -math.pi / 2 + rng.normal(0, 0.12), h * rng.uniform(0.5, 0.68), 0)
-        x0 += w * rng.uniform(0.08, 0.18)
+    for _ in range(r.randint(1, 2)):
+        stem(x0, y0, -math.pi / 2 + r.gauss(0, 0.12), h * r.uniform(0.5, 0.68), 0)
+        x0 += w * r.uniform(0.08, 0.18)
     strips.append((x0, y0 - 0.05 * h))
     return strips
 
@@ -261,9 +279,10 @@ def _barcode(
     draw: ImageDraw.ImageDraw, x: int, y: int, text: str, institution: str, u: float
 ) -> tuple[int, int, int, int]:
     narrow = max(1, round(u))
-    wide = 3 * narrow
+    wide = 3 * narrow if u >= 0.75 else 2 * narrow  # Code 39 allows 2:1 to 3:1
     code = "*" + "".join(c for c in text.upper() if c in _CODE39 and c != "*") + "*"
     width = len(code) * (6 * narrow + 3 * wide + narrow)
+    x = max(0, min(x, draw.im.size[0] - width - round(20 * u)))
     bar_h = round(34 * u)
     box = (x, y, x + width + round(16 * u), y + bar_h + round(40 * u))
     draw.rectangle(box, fill=(252, 252, 250), outline=(190, 190, 185))

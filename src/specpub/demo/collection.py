@@ -792,14 +792,22 @@ def _table_bytes(rows: list[SpecimenPlan]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def _expected_rows(name: str, rows: list[SpecimenPlan]) -> tuple[int, ...]:
-    stem = normalise_catalogue_number(name.rsplit(".", 1)[0])
-    out = []
+def _row_keys(rows: list[SpecimenPlan]) -> dict[str, list[int]]:
+    keys: dict[str, list[int]] = {}
     for s in rows:
         key = normalise_catalogue_number(s.row["catalogNumber"])
-        if key and stem.startswith(key):
-            out.append(s.index)
-    return tuple(out)
+        if key:
+            keys.setdefault(key, []).append(s.index)
+    return keys
+
+
+def _expected_rows(name: str, keys: dict[str, list[int]]) -> tuple[int, ...]:
+    """Rows whose normalised catalogue number starts the normalised file stem."""
+    stem = normalise_catalogue_number(name.rsplit(".", 1)[0])
+    found: list[int] = []
+    for end in range(1, len(stem) + 1):
+        found.extend(keys.get(stem[:end], ()))
+    return tuple(sorted(found))
 
 
 def _manifest(
@@ -812,6 +820,7 @@ def _manifest(
     table_sha256: str,
 ) -> dict[str, Any]:
     pending = sorted(pending, key=lambda p: p.path)
+    keys = _row_keys(plan_rows)
     files = []
     broken = []
     for p in pending:
@@ -821,7 +830,7 @@ def _manifest(
             **{k: v for k, v in p.facts.items() if k != "broken"},
             "bytes": len(p.data),
             "sha256": hashlib.sha256(p.data).hexdigest(),
-            "expected_rows": list(_expected_rows(name, plan_rows)),
+            "expected_rows": list(_expected_rows(name, keys)),
             "broken": p.facts["broken"],
         }
         files.append(entry)
