@@ -6,8 +6,8 @@ Two things live here:
     A pure model: how long will ``n_records`` records of ``files_per_record``
     files take against a target's *documented* rate limits? Each request path
     costs a known number of requests per record (legacy: create + one bucket
-    PUT per file + publish = ``2 + F``; native: create + init + F content PUTs
-    + F commits + publish = ``3 + 2F``). Every moving-window limit
+    PUT per file + publish = ``2 + F``; native: create + F inits + F content
+    PUTs + F commits + publish = ``2 + 3F``). Every moving-window limit
     ``count / window`` bounds the run: the *R*-th request cannot leave before
     ``floor((R - 1) / count) * window`` seconds. The slowest limit is the
     bottleneck. Measured overheads (retries, reconcile searches, records that
@@ -32,8 +32,14 @@ Examples
 from __future__ import annotations
 
 import math
+import os
+import random
+import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -43,8 +49,11 @@ from specpub.sandbox.config import RateLimit, parse_rate_limits
 __all__ = [
     "DOCUMENTED_LIMITS",
     "Forecast",
+    "Rehearsal",
     "forecast",
+    "rehearse",
     "requests_per_record",
+    "scale_limits",
 ]
 
 #: Documented limits per target name: (global limits, search limits).
@@ -66,20 +75,20 @@ def requests_per_record(files_per_record: float = 1, api: str = "legacy") -> flo
         Files per record (may be a mean, e.g. ``1.3``).
     api
         ``"legacy"``: create (with metadata) + one bucket PUT per file +
-        publish, ``2 + F``. ``"native"``: create + one init for all keys +
-        content PUT and commit per file + publish, ``3 + 2F``.
+        publish, ``2 + F``. ``"native"``: create + init, content PUT and
+        commit per file + publish, ``2 + 3F`` (as :mod:`specpub.batch.runner` sends).
 
     Examples
     --------
     >>> requests_per_record(1), requests_per_record(2, "native")
-    (3, 7)
+    (3, 8)
     """
     if files_per_record < 0:
         raise ValueError("files_per_record must be >= 0")
     if api == "legacy":
         n = 2 + files_per_record
     elif api == "native":
-        n = 3 + 2 * files_per_record
+        n = 2 + 3 * files_per_record
     else:
         raise ValueError(f"api must be 'legacy' or 'native', not {api!r}")
     return int(n) if float(n).is_integer() else float(n)
@@ -301,3 +310,324 @@ def forecast(
         pause_fraction=pause_fraction,
         bounds=bounds,
     )
+
+
+# ----------------------------------------------------------------- rehearsal
+def scale_limits(limits: Sequence[Any], time_scale: float) -> tuple[RateLimit, ...]:
+    """Compress every window by ``time_scale`` (``60``: 5000/hour becomes 5000/minute).
+
+    Examples
+    --------
+    >>> scale_limits(parse_rate_limits("100/minute;5000/hour"), 60)
+    (RateLimit(count=100, seconds=1.0), RateLimit(count=5000, seconds=60.0))
+    """
+    if time_scale <= 0:
+        raise ValueError("time_scale must be > 0")
+    return tuple(RateLimit(int(lim.count), float(lim.seconds) / time_scale) for lim in limits)
+
+
+def _target_limits(target: str) -> tuple[tuple[RateLimit, ...], tuple[RateLimit, ...]]:
+    if target in DOCUMENTED_LIMITS:
+        return DOCUMENTED_LIMITS[target]
+    try:
+        from specpub.repository import resolve_target
+
+        t = resolve_target(target)
+        return (
+            tuple(RateLimit(r.count, r.seconds) for r in t.rate_limits),
+            tuple(RateLimit(r.count, r.seconds) for r in t.search_rate_limits),
+        )
+    except Exception:  # e.g. a URL that fails validation: assume Zenodo's numbers
+        return DOCUMENTED_LIMITS["zenodo"]
+
+
+@dataclass
+class Rehearsal:
+    """What a rehearsal measured, and the forecast it leads to.
+
+    Attributes
+    ----------
+    batch, sample, population
+        The batch rehearsed, the records run, and the batch's size.
+    target, faults, time_scale
+        The target whose limits were applied (scaled), the fault profile.
+    published, failed, pending
+        Outcome of the sample.
+    requests
+        Request attempts sent (every kind: creates, uploads, publishes,
+        searches, GETs, retries).
+    requests_per_record
+        ``requests / sample``.
+    base_requests_per_record
+        What the happy path costs (:func:`requests_per_record`).
+    overhead, failure_rate, pause_fraction
+        Measured: extra requests per happy-path request, records not
+        published after the run, share of wall time in outage pauses.
+    elapsed, rate_limit_wait
+        Wall seconds of the scaled run, and how much of it was rate-limit waits.
+    measured_records_per_hour
+        The sample's pace converted back to real time (``/ time_scale``).
+    forecast
+        :func:`forecast` for the whole batch at the target's real limits.
+    folder
+        Where the rehearsal ledger, sandbox data and report are.
+    """
+
+    batch: int
+    sample: int
+    population: int
+    target: str
+    faults: str | None
+    time_scale: float
+    published: int
+    failed: int
+    pending: int
+    requests: int
+    requests_per_record: float
+    base_requests_per_record: float
+    overhead: float
+    failure_rate: float
+    pause_fraction: float
+    elapsed: float
+    rate_limit_wait: float
+    measured_records_per_hour: float
+    forecast: Forecast
+    folder: Path
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """A few lines for people."""
+        f = self.forecast
+        lines = [
+            f"rehearsal of batch {self.batch}: {self.sample} of {self.population:,} records on "
+            f"the embedded sandbox at {self.target}'s limits x{self.time_scale:g}, faults "
+            f"{self.faults or 'none'}",
+            f"  {self.published} published, {self.failed} failed, {self.pending} pending in "
+            f"{self.elapsed:.1f} s ({self.rate_limit_wait:.1f} s rate-limit waits)",
+            f"  {self.requests} requests = {self.requests_per_record:.2f} per record "
+            f"(happy path {self.base_requests_per_record:g}; overhead {100 * self.overhead:.1f} %"
+            f", failure rate {100 * self.failure_rate:.1f} %)",
+            f"  measured pace, scaled back: {self.measured_records_per_hour:,.0f} records/hour",
+            f"  forecast for all {f.n_records:,} records: {f.hours:,.1f} h ({f.days:.2f} days), "
+            f"bottleneck {f.bottleneck}, {f.records_per_hour:,.0f} records/hour",
+        ]
+        if self.errors:
+            parts = [f"{e['status']} {e['percent']:g} %" for e in self.errors]
+            lines.append("  errors by status: " + ", ".join(parts))
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict."""
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "forecast"}
+        data["folder"] = str(self.folder)
+        data["forecast"] = self.forecast.to_dict()
+        return data
+
+    def __repr__(self) -> str:
+        return (
+            f"Rehearsal(batch={self.batch}, sample={self.sample}, "
+            f"per_record={self.requests_per_record:.2f}, forecast_hours={self.forecast.hours:.1f})"
+        )
+
+
+def rehearse(
+    workspace: Any,
+    *,
+    batch: int | None = None,
+    sample: int = 200,
+    target: str = "zenodo",
+    faults: str | None = "icedig-2019",
+    time_scale: float = 60.0,
+    concurrency: int = 8,
+    api: str | None = None,
+    seed: int = 0,
+    progress: Any = None,
+) -> Rehearsal:
+    """Run a sample of a batch on the embedded sandbox and forecast the real run.
+
+    The sample's records (payloads and files, as planned) are copied into a
+    separate rehearsal ledger under ``WS/rehearsal/<time>/``; the real ledger
+    is not touched. An embedded sandbox is started there with the target's
+    documented limits divided in time by ``time_scale`` and the fault profile
+    ``faults``; the batch runner publishes the sample to it through the real
+    client, paced at the same scaled limits. Requests per record, retry
+    overhead, failure rate and pauses are measured from the rehearsal
+    ledger's events and fed to :func:`forecast` at the real limits.
+
+    Parameters
+    ----------
+    workspace
+        The :class:`~specpub.workspace.Workspace` with a planned batch.
+    batch
+        The batch (default: the latest).
+    sample
+        Records to run (a seeded random sample; all if the batch is smaller).
+    target
+        Whose limits to apply: ``zenodo``, ``zenodo-sandbox``, a URL, or a
+        limit spec (``"100/minute;5000/hour"``).
+    faults
+        A sandbox fault profile (``icedig-2019``, ``flaky``, ``lossy``,
+        ``outage``) or ``None``.
+    time_scale
+        How much faster than real time (60: an hour of limits in a minute).
+    concurrency, api, seed, progress
+        Passed to the runner (``api`` defaults to the batch's).
+
+    Returns
+    -------
+    Rehearsal
+    """
+    from specpub import sandbox
+    from specpub.batch.ledger import Ledger
+    from specpub.batch.pacing import Pacer
+    from specpub.batch.report import build_report
+    from specpub.errors import InputError
+    from specpub.repository import open_client
+
+    with Ledger.for_workspace(workspace) as led:
+        ids = led.batch_ids()
+        if not ids:
+            raise InputError(
+                "nothing is planned in this workspace",
+                file=str(led.path),
+                fix="plan records first (specpub.batch.plan_records)",
+            )
+        batch = ids[-1] if batch is None else batch
+        info = led.batch(batch)
+        api = api or info.api
+        all_ids = led.record_ids(batch=batch)
+        population = len(all_ids)
+        chosen = sorted(random.Random(seed).sample(all_ids, min(sample, population)))
+        specs = []
+        for rid in chosen:
+            rec = led.record(rid)
+            files = [
+                {"key": f.key, "path": f.path, "size": f.size, "mtime": f.mtime, "md5": f.md5,
+                 "sha256": f.sha256}
+                for f in led.record_files(rid)
+            ]  # fmt: skip
+            specs.append((rec.marker, led.payload(rid), files, rec.title))
+    if not specs:
+        raise InputError(f"batch {batch} has no records to rehearse", field="batch")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{secrets.token_hex(3)}"
+    folder = Path(workspace.root) / "rehearsal" / stamp
+    folder.mkdir(parents=True, exist_ok=True)
+    rled = Ledger.open(folder / "ledger.sqlite")
+    try:
+        rb = rled.create_batch(
+            target="embedded", api=api, label=f"rehearsal of batch {batch}",
+            settings={"rehearsal_of": batch, "faults": faults, "time_scale": time_scale},
+        )  # fmt: skip
+        for marker, payload, files, title in specs:
+            rled.add_record(rb, marker, payload=payload, files=files, title=title)
+        general, search = (
+            (parse_rate_limits(target), ())
+            if "/" in target and not target.startswith(("http://", "https://"))
+            else _target_limits(target)
+        )
+        scaled, scaled_search = scale_limits(general, time_scale), scale_limits(search, time_scale)
+        token_env = f"SPECPUB_REHEARSAL_TOKEN_{os.getpid()}"
+        token = secrets.token_urlsafe(24)
+        with sandbox.running(
+            folder / "sandbox",
+            token=token,
+            faults=faults,
+            rate_limit=scaled or None,
+            search_rate_limit=scaled_search or None,
+            seed=seed,
+        ) as sb:
+            os.environ[token_env] = token
+            try:
+                pacer = Pacer(scaled, scaled_search)
+
+                async def go() -> Any:
+                    from specpub.batch.runner import run_batch_async
+
+                    client = open_client(
+                        "embedded", api=api, token_env=token_env, base_url=sb.url,
+                        on_response=pacer.on_response, concurrency=concurrency,
+                    )  # fmt: skip
+                    try:
+                        return await run_batch_async(
+                            rled, client, batch=rb, concurrency=concurrency, pacer=pacer,
+                            progress=progress, seed=seed,
+                        )  # fmt: skip
+                    finally:
+                        await client.aclose()
+
+                t0 = time.monotonic()
+                _run_sync(go)
+                elapsed = time.monotonic() - t0
+            finally:
+                os.environ.pop(token_env, None)
+        events = rled.events(batch=rb)
+        report = build_report(rled.records(batch=rb), events, batch_id=f"rehearsal-{batch}")
+        report.write(folder)
+        files_per_record = sum(len(f) for _, _, f, _ in specs) / len(specs)
+    finally:
+        rled.close()
+    n = len(specs)
+    s = report.stats
+    base = requests_per_record(files_per_record, api)
+    per_record = s["attempts"] / n
+    overhead = max(0.0, per_record / base - 1.0)
+    failure_rate = (n - s["published"]) / n
+    pause_fraction = min(0.9, s["outage_pause_s"] / elapsed) if elapsed > 0 else 0.0
+    measured = (s["published"] / elapsed * 3600.0 / time_scale) if elapsed > 0 else 0.0
+    fc = forecast(
+        population,
+        files_per_record,
+        target if target in DOCUMENTED_LIMITS or "/" in target else "zenodo",
+        api=api,
+        overhead=overhead,
+        failure_rate=failure_rate,
+        pause_fraction=pause_fraction,
+    )
+    return Rehearsal(
+        batch=batch,
+        sample=n,
+        population=population,
+        target=target,
+        faults=faults,
+        time_scale=time_scale,
+        published=s["published"],
+        failed=s["failed"],
+        pending=n - s["published"] - s["failed"],
+        requests=s["attempts"],
+        requests_per_record=per_record,
+        base_requests_per_record=base,
+        overhead=overhead,
+        failure_rate=failure_rate,
+        pause_fraction=pause_fraction,
+        elapsed=elapsed,
+        rate_limit_wait=s["rate_limit_wait_s"],
+        measured_records_per_hour=measured,
+        forecast=fc,
+        folder=folder,
+        errors=report.to_json()["errors"],
+    )
+
+
+def _run_sync(factory: Any) -> Any:
+    """Run ``factory()`` (a coroutine function) to completion, also from a notebook."""
+    import asyncio
+    import threading
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(factory())
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = asyncio.run(factory())
+        except BaseException as err:
+            box["error"] = err
+
+    thread = threading.Thread(target=target, name="specpub-rehearsal")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
