@@ -80,6 +80,12 @@ def tiny_app(config, *, clock):
 
 
 @pytest.fixture
+def tiny_app_factory():
+    """:func:`tiny_app`, to pass as ``app_factory=`` to ``running``/``start``."""
+    return tiny_app
+
+
+@pytest.fixture
 def tiny_sandbox_factory(sandbox_factory):
     """``sandbox_factory`` serving :func:`tiny_app` instead of the full application."""
 

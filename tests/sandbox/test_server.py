@@ -17,21 +17,15 @@ from specpub.sandbox import running, running_subprocess, start
 from specpub.sandbox._cli import _bind_warning
 
 
-def _tiny(config, *, clock):
-    from tests.sandbox.conftest import tiny_app
-
-    return tiny_app(config, clock=clock)
-
-
 def _refused(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(2)
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-def test_running_starts_and_stops_cleanly(tmp_path):
+def test_running_starts_and_stops_cleanly(tmp_path, tiny_app_factory):
     threads_before = set(threading.enumerate())
-    with running(tmp_path / "data", token="tok-1", app_factory=_tiny) as sb:
+    with running(tmp_path / "data", token="tok-1", app_factory=tiny_app_factory) as sb:
         assert sb.url.startswith("http://127.0.0.1:")
         assert sb.port > 0
         assert sb.api_url == sb.url + "/api"
@@ -48,19 +42,19 @@ def test_running_starts_and_stops_cleanly(tmp_path):
     assert (tmp_path / "data").is_dir()  # a given data dir is kept
 
 
-def test_temporary_data_dir_and_generated_token():
-    with running(app_factory=_tiny) as sb:
+def test_temporary_data_dir_and_generated_token(tiny_app_factory):
+    with running(app_factory=tiny_app_factory) as sb:
         data_dir = sb.data_dir
         assert data_dir.is_dir()
         assert len(sb.token) >= 30
     assert not data_dir.exists()
-    with running(app_factory=_tiny) as other:
+    with running(app_factory=tiny_app_factory) as other:
         assert other.token != sb.token
 
 
-def test_two_sandboxes_side_by_side_and_stop_is_idempotent(tmp_path):
-    a = start(tmp_path / "a", app_factory=_tiny, rate_limit=None)
-    b = start(tmp_path / "b", app_factory=_tiny, rate_limit=None)
+def test_two_sandboxes_side_by_side_and_stop_is_idempotent(tmp_path, tiny_app_factory):
+    a = start(tmp_path / "a", app_factory=tiny_app_factory, rate_limit=None)
+    b = start(tmp_path / "b", app_factory=tiny_app_factory, rate_limit=None)
     try:
         assert a.port != b.port
         assert httpx.get(f"{b.api_url}/ping").status_code == 200
@@ -71,8 +65,8 @@ def test_two_sandboxes_side_by_side_and_stop_is_idempotent(tmp_path):
     assert _refused(a.port)
 
 
-def test_stop_with_an_open_keep_alive_connection(tmp_path):
-    sb = start(tmp_path, app_factory=_tiny)
+def test_stop_with_an_open_keep_alive_connection(tmp_path, tiny_app_factory):
+    sb = start(tmp_path, app_factory=tiny_app_factory)
     client = httpx.Client(base_url=sb.api_url)
     assert client.get("/ping").status_code == 200
     sb.stop()  # must not hang on the idle keep-alive connection
@@ -81,15 +75,18 @@ def test_stop_with_an_open_keep_alive_connection(tmp_path):
     client.close()
 
 
-def test_fixed_port_in_use_is_a_clear_error(tmp_path):
-    with running(tmp_path, app_factory=_tiny) as sb, pytest.raises(OSError, match="cannot listen"):
-        start(tmp_path / "2", port=sb.port, app_factory=_tiny)
+def test_fixed_port_in_use_is_a_clear_error(tmp_path, tiny_app_factory):
+    with (
+        running(tmp_path, app_factory=tiny_app_factory) as sb,
+        pytest.raises(OSError, match="cannot listen"),
+    ):
+        start(tmp_path / "2", port=sb.port, app_factory=tiny_app_factory)
 
 
-def test_unknown_fault_profile_fails_before_serving(tmp_path):
+def test_unknown_fault_profile_fails_before_serving(tmp_path, tiny_app_factory):
     with (
         pytest.raises(InputError, match="icedig-2019"),
-        running(tmp_path, faults="nope", app_factory=_tiny),
+        running(tmp_path, faults="nope", app_factory=tiny_app_factory),
     ):
         pass
 
