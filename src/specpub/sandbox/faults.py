@@ -410,7 +410,16 @@ def classify(method: str, path: str) -> str:
 
 
 class InjectedDrop(ConnectionAbortedError):
-    """Raised inside the server to cut a response short on purpose (commit-then-drop)."""
+    """Raised inside the server to cut a response short on purpose (commit-then-drop).
+
+    uvicorn closes the connection when an application raises after starting the
+    response; the server hides these deliberate errors from its log.
+
+    Examples
+    --------
+    >>> isinstance(InjectedDrop("dropped"), ConnectionError)
+    True
+    """
 
 
 def _error_body(status: int) -> bytes:

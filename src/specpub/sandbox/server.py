@@ -153,6 +153,14 @@ def build_stack(
     Returns the outermost layer. The fault injector is always present (a no-op
     plan costs one attribute check per request) so faults can be switched on
     while serving; the rate limiter only when ``config`` has limits.
+
+    Examples
+    --------
+    >>> from specpub.sandbox.config import SandboxConfig
+    >>> async def app(scope, receive, send):
+    ...     pass
+    >>> type(build_stack(app, SandboxConfig(data_dir="/tmp/x"))).__name__
+    'RateLimitMiddleware'
     """
     injector = FaultInjector(app, config.faults, clock=clock, seed=config.seed)
     if not (config.rate_limits or config.search_rate_limits):
@@ -190,6 +198,18 @@ class SandboxHandle:
         Where the database and files live.
     app
         The served ASGI stack (outermost layer).
+
+    Examples
+    --------
+    Serving needs a free port, so these lines are not run as doctests:
+
+    >>> import httpx
+    >>> with running(rate_limit="off") as sandbox:  # doctest: +SKIP
+    ...     sandbox.set_faults("lossy")
+    ...     sandbox.add_outage(2.0, status=404)
+    ...     r = httpx.get(sandbox.api_url + "/deposit/depositions", headers=sandbox.headers)
+    ...     print(r.status_code, sandbox.fault_stats())
+    404 {'requests:lookup': 1, 'outage:404': 1}
     """
 
     def __init__(
@@ -317,6 +337,15 @@ def start(
     """Start a sandbox in a background thread and return its handle (call ``.stop()``).
 
     Same parameters as :func:`running`, which is the context-manager form.
+    Raises :class:`OSError` when the port is taken and
+    :class:`~specpub.errors.InputError` for an unknown fault profile.
+
+    Examples
+    --------
+    >>> sandbox = start(faults="icedig-2019", seed=1)  # doctest: +SKIP
+    >>> sandbox.url  # doctest: +SKIP
+    'http://127.0.0.1:40125'
+    >>> sandbox.stop()  # doctest: +SKIP
     """
     import uvicorn
 
@@ -435,8 +464,12 @@ def running(
 
     Examples
     --------
-    >>> running  # doctest: +ELLIPSIS
-    <function running at ...>
+    >>> import httpx
+    >>> with running() as sandbox:  # doctest: +SKIP
+    ...     r = httpx.post(sandbox.api_url + "/deposit/depositions", json={},
+    ...                    headers={"Authorization": f"Bearer {sandbox.token}"})
+    >>> r.status_code  # doctest: +SKIP
+    201
     """
     handle = start(
         data_dir,
@@ -468,6 +501,11 @@ class SandboxProcess:
         As on :class:`SandboxHandle`.
     process
         The :class:`subprocess.Popen` object.
+
+    Examples
+    --------
+    >>> with running_subprocess("/tmp/sandbox-data") as child:  # doctest: +SKIP
+    ...     child.kill()  # a crash: no clean shutdown
     """
 
     def __init__(
@@ -539,8 +577,10 @@ def running_subprocess(
 
     Examples
     --------
-    >>> running_subprocess  # doctest: +ELLIPSIS
-    <function running_subprocess at ...>
+    >>> with running_subprocess("/tmp/sandbox-data", port=0) as child:  # doctest: +SKIP
+    ...     print(child.url)
+    ...     child.kill()
+    http://127.0.0.1:41327
     """
     token = token or secrets.token_urlsafe(24)
     data_dir = Path(data_dir)
