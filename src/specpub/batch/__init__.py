@@ -24,6 +24,17 @@ from specpub.batch.ledger import (
     LedgerFile,
     LedgerRecord,
 )
+from specpub.batch.pacing import Limit, Pacer
+from specpub.batch.plan import (
+    FileSpec,
+    PlanResult,
+    RecordSpec,
+    plan_edits,
+    plan_new_versions,
+    plan_records,
+)
+from specpub.batch.retry import CircuitBreaker, RetryPolicy
+from specpub.batch.runner import BatchResult, RunOptions, run_batch, run_batch_async
 
 __all__ = [
     "FILE_STATES",
@@ -31,8 +42,22 @@ __all__ = [
     "STATES",
     "TRANSITIONS",
     "BatchInfo",
+    "BatchResult",
+    "CircuitBreaker",
+    "FileSpec",
     "IllegalTransition",
     "Ledger",
     "LedgerFile",
     "LedgerRecord",
+    "Limit",
+    "Pacer",
+    "PlanResult",
+    "RecordSpec",
+    "RetryPolicy",
+    "RunOptions",
+    "plan_edits",
+    "plan_new_versions",
+    "plan_records",
+    "run_batch",
+    "run_batch_async",
 ]

@@ -42,7 +42,9 @@ Schema (``PRAGMA user_version`` = 1)
     ``title``, ``payload`` (JSON of the API-specific body), ``payload_sha256``,
     ``state``, ``step`` (the step a ``failed``/``ambiguous`` state refers to),
     ``remote_id``, ``concept_id``, ``bucket``, ``doi``, ``concept_doi``,
-    ``html_url``, ``attempts`` (transient failures at the current step),
+    ``html_url``, ``attempts`` (transient failures at the current step; reset
+    on reaching ``created``/``uploaded``/``published`` or when a failed record
+    is revived),
     ``reason``, ``retryable`` (0/1), ``field_messages`` (JSON list),
     ``planned_at``, ``updated_at``, ``published_at`` (ISO-8601 UTC).
     Unique: ``(target, marker_key, revision)``: the marker is the natural key.
@@ -294,6 +296,17 @@ def _now_iso() -> str:
 
 def _payload_text(payload: Mapping[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _resets_attempts(current: str, to: str) -> bool:
+    """An outcome that is progress, or a revived failure, starts a fresh attempt budget.
+
+    Intents (``planned → creating``) and going back after a transient error
+    (``creating → planned``) keep the count.
+    """
+    if current == "failed":
+        return to != "failed"
+    return to in ("created", "uploaded", "published")
 
 
 class IllegalTransition(SpecpubError, RuntimeError):
@@ -612,8 +625,9 @@ class Ledger:
 
         The marker (with the batch's target and ``revision``) is the natural
         key: planning the same record twice adds nothing. If it exists and is
-        still ``planned``, a changed payload or file list replaces the plan;
-        once a request has been made for it the plan is left alone.
+        still ``planned`` (or ``failed`` before the server had it), a changed
+        payload or file list replaces the plan (and puts a failed record back
+        to ``planned``); once the server has the record the plan is left alone.
 
         ``files`` are mappings with ``key``, ``path``, ``size``, ``mtime``,
         ``md5`` and optionally ``sha256``.
@@ -643,7 +657,7 @@ class Ledger:
         now = _now_iso()
         with self._tx() as conn:
             row = conn.execute(
-                "SELECT record_id, state, payload_sha256 FROM records "
+                "SELECT record_id, state, payload_sha256, remote_id FROM records "
                 "WHERE target=? AND marker_key=? AND revision=?",
                 (info.target, marker.key, revision),
             ).fetchone()
@@ -673,8 +687,10 @@ class Ledger:
                 rid = int(cur.lastrowid)
                 self._insert_files(conn, rid, file_rows, now)
                 return rid, True
-            rid, state, old_digest = row
-            if state != "planned":
+            rid, state, old_digest, stored_id = row
+            # A record the server never saw (planned, or failed before a create
+            # succeeded) follows its new plan; anything else is left alone.
+            if not (state == "planned" or (state == "failed" and stored_id is None)):
                 return int(rid), False
             old_sig = sorted(
                 conn.execute(
@@ -685,7 +701,8 @@ class Ledger:
                 return int(rid), False
             conn.execute(
                 "UPDATE records SET payload=?, payload_sha256=?, title=?, base_remote_id=?, "
-                "updated_at=? WHERE record_id=?",
+                "state='planned', step=NULL, reason=NULL, retryable=NULL, field_messages=NULL, "
+                "attempts=0, updated_at=? WHERE record_id=?",
                 (text, digest, title, base_remote_id, now, rid),
             )
             conn.execute("DELETE FROM files WHERE record_id=?", (rid,))
@@ -981,7 +998,7 @@ class Ledger:
                 ]
             else:
                 sets += ["step=NULL", "reason=NULL", "retryable=NULL", "field_messages=NULL"]
-            if to != current and to not in ("failed", "ambiguous"):
+            if _resets_attempts(current, to):
                 sets.append("attempts=0")
             if to == "published":
                 sets.append("published_at=?")

@@ -1,0 +1,331 @@
+"""One shared request scheduler that keeps a repository busy right up to its rate limits.
+
+Zenodo counts requests in *moving windows* (Flask-Limiter): at most 100 in any
+60 seconds and 5000 in any hour for an authenticated user, and 30 per minute
+for search (``docs/zenodo-api.md`` §1.9). A :class:`Pacer` keeps the send
+times of its own recent requests and lets a request go only when it fits in
+every window, so the server's window never overflows; all workers of a batch
+share one pacer, and wait in FIFO order.
+
+It also listens to the server (wire :meth:`Pacer.on_response` as the client's
+``on_response`` hook): ``X-RateLimit-Remaining: 0`` pauses until
+``X-RateLimit-Reset``; a 429 pauses *everyone* until ``Retry-After`` (or the
+reset, or a short default) and tightens the pacing by 10 % (up to 50 %), in
+case the server's limits are stricter than the documented ones or another
+client shares the quota. Every wait of the scheduler is reported through
+``on_pause(reason, seconds)`` so that the runner can record pause events.
+
+Small safety margins absorb the difference between the moment a request
+leaves the client and the moment the server counts it: windows are stretched
+by ``margin`` (2 % by default) plus 5 ms.
+
+Examples
+--------
+>>> p = Pacer([Limit(2, 10.0)], clock=lambda: 0.0)
+>>> p.delay()
+0.0
+>>> p._grant("api", 0.0); p._grant("api", 0.0)
+>>> round(p.delay(), 3)
+10.205
+>>> Pacer.for_target("zenodo").limits
+(Limit(count=100, seconds=60.0), Limit(count=5000, seconds=3600.0))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from specpub.repository.protocol import RateLimitInfo
+
+__all__ = ["DOCUMENTED_LIMITS", "Limit", "Pacer", "limits_from_spec"]
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``count`` requests in any ``seconds``-long window.
+
+    Examples
+    --------
+    >>> Limit(100, 60.0).interval
+    0.6
+    """
+
+    count: int
+    seconds: float
+
+    @property
+    def interval(self) -> float:
+        """The mean spacing of requests at full speed."""
+        return self.seconds / self.count
+
+
+#: The documented limits per target: (general limits, search limits).
+DOCUMENTED_LIMITS: dict[str, tuple[tuple[Limit, ...], tuple[Limit, ...]]] = {
+    "zenodo": ((Limit(100, 60.0), Limit(5000, 3600.0)), (Limit(30, 60.0),)),
+    "zenodo-sandbox": ((Limit(100, 60.0), Limit(5000, 3600.0)), (Limit(30, 60.0),)),
+    "embedded": ((), ()),
+}
+
+
+def limits_from_spec(spec: str | Iterable[Any] | None) -> tuple[Limit, ...]:
+    """Parse ``"100/minute;5000/hour"`` (or ``"off"``) or a list of limits.
+
+    Examples
+    --------
+    >>> limits_from_spec("100/second;5000/50s")
+    (Limit(count=100, seconds=1.0), Limit(count=5000, seconds=50.0))
+    >>> limits_from_spec("off")
+    ()
+    """
+    if spec is None:
+        return ()
+    if isinstance(spec, str):
+        from specpub.sandbox.config import parse_rate_limits
+
+        return tuple(Limit(r.count, float(r.seconds)) for r in parse_rate_limits(spec))
+    out = []
+    for item in spec:
+        if isinstance(item, Limit):
+            out.append(item)
+        elif hasattr(item, "count") and hasattr(item, "seconds"):
+            out.append(Limit(int(item.count), float(item.seconds)))
+        else:
+            count, seconds = item
+            out.append(Limit(int(count), float(seconds)))
+    return tuple(out)
+
+
+PauseHook = Callable[[str, float], None]
+
+
+class Pacer:
+    """A moving-window request scheduler shared by all workers of a batch.
+
+    Parameters
+    ----------
+    limits
+        General limits (every request counts).
+    search_limits
+        Extra limits for search requests (which also count against ``limits``).
+    margin
+        Relative stretch of every window (absorbs network jitter).
+    on_pause
+        Called as ``on_pause(reason, seconds)`` after each wait of the
+        scheduler (``reason``: ``"rate_limit"``); waits shorter than
+        ``min_report`` seconds are added up and reported with the next longer one.
+    clock, sleep, wall
+        Monotonic clock, async sleep and epoch clock (injectable for tests).
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> t = [0.0]
+    >>> async def fake_sleep(s):
+    ...     t[0] += s
+    >>> p = Pacer([Limit(3, 1.0)], clock=lambda: t[0], sleep=fake_sleep, margin=0)
+    >>> async def go():
+    ...     for _ in range(7):
+    ...         await p.acquire()
+    >>> asyncio.run(go())
+    >>> round(t[0], 2)  # 7 requests at 3/s: two full windows of waiting
+    2.01
+    """
+
+    def __init__(
+        self,
+        limits: Iterable[Any] | str | None = (),
+        search_limits: Iterable[Any] | str | None = (),
+        *,
+        margin: float = 0.02,
+        on_pause: PauseHook | None = None,
+        min_report: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.limits = limits_from_spec(limits)
+        self.search_limits = limits_from_spec(search_limits)
+        self.margin = float(margin)
+        self.on_pause = on_pause
+        self.min_report = min_report
+        self._clock = clock
+        self._sleep = sleep
+        self._wall = wall
+        self._sent: dict[str, deque[float]] = {"api": deque(), "search": deque()}
+        self._paused_until = float("-inf")
+        self._pause_reason = "rate_limit"
+        self._stretch = 1.0
+        self._lock: asyncio.Lock | None = None
+        self._unreported = 0.0
+        self._unclaimed_429 = 0
+        #: How many 429 answers the pacer was told about.
+        self.rate_limited = 0
+        #: Total seconds the scheduler waited (all reasons).
+        self.waited = 0.0
+        #: Requests let through, per endpoint.
+        self.granted = {"api": 0, "search": 0}
+
+    # -- configuration ----------------------------------------------------------------
+    @classmethod
+    def for_target(cls, target: str, **kwargs: Any) -> Pacer:
+        """A pacer with the documented limits of ``target`` (none for unknown targets).
+
+        Examples
+        --------
+        >>> Pacer.for_target("embedded").limits
+        ()
+        """
+        general, search = DOCUMENTED_LIMITS.get(target, ((), ()))
+        return cls(general, search, **kwargs)
+
+    @property
+    def unlimited(self) -> bool:
+        """True when no limit is configured (the pacer still honours 429s)."""
+        return not self.limits and not self.search_limits
+
+    def bound(self, requests_per_record: float) -> float | None:
+        """The most records per second the limits allow at ``requests_per_record``.
+
+        Examples
+        --------
+        >>> Pacer([Limit(100, 60.0), Limit(5000, 3600.0)]).bound(3)
+        0.46296296296296297
+        """
+        if not self.limits:
+            return None
+        rate = min(lim.count / lim.seconds for lim in self.limits)
+        return rate / requests_per_record
+
+    # -- scheduling -------------------------------------------------------------------
+    def _windows(self, endpoint: str) -> list[tuple[Limit, deque[float]]]:
+        out = [(lim, self._sent["api"]) for lim in self.limits]
+        if endpoint == "search":
+            out += [(lim, self._sent["search"]) for lim in self.search_limits]
+        return out
+
+    def delay(self, endpoint: str = "api") -> float:
+        """Seconds until a request to ``endpoint`` may be sent (0.0 if now)."""
+        now = self._clock()
+        ready = max(now, self._paused_until)
+        for lim, sent in self._windows(endpoint):
+            if len(sent) >= lim.count:
+                window = lim.seconds * (1.0 + self.margin) * self._stretch + 0.005
+                ready = max(ready, sent[-lim.count] + window)
+        return max(0.0, ready - now)
+
+    def _grant(self, endpoint: str, now: float) -> None:
+        self._sent["api"].append(now)
+        if endpoint == "search":
+            self._sent["search"].append(now)
+        self.granted[endpoint] = self.granted.get(endpoint, 0) + 1
+        # forget what no window can see any more
+        longest = {
+            "api": max((lim.seconds for lim in self.limits), default=0.0),
+            "search": max((lim.seconds for lim in self.search_limits), default=0.0),
+        }
+        for name, sent in self._sent.items():
+            keep = max(
+                (lim.count for lim in (self.limits if name == "api" else self.search_limits)),
+                default=0,
+            )
+            horizon = now - 2.0 * longest[name] * self._stretch - 1.0
+            while sent and (len(sent) > keep or sent[0] < horizon):
+                sent.popleft()
+
+    async def acquire(self, endpoint: str = "api") -> float:
+        """Wait until a request to ``endpoint`` may go, count it, return the seconds waited.
+
+        ``endpoint`` is ``"api"`` or ``"search"``. Waiters are served in order.
+        """
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        start = self._clock()
+        async with self._lock:
+            while True:
+                wait = self.delay(endpoint)
+                if wait <= 0:
+                    break
+                reason = self._pause_reason if self._paused_until > self._clock() else "rate_limit"
+                await self._sleep(wait)
+                self._report(reason, wait)
+            self._grant(endpoint, self._clock())
+        waited = self._clock() - start
+        return waited
+
+    def _report(self, reason: str, seconds: float) -> None:
+        self.waited += seconds
+        self._unreported += seconds
+        if self._unreported >= self.min_report and self.on_pause is not None:
+            total, self._unreported = self._unreported, 0.0
+            self.on_pause(reason, total)
+
+    def pause_for(self, seconds: float, *, reason: str = "rate_limit") -> None:
+        """Hold every request back for ``seconds`` from now (longest pause wins)."""
+        until = self._clock() + max(0.0, seconds)
+        if until > self._paused_until:
+            self._paused_until = until
+            self._pause_reason = reason
+
+    @property
+    def paused_for(self) -> float:
+        """Seconds left of the current pause (0.0 when not paused)."""
+        return max(0.0, self._paused_until - self._clock())
+
+    # -- feedback ---------------------------------------------------------------------
+    def on_response(self, status: int, info: RateLimitInfo | None) -> None:
+        """The client's ``on_response`` hook: learn from rate-limit headers and 429s.
+
+        Examples
+        --------
+        >>> t = [100.0]
+        >>> p = Pacer([Limit(100, 60.0)], clock=lambda: t[0], wall=lambda: 5000.0)
+        >>> p.on_response(429, RateLimitInfo(retry_after=7))
+        >>> p.paused_for, p.rate_limited
+        (7.0, 1)
+        >>> p.on_response(200, RateLimitInfo(limit=100, remaining=0, reset=5012.0))
+        >>> p.paused_for
+        12.0
+        """
+        if info is None:
+            info = RateLimitInfo()
+        if status == 429:
+            self._unclaimed_429 += 1
+            self._count_429(info)
+            return
+        if info.remaining is not None and info.remaining <= 0 and info.reset is not None:
+            self.pause_for(min(info.reset - self._wall(), 3600.0))
+
+    def _count_429(self, info: RateLimitInfo) -> None:
+        self.rate_limited += 1
+        self._stretch = min(1.5, self._stretch * 1.1)
+        wait = info.retry_after
+        if wait is None and info.reset is not None:
+            wait = info.reset - self._wall()
+        self.pause_for(max(1.0 if wait is None else wait, 0.0))
+
+    def note_rate_limited(self, retry_after: float | None) -> None:
+        """Tell the pacer about a 429 seen as a :class:`~specpub.errors.RateLimited` error.
+
+        Same effect as ``on_response(429, ...)`` for clients without the hook
+        wired; a 429 the hook already reported is not counted twice.
+        """
+        if self._unclaimed_429 > 0:
+            self._unclaimed_429 -= 1
+            return
+        self._count_429(RateLimitInfo(retry_after=retry_after))
+
+    def summary(self) -> dict[str, Any]:
+        """Counters for reports: granted requests, seconds waited, 429s seen."""
+        return {
+            "granted": dict(self.granted),
+            "waited": round(self.waited, 3),
+            "rate_limited": self.rate_limited,
+            "stretch": round(self._stretch, 3),
+            "limits": [f"{lim.count}/{lim.seconds:g}s" for lim in self.limits],
+            "search_limits": [f"{lim.count}/{lim.seconds:g}s" for lim in self.search_limits],
+        }
