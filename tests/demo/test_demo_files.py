@@ -254,3 +254,24 @@ def test_no_broken_and_format_subsets(tmp_path):
     for f in demo.files:
         with Image.open(demo.folder / f.path) as im:
             im.load()
+
+
+def test_progress_object_counts_sheets(tmp_path):
+    class Counter:
+        def __init__(self):
+            self.n = 0
+            self.closed = False
+
+        def update(self, n=1):
+            self.n += n
+
+        def close(self):
+            self.closed = True
+
+    bar = Counter()
+    demo = generate_collection(
+        tmp_path, specimens=4, image_size=(150, 210), broken=False, progress=bar
+    )
+    imaged = sum(1 for r in demo.manifest["rows"] if r["imaged"])
+    assert bar.n == imaged
+    assert bar.closed

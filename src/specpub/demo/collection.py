@@ -211,7 +211,15 @@ class DemoCollection:
 
     @property
     def seed(self) -> int:
-        """The seed the collection was generated with."""
+        """The seed the collection was generated with.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     generate_collection(tmp, specimens=1, seed=9, formats=()).seed
+        9
+        """
         return int(self.manifest["parameters"]["seed"])
 
     def rows_with(self, kind: str) -> list[int]:
@@ -279,7 +287,18 @@ class DemoCollection:
 
     @classmethod
     def load(cls, folder: str | Path) -> DemoCollection:
-        """Read a demo collection back from its folder (via ``manifest.json``)."""
+        """Read a demo collection back from its folder (via ``manifest.json``).
+
+        Raises :class:`~specpub.errors.InputError` if the folder holds no demo manifest.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     _ = generate_collection(tmp, specimens=2, formats=())
+        ...     DemoCollection.load(tmp).specimens
+        2
+        """
         folder = Path(folder).resolve()
         path = folder / _MANIFEST
         try:
