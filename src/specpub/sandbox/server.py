@@ -379,6 +379,7 @@ def start(
             http=_http_impl(),
             log_level="warning",
             access_log=False,
+            proxy_headers=False,  # the rate-limit key is the real peer address
             lifespan="off",
             timeout_graceful_shutdown=5,
             timeout_keep_alive=30,
