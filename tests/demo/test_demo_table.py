@@ -105,6 +105,7 @@ def test_every_defect_kind_is_placed_and_visible_in_the_csv(demo_collection):
                 assert "://" not in row["occurrenceID"]
             elif kind == "institutionCode_empty":
                 assert row["institutionCode"] == ""
+                assert row["ownerInstitutionCode"] == "DEMO"
             elif kind == "family_missing":
                 assert row["family"] == ""
             elif kind == "coordinates_zero":

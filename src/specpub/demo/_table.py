@@ -17,6 +17,7 @@ from specpub.demo import _vocab
 COLUMNS: tuple[str, ...] = (
     "catalogNumber",
     "institutionCode",
+    "ownerInstitutionCode",
     "collectionCode",
     "occurrenceID",
     "basisOfRecord",
@@ -91,7 +92,12 @@ DEFECT_KINDS: dict[str, tuple[str, str, str]] = {
         "occurrenceID",
         "occurrenceID is not a URL (a bare barcode, a URN or a UUID)",
     ),
-    "institutionCode_empty": ("institutionCode", "institutionCode", "institutionCode empty"),
+    "institutionCode_empty": (
+        "institutionCode",
+        "institutionCode",
+        "institutionCode empty (ownerInstitutionCode still holds the code, as in the L and H "
+        "rows of the ICEDIG table)",
+    ),
     "family_missing": ("family", "family", "family empty"),
     "coordinates_zero": (
         "coordinates",
@@ -190,6 +196,7 @@ def _clean_row(s: SpecimenPlan, institution: str, base_url: str) -> dict[str, st
     return {
         "catalogNumber": s.barcode,
         "institutionCode": institution,
+        "ownerInstitutionCode": institution,
         "collectionCode": "HERB",
         "occurrenceID": f"{base_url}/specimen/{s.barcode}",
         "basisOfRecord": BASIS_SPELLINGS[0],

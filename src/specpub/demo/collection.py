@@ -881,6 +881,16 @@ def _manifest(
             "a file belongs to a row when its name, with spaces and dots removed and case "
             "folded, starts with the row's catalogNumber normalised the same way"
         ),
+        "notes": [
+            "Masters declare 600 ppi but have the pixel size of a small demo sheet, so a "
+            "pixel-size-versus-sheet-size rule (RES-06) warns for every master.",
+            "LZW masters (compression 5) pass the 'master' profile but not 'master-strict' "
+            "(uncompressed only); tifffile needs imagecodecs to decode them, Pillow does not.",
+            "Segmentation masks are 8-bit greyscale PNGs (0 = background, 255 = label) "
+            "without an ICC profile.",
+            "A row with an empty catalogNumber still has images under its barcode: they link "
+            "to no row. A duplicate row has no images; its source's files link to both rows.",
+        ],
         "defect_kinds": {
             k: {"group": g, "column": c, "description": d} for k, (g, c, d) in DEFECT_KINDS.items()
         },
