@@ -140,3 +140,17 @@ def test_status_json_in_a_subprocess(tmp_path):
     assert data["batches"][0]["counts"] == {"planned": 3}
     with Ledger.for_workspace(ws) as led:
         assert led.counts() == {"planned": 3}
+
+
+def test_publish_rehearse_prints_a_forecast(tmp_path, capsys, clean_env):
+    ws = make_workspace(tmp_path / "ws", n=4)
+    code, out, err = run(capsys, "publish", "--workspace", ws.root, "--to", "embedded",
+                         "--rehearse", "--faults", "none", "--time-scale", "3600",
+                         "--sample", "3", "--progress", "none", "--json")  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["sample"] == 3
+    assert data["published"] == 3
+    assert data["forecast"]["n_records"] == 4
+    with Ledger.for_workspace(ws) as led:
+        assert led.counts() == {"planned": 4}

@@ -117,3 +117,27 @@ def test_reconcile_then_audit_on_sandbox(client, tmp_path):
     bad = second.problems()[0]
     assert (bad.remote_id, bad.remote_md5, bad.local_md5) == (p3.id, f3.md5, "0" * 32)
     led.close()
+
+
+def test_reconcile_tolerates_index_lag(sandbox_factory, monkeypatch, tmp_path):
+    sb = sandbox_factory(index_lag=1.0)
+    monkeypatch.setenv(TOKEN_ENV, sb.token)
+    led = Ledger.open(tmp_path / "ledger.sqlite")
+    b = led.create_batch(target="embedded", api="legacy")
+    rid, _ = led.add_record(b, Marker("LAG1", "BR"), payload=_payload("LAG1"))
+
+    async def scenario():
+        c = open_client("embedded", base_url=sb.url, token_env=TOKEN_ENV)
+        try:
+            led.transition(rid, "creating")
+            draft = await c.create(_payload("LAG1"))  # the answer is "lost"
+            res = await reconcile(led, c, b, index_lag=1.5)
+            return draft, res
+        finally:
+            await c.aclose()
+
+    draft, res = asyncio.run(scenario())
+    assert res.searches == 3  # marker search + draft sweep missed it; the re-search found it
+    assert [f.category for f in res.findings] == ["draft"]
+    assert (led.record(rid).state, led.record(rid).remote_id) == ("created", draft.id)
+    led.close()

@@ -42,7 +42,13 @@ _STATUSES = ("ok", "mismatch", "missing", "extra", "local-changed", "error")
 
 @dataclass(frozen=True)
 class AuditRow:
-    """One file (or one failed record) of an audit."""
+    """One file (or one failed record) of an audit.
+
+    Examples
+    --------
+    >>> AuditRow(1, "BR|A", "7", "a.jpg", "missing", detail="not on the server").status
+    'missing'
+    """
 
     record_id: int
     marker: str
@@ -158,6 +164,25 @@ async def audit(
     Returns
     -------
     AuditResult
+
+    Examples
+    --------
+    >>> import asyncio, tempfile, pathlib
+    >>> from specpub.batch.ledger import Ledger
+    >>> from specpub.repository.protocol import Marker, RemoteFile
+    >>> led = Ledger.open(pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite")
+    >>> b = led.create_batch(target="embedded", api="legacy")
+    >>> rid, _ = led.add_record(b, Marker("A1"), payload={},
+    ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "a" * 32}])
+    >>> for state in ("creating", "created", "uploaded", "publishing", "published"):
+    ...     _ = led.transition(rid, state, remote_id="7")
+    >>> class Repo:
+    ...     async def list_files(self, record_id):
+    ...         return [RemoteFile("a.jpg", 3, "b" * 32)]
+    >>> res = asyncio.run(audit(led, Repo(), b, rate_limits=()))
+    >>> res.counts()
+    {'mismatch': 1}
+    >>> led.close()
     """
     from specpub.batch.reconcile import _call, _WindowLimiter
     from specpub.progress import make_progress

@@ -125,6 +125,13 @@ class Finding:
         What was done: ``adopted``, ``re-run``, ``deleted``, ``none``, ...
     detail
         Human-readable explanation.
+
+    Examples
+    --------
+    >>> Finding("BR|A", None, "orphan-draft", remote_id="12").cleanable
+    True
+    >>> Finding("BR|B", 4, "missing").serious
+    True
     """
 
     marker: str
@@ -424,6 +431,24 @@ async def reconcile(
     Returns
     -------
     ReconcileResult
+
+    Examples
+    --------
+    >>> import asyncio, tempfile, pathlib
+    >>> from specpub.batch.ledger import Ledger
+    >>> class EmptyRepository:  # holds nothing: every marker comes back empty
+    ...     async def find_by_markers(self, markers):
+    ...         return {m: [] for m in markers}
+    ...     async def search(self, query, **kwargs):
+    ...         return []
+    >>> led = Ledger.open(pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite")
+    >>> b = led.create_batch(target="embedded", api="legacy")
+    >>> rid, _ = led.add_record(b, Marker("A1", "BR"), payload={})
+    >>> _ = led.transition(rid, "creating")  # the create's answer was lost
+    >>> res = asyncio.run(reconcile(led, EmptyRepository(), b, index_lag=0, search_limits=()))
+    >>> res.counts(), led.record(rid).state  # never arrived: planned again
+    ({'not-created': 1}, 'planned')
+    >>> led.close()
     """
     from specpub.progress import make_progress
 
@@ -529,6 +554,20 @@ async def delete_orphan_drafts(
     (checked again against the ledger right before each delete). A draft that
     is already gone (404) counts as deleted. The findings are updated in place
     (``action="deleted"``).
+
+    Examples
+    --------
+    >>> import asyncio, tempfile, pathlib
+    >>> from specpub.batch.ledger import Ledger
+    >>> class Repo:
+    ...     async def delete_draft(self, record_id):
+    ...         print("DELETE", record_id)
+    >>> led = Ledger.open(pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite")
+    >>> res = ReconcileResult([Finding("|A", None, "orphan-draft", remote_id="12")], batch=1)
+    >>> asyncio.run(delete_orphan_drafts(led, Repo(), res))
+    DELETE 12
+    ['12']
+    >>> led.close()
     """
     pointed = set(ledger.records()["remote_id"].dropna().astype(str))
     done = []

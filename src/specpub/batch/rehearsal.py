@@ -371,6 +371,11 @@ class Rehearsal:
         :func:`forecast` for the whole batch at the target's real limits.
     folder
         Where the rehearsal ledger, sandbox data and report are.
+
+    Examples
+    --------
+    >>> {"requests_per_record", "overhead", "forecast"} <= set(Rehearsal.__dataclass_fields__)
+    True
     """
 
     batch: int
@@ -476,6 +481,15 @@ def rehearse(
     Returns
     -------
     Rehearsal
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from specpub.workspace import Workspace
+    >>> rehearse(Workspace.create(tempfile.mkdtemp()))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    specpub.errors.InputError: ...nothing is planned in this workspace. Fix: plan records first...
     """
     from specpub import sandbox
     from specpub.batch.ledger import Ledger

@@ -283,6 +283,12 @@ class BatchReport:
         ``attempts``, ``failed_attempts``, ``retries``, ``rate_limit_wait_s``,
         ``outage_pause_s``, ``backoff_wait_s``, ``elapsed_s``, ``recent_per_minute``, ``eta_s``,
         ``generated``.
+
+    Examples
+    --------
+    >>> rep = build_report(pd.DataFrame({"state": ["published", "planned"]}), None, batch_id="7")
+    >>> rep
+    BatchReport(batch='7', published=1/2, failed_attempts=0, eta=-)
     """
 
     batch_id: str | None

@@ -106,6 +106,14 @@ def summary_table(
     pandas.DataFrame
         Columns :data:`SUMMARY_COLUMNS`. A published record without files
         gets one row with empty file columns.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from specpub.batch.ledger import Ledger
+    >>> with Ledger.open(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite") as led:
+    ...     list(summary_table(led).columns[:4])
+    ['catalogNumber', 'institutionCode', 'record_id', 'doi']
     """
     recs = ledger.records(batch=batch, state="published")
     files = ledger.files(batch=batch)
@@ -269,7 +277,14 @@ def summary_payload(
 
 @dataclass(frozen=True)
 class SummaryDeposit:
-    """What :func:`publish_summary` did: the CSV, its table, and the published record."""
+    """What :func:`publish_summary` did: the CSV, its table, and the published record.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> SummaryDeposit(Path("summary.csv"), pd.DataFrame(), None).doi is None
+    True
+    """
 
     csv_path: Path
     table: pd.DataFrame
@@ -316,6 +331,16 @@ async def publish_summary(
         For landing/download links (see :func:`summary_table`).
     publication_date
         ISO date (default: today).
+
+    Examples
+    --------
+    >>> import asyncio, tempfile
+    >>> from specpub.workspace import Workspace
+    >>> ws = Workspace.create(tempfile.mkdtemp())
+    >>> asyncio.run(publish_summary(ws, client=None))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    specpub.errors.InputError: ...no published records to summarise. Fix: publish the batch first...
     """
     from specpub.batch.ledger import Ledger
 
