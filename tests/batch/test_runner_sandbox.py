@@ -1,0 +1,113 @@
+"""The runner with the real clients against the real embedded sandbox (both APIs)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from specpub.batch.ledger import Ledger
+from specpub.batch.plan import plan_records
+from specpub.batch.retry import RetryPolicy
+from specpub.batch.runner import RunOptions, run_batch_async
+from specpub.sandbox.faults import FaultPlan
+from specpub.workspace import Workspace
+
+from .helpers import make_specs
+from .sandbox_tools import check_server_matches_ledger, client_for
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def ws(tmp_path):
+    return Workspace.create(tmp_path / "ws")
+
+
+@pytest.mark.parametrize("api", ["legacy", "native"])
+def test_small_batch_both_apis(ws, tmp_path, sandbox, monkeypatch, api):
+    specs = make_specs(tmp_path / "media", 30, files=(1, 2, 3))
+    plan_records(ws, specs, target="embedded", api=api)
+
+    async def main():
+        client = client_for(sandbox, api, monkeypatch)
+        try:
+            result = await run_batch_async(ws, client, progress=None)
+            assert result.ok, result.summary()
+            per_file = 3 if api == "native" else 1
+            n_files = sum(len(s.files) for s in specs)
+            assert result.requests == 2 * 30 + n_files  # the protocol-level calls
+            with Ledger.for_workspace(ws) as led:
+                return await check_server_matches_ledger(client, led, 30), per_file
+        finally:
+            await client.aclose()
+
+    stats, _ = asyncio.run(main())
+    assert stats["files_checked"] == sum(len(s.files) for s in specs)
+
+
+def test_resume_after_interrupted_run(ws, tmp_path, sandbox, monkeypatch):
+    specs = make_specs(tmp_path / "media", 30, files=(1, 2))
+    plan_records(ws, specs, target="embedded", api="legacy")
+
+    async def interrupted():
+        client = client_for(sandbox, "legacy", monkeypatch)
+        try:
+            task = asyncio.create_task(run_batch_async(ws, client, progress=None, concurrency=4))
+            await asyncio.sleep(0.4)
+            task.cancel()  # like Ctrl-C in a notebook: in-flight requests are abandoned
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        finally:
+            await client.aclose()
+
+    asyncio.run(interrupted())
+    with Ledger.for_workspace(ws) as led:
+        before = led.counts()
+    assert before.get("published", 0) < 30, before
+
+    async def resume():
+        client = client_for(sandbox, "legacy", monkeypatch)
+        try:
+            result = await run_batch_async(ws, client, progress=None)
+            assert result.ok, result.summary()
+            with Ledger.for_workspace(ws) as led:
+                await check_server_matches_ledger(client, led, 30)
+        finally:
+            await client.aclose()
+
+    asyncio.run(resume())
+
+
+@pytest.mark.parametrize("api", ["legacy", "native"])
+def test_ambiguous_creates_resolved_by_marker_with_index_lag(
+    ws, tmp_path, sandbox_factory, monkeypatch, api
+):
+    sandbox = sandbox_factory(
+        index_lag=1.0,
+        faults=FaultPlan(commit_then_drop={"create": 0.3, "publish": 0.2}, seed=3),
+    )
+    specs = make_specs(tmp_path / "media", 20, files=(1, 2))
+    plan_records(ws, specs, target="embedded", api=api)
+
+    async def main():
+        client = client_for(sandbox, api, monkeypatch)
+        try:
+            result = await run_batch_async(
+                ws,
+                client,
+                progress=None,
+                retry=RetryPolicy(base=0.05, cap=0.5, resolve_timeout=6.0),
+                options=RunOptions(search_linger=0.1),
+            )
+            assert result.ok, result.summary()
+            assert result.adopted >= 1
+            with Ledger.for_workspace(ws) as led:
+                ev = led.events()
+                assert (ev.outcome == "ambiguous").sum() >= 2
+                await check_server_matches_ledger(client, led, 20, settle=1.5)
+        finally:
+            await client.aclose()
+
+    asyncio.run(main())
+    assert sandbox.fault_stats()
