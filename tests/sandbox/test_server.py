@@ -13,7 +13,7 @@ import pytest
 
 from specpub.cli import main
 from specpub.errors import InputError
-from specpub.sandbox import running, running_subprocess, start
+from specpub.sandbox import FaultPlan, running, running_subprocess, start
 from specpub.sandbox._cli import _bind_warning
 
 
@@ -157,7 +157,26 @@ def test_cli_serve_in_a_subprocess(real_app, tmp_path):
     with running_subprocess(tmp_path, token="sub-token") as proc:
         assert proc.url.startswith("http://127.0.0.1:")
         rid = _create(proc.url, proc.token, "from child")["id"]
+        # Faults can be switched in the child while it serves (stdin control channel).
+        plan = proc.set_faults(FaultPlan(errors={503: 1.0}, error_operations={"create"}))
+        assert plan.errors == {503: 1.0}
+        create = httpx.post(f"{proc.api_url}/deposit/depositions", json={}, headers=proc.headers)
+        assert create.status_code == 503
+        proc.add_outage(60, 404)
+        assert httpx.get(f"{proc.api_url}/records").status_code == 404
+        proc.clear_outages()
+        proc.set_faults("none")
+        assert httpx.get(f"{proc.api_url}/records").status_code == 200
+        assert proc.fault_stats() == {
+            "error:503": 1,
+            "outage:404": 1,
+            "requests:create": 1,
+            "requests:lookup": 1,  # counted only while faults are active
+        }
+        with pytest.raises(RuntimeError, match="icedig-2019"):
+            proc.set_faults("nope")
         assert proc.stop() == 0
+        assert "Traceback" not in proc.stderr_text()
     with running_subprocess(tmp_path, token="sub-token") as again:
         r = httpx.get(f"{again.api_url}/deposit/depositions/{rid}", headers=again.headers)
         assert r.status_code == 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
 import os
 import signal
 import sys
@@ -65,6 +66,15 @@ def register(subparsers: Any) -> None:
         "--index-lag", metavar="S", type=float, default=0.0, help="search visibility delay (s)"
     )
     serve.add_argument("--seed", type=int, default=None, help="seed for fault injection")
+    serve.add_argument(
+        "--control-stdin",
+        action="store_true",
+        help=(
+            "accept JSON control lines on stdin ({'faults': NAME or plan}, "
+            "{'outage': [SECONDS, STATUS]}, {'clear_outages': true}, {'stats': true}); "
+            "each gets one JSON line on stdout (used by running_subprocess)"
+        ),
+    )
     serve.set_defaults(handler=_serve)
 
     profiles = sub.add_parser("profiles", help="list the fault profiles")
@@ -84,6 +94,38 @@ def _profiles(args: argparse.Namespace) -> int:
     for name, text in names.items():
         print(f"{name:<{width}}  {text}")
     return 0
+
+
+def _control(handle: Any, command: dict[str, Any]) -> dict[str, Any]:
+    """Apply one control command to a running sandbox; the JSON-ready answer."""
+    from specpub.sandbox.faults import FaultPlan
+
+    if "faults" in command:
+        spec = command["faults"]
+        plan = FaultPlan.from_dict(spec) if isinstance(spec, dict) else spec
+        return {"ok": True, "plan": handle.set_faults(plan).to_dict()}
+    if "outage" in command:
+        duration, status = command["outage"]
+        handle.add_outage(float(duration), int(status))
+        return {"ok": True}
+    if command.get("clear_outages"):
+        handle.clear_outages()
+        return {"ok": True}
+    if command.get("stats"):
+        return {"ok": True, "stats": handle.fault_stats()}
+    return {"ok": False, "error": f"unknown command {sorted(command)}"}
+
+
+def _control_loop(handle: Any, stop: threading.Event) -> None:
+    """Serve control lines from stdin until EOF (see ``--control-stdin``)."""
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            answer = _control(handle, json.loads(line))
+        except Exception as err:  # report, keep serving
+            answer = {"ok": False, "error": f"{type(err).__name__}: {err}"}
+        print(json.dumps(answer), flush=True)
 
 
 def _bind_warning(host: str) -> str | None:
@@ -167,6 +209,10 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
+        if args.control_stdin:
+            threading.Thread(
+                target=_control_loop, args=(handle, stop), name="sandbox-control", daemon=True
+            ).start()
         while not stop.wait(0.5):
             pass
     finally:

@@ -64,7 +64,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -231,6 +231,52 @@ class FaultPlan:
             or self.jitter
             or self.upload_bandwidth
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (status keys become strings); see :meth:`from_dict`.
+
+        Examples
+        --------
+        >>> FaultPlan(errors={500: 0.1}, outages=(Outage(1, 2, 404),)).to_dict()["outages"]
+        [[1, 2, 404]]
+        """
+        return {
+            "errors": {str(k): v for k, v in self.errors.items()},
+            "error_operations": sorted(self.error_operations)
+            if self.error_operations is not None
+            else None,
+            "commit_then_drop": dict(self.commit_then_drop),
+            "commit_then_504": dict(self.commit_then_504),
+            "commit_then_502": dict(self.commit_then_502),
+            "outages": [[o.start, o.duration, o.status] for o in self.outages],
+            "latency": self.latency,
+            "jitter": self.jitter,
+            "upload_bandwidth": self.upload_bandwidth,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FaultPlan:
+        """The plan described by ``data`` (as made by :meth:`to_dict`; keys may be left out).
+
+        Examples
+        --------
+        >>> plan = FaultPlan(errors={503: 0.2}, commit_then_504={"publish": 0.1}, seed=3)
+        >>> FaultPlan.from_dict(plan.to_dict()) == plan
+        True
+        """
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"FaultPlan: unknown knob(s) {sorted(unknown)}; use {sorted(known)}")
+        kwargs = dict(data)
+        if "errors" in kwargs:
+            kwargs["errors"] = {int(k): float(v) for k, v in kwargs["errors"].items()}
+        if kwargs.get("error_operations") is not None:
+            kwargs["error_operations"] = frozenset(kwargs["error_operations"])
+        if "outages" in kwargs:
+            kwargs["outages"] = tuple(Outage(*o) for o in kwargs["outages"])
+        return cls(**kwargs)
 
 
 # --------------------------------------------------------------------------- registry

@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import secrets
@@ -510,13 +511,15 @@ class SandboxProcess:
     """
 
     def __init__(
-        self, process: subprocess.Popen[str], url: str, token: str, data_dir: Path
+        self, process: subprocess.Popen[str], url: str, token: str, data_dir: Path, log: Any
     ) -> None:
+        self._log = log
         self.process = process
         self.url = url
         self.api_url = url + "/api"
         self.token = token
         self.data_dir = data_dir
+        self._control_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<SandboxProcess pid={self.process.pid} {self.url}>"
@@ -530,6 +533,40 @@ class SandboxProcess:
     def headers(self) -> dict[str, str]:
         """``Authorization`` header for the sandbox token."""
         return {"Authorization": f"Bearer {self.token}"}
+
+    def stderr_text(self) -> str:
+        """What the child wrote to stderr so far (warnings, errors)."""
+        self._log.flush()
+        self._log.seek(0)
+        return self._log.read()
+
+    def _control(self, command: dict[str, Any]) -> dict[str, Any]:
+        if self.process.stdin is None or self.process.stdout is None:
+            raise RuntimeError("this sandbox process was started without a control channel")
+        with self._control_lock:
+            self.process.stdin.write(json.dumps(command) + "\n")
+            self.process.stdin.flush()
+            answer = json.loads(self.process.stdout.readline() or "{}")
+        if not answer.get("ok"):
+            raise RuntimeError(f"sandbox control {command!r} failed: {answer.get('error')}")
+        return answer
+
+    def set_faults(self, plan: str | FaultPlan | None) -> FaultPlan:
+        """Switch the fault plan of the child while it serves (name, plan or ``None``)."""
+        spec = plan.to_dict() if isinstance(plan, FaultPlan) else plan
+        return FaultPlan.from_dict(self._control({"faults": spec})["plan"])
+
+    def add_outage(self, duration_s: float, status: int = 404) -> None:
+        """Make every request to the child answer ``status`` for ``duration_s`` seconds."""
+        self._control({"outage": [duration_s, status]})
+
+    def clear_outages(self) -> None:
+        """End the outages added with :meth:`add_outage`."""
+        self._control({"clear_outages": True})
+
+    def fault_stats(self) -> dict[str, int]:
+        """Counters of the faults the child injected."""
+        return self._control({"stats": True})["stats"]
 
     def kill(self) -> None:
         """Kill the child at once (SIGKILL): no clean shutdown, like a crash."""
@@ -551,8 +588,8 @@ class SandboxProcess:
         return int(self.process.returncode)
 
     def _close_pipes(self) -> None:
-        for pipe in (self.process.stdout, self.process.stderr):
-            if pipe is not None:
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None and not pipe.closed:
                 pipe.close()
 
 
@@ -574,7 +611,10 @@ def running_subprocess(
     The token travels in an environment variable (``--token-env``), never on
     the command line. Rate limits are off unless ``rate_limit`` is given.
     Use ``.kill()`` to simulate a crash; start it again on the same
-    ``data_dir`` (and ``port``) to test a restart.
+    ``data_dir`` (and ``port``) to test a restart. Faults can be changed while
+    it serves (``.set_faults()``, ``.add_outage()``, ``.fault_stats()``) through
+    a control channel on the child's stdin. The child's stderr is kept
+    in a temporary file (``.stderr_text()``).
 
     Examples
     --------
@@ -603,18 +643,25 @@ def running_subprocess(
         str(index_lag),
         "--rate-limit",
         rate_limit or "off",
+        "--control-stdin",
     ]
     if search_rate_limit is not None:
         cmd += ["--search-rate-limit", search_rate_limit]
     if faults:
         cmd += ["--faults", faults]
     env = {**os.environ, "SPECPUB_SANDBOX_TOKEN": token, "PYTHONUNBUFFERED": "1"}
+    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed below
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        cmd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        env=env,
     )
     try:
-        url = _read_url(process, timeout)
-        handle = SandboxProcess(process, url, token, data_dir)
+        url = _read_url(process, timeout, log)
+        handle = SandboxProcess(process, url, token, data_dir, log)
         yield handle
     finally:
         if process.poll() is None:
@@ -624,12 +671,13 @@ def running_subprocess(
             except subprocess.TimeoutExpired:  # pragma: no cover
                 process.kill()
                 process.wait(timeout=10)
-        for pipe in (process.stdout, process.stderr):
+        for pipe in (process.stdin, process.stdout):
             if pipe is not None and not pipe.closed:
                 pipe.close()
+        log.close()
 
 
-def _read_url(process: subprocess.Popen[str], timeout: float) -> str:
+def _read_url(process: subprocess.Popen[str], timeout: float, log: Any) -> str:
     """The first stdout line of ``specpub sandbox serve`` (the base URL)."""
     result: list[str] = []
     reader = threading.Thread(
@@ -641,9 +689,10 @@ def _read_url(process: subprocess.Popen[str], timeout: float) -> str:
     line = result[0].strip() if result else ""
     if not line.startswith("http"):
         process.kill()
-        _, err = process.communicate(timeout=10)
+        process.wait(timeout=10)
+        log.seek(0)
         raise RuntimeError(
             f"specpub sandbox serve did not print its URL (exit {process.returncode}): "
-            f"{(err or '').strip()[-2000:]}"
+            f"{log.read().strip()[-2000:]}"
         )
     return line
