@@ -141,3 +141,44 @@ def test_reconcile_tolerates_index_lag(sandbox_factory, monkeypatch, tmp_path):
     assert [f.category for f in res.findings] == ["draft"]
     assert (led.record(rid).state, led.record(rid).remote_id) == ("created", draft.id)
     led.close()
+
+
+def test_reconcile_native_api(sandbox, monkeypatch, tmp_path):
+    monkeypatch.setenv(TOKEN_ENV, sandbox.token)
+    led = Ledger.open(tmp_path / "ledger.sqlite")
+    b = led.create_batch(target="embedded", api="native")
+
+    def native(cat):
+        row = {"catalogNumber": cat, "institutionCode": "BR"}
+        return build_payloads(row, PayloadOptions(publication_date="2026-01-01")).native
+
+    path, md5, size = _image(tmp_path, "P")
+    files = {"P": [{"key": "P.jpg", "path": str(path), "size": size, "md5": md5}], "Q": []}
+    ids = {
+        cat: led.add_record(b, Marker(cat, "BR"), payload=native(cat), files=files[cat])[0]
+        for cat in "PQ"
+    }
+
+    async def scenario():
+        c = open_client("embedded", api="native", base_url=sandbox.url, token_env=TOKEN_ENV)
+        try:
+            p = await c.create(native("P"))
+            await c.upload(await c.get(p.id), path, "P.jpg", md5=md5, size=size)
+            p = await c.publish(p.id)
+            led.transition(ids["P"], "creating")
+            q1 = await c.create(native("Q"))
+            q2 = await c.create(native("Q"))
+            led.transition(ids["Q"], "creating")
+            res = await reconcile(led, c, b, delete_orphans=True, index_lag=0)
+            return p, q1, q2, res
+        finally:
+            await c.aclose()
+
+    p, q1, q2, res = asyncio.run(scenario())
+    assert {(f.marker, f.category) for f in res.findings} == {
+        ("BR|P", "ledger-behind"), ("BR|Q", "draft"), ("BR|Q", "orphan-draft"),
+    }  # fmt: skip
+    assert (led.record(ids["P"]).state, led.record(ids["P"]).doi) == ("published", p.doi)
+    kept = led.record(ids["Q"]).remote_id
+    assert {kept, *res.deleted} == {q1.id, q2.id}
+    led.close()

@@ -396,6 +396,7 @@ async def reconcile(
     index_lag: float = 15.0,
     search_limits: Sequence[RateLimit] | None = None,
     chunk_size: int = 40,
+    check_files: bool = True,
     progress: Any = None,
 ) -> ReconcileResult:
     """Compare a batch's ledger with the repository, correct the ledger, optionally clean up.
@@ -424,6 +425,11 @@ async def reconcile(
         30/min on zenodo.org).
     chunk_size
         Markers per ``find_by_markers`` call (one OR query each).
+    check_files
+        Compare the server's file MD5s of published records with the ledger.
+        Search results of published records carry their files (Zenodo and
+        the sandbox), so this costs nothing extra; a published record whose
+        result has no files is fetched with one GET (``False``: skip those).
     progress
         ``"auto"``, ``"text"``, ``None`` or a tqdm-like object (see
         :func:`specpub.progress.make_progress`).
@@ -514,7 +520,7 @@ async def reconcile(
                     gone.add(rec.remote_id)
                 result.gets += 1
         # Published records from search may lack files: GET them to compare checksums.
-        for rec in recs:
+        for rec in recs if check_files else ():
             for rid, remote in list(found[rec.marker].items()):
                 if remote.is_published and remote.files is None:
                     with contextlib.suppress(NotFound):
