@@ -57,6 +57,10 @@ def test_manifest_rows_agree_with_csv(demo_collection):
         for i in indices:
             assert kind in manifest["rows"][i]["defects"]
     assert {i: r["defects"] for i, r in enumerate(manifest["rows"])} == demo_collection.defects
+    for r in manifest["rows"]:
+        assert bool(r["values"]) == bool(r["defects"])
+        for column, value in r["values"].items():
+            assert rows[r["index"]][column] == value
 
 
 def test_every_defect_kind_is_placed_and_visible_in_the_csv(demo_collection):

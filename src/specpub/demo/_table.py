@@ -268,7 +268,8 @@ def _apply(
     elif kind == "eventDate_year_month":
         row["eventDate"] = f"{s.year:04d}-{s.month:02d}"
     elif kind == "eventDate_interval":
-        end = min(s.day + 2, 28)
+        s.day = min(s.day, 26)
+        end = s.day + 2
         row["eventDate"] = f"{s.clean_date}/{s.year:04d}-{s.month:02d}-{end:02d}"
         row["verbatimEventDate"] = f"{s.day}-{end} {_vocab.MONTHS[s.month - 1]} {s.year}"
     elif kind == "eventDate_unpadded":

@@ -459,6 +459,14 @@ class _Pending:
     path: str
     data: bytes
     facts: dict[str, Any]
+    size: int = 0
+    sha256: str = ""
+
+    def written(self) -> _Pending:
+        """The same entry without its bytes (kept for the manifest only)."""
+        return _Pending(
+            self.path, b"", self.facts, len(self.data), hashlib.sha256(self.data).hexdigest()
+        )
 
 
 def _meta(s: SpecimenPlan, institution: str, when: str, suffix: str = "") -> _files.ImageMeta:
@@ -755,7 +763,7 @@ def generate_collection(
             )
             for p in files:
                 _files.write(root / p.path, p.data)
-            pending.extend(files)
+                pending.append(p.written())
             bar.update(1)
     if broken:
         orphan = _orphan_file(seed, size, fmts, institution, _timestamp(seed, len(imaged)))
@@ -763,7 +771,7 @@ def generate_collection(
             skipped_broken.append("orphan")
         else:
             _files.write(root / orphan.path, orphan.data)
-            pending.append(orphan)
+            pending.append(orphan.written())
     for sub in _FOLDERS.values():
         (root / sub).mkdir(exist_ok=True)
 
@@ -829,6 +837,22 @@ def _expected_rows(name: str, keys: dict[str, list[int]]) -> tuple[int, ...]:
     return tuple(sorted(found))
 
 
+def _defect_values(s: SpecimenPlan) -> dict[str, str]:
+    """The CSV values of the columns this row's defects touched."""
+    columns: list[str] = []
+    for kind in s.defects:
+        column = DEFECT_KINDS[kind][1]
+        extra = {
+            "decimalLatitude": ["decimalLatitude", "decimalLongitude"],
+            "eventDate": ["eventDate", "verbatimEventDate"],
+            "catalogNumber": ["catalogNumber", "occurrenceID"]
+            if kind == "catalogNumber_duplicate"
+            else ["catalogNumber"],
+        }.get(column, [column])
+        columns.extend(c for c in extra if c not in columns)
+    return {c: s.row[c] for c in columns}
+
+
 def _manifest(
     *,
     plan_rows: list[SpecimenPlan],
@@ -847,8 +871,8 @@ def _manifest(
         entry = {
             "path": p.path,
             **{k: v for k, v in p.facts.items() if k != "broken"},
-            "bytes": len(p.data),
-            "sha256": hashlib.sha256(p.data).hexdigest(),
+            "bytes": p.size,
+            "sha256": p.sha256,
             "expected_rows": list(_expected_rows(name, keys)),
             "broken": p.facts["broken"],
         }
@@ -903,6 +927,7 @@ def _manifest(
                 "catalogNumber": s.row["catalogNumber"],
                 "imaged": s.imaged,
                 "defects": list(s.defects),
+                "values": _defect_values(s),
                 "details": {k: s.details[k] for k in sorted(s.details)},
             }
             for s in plan_rows
