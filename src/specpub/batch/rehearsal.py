@@ -37,7 +37,7 @@ import random
 import secrets
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -367,6 +367,9 @@ class Rehearsal:
         Wall seconds of the scaled run, and how much of it was rate-limit waits.
     measured_records_per_hour
         The sample's pace converted back to real time (``/ time_scale``).
+        Only meaningful while the scaled limits, not the sandbox's own
+        latency (which is not scaled), set the pace: keep ``time_scale``
+        moderate (60) and the sample large enough for the limits to bind.
     forecast
         :func:`forecast` for the whole batch at the target's real limits.
     folder
@@ -455,7 +458,9 @@ def rehearse(
     is not touched. An embedded sandbox is started there with the target's
     documented limits divided in time by ``time_scale`` and the fault profile
     ``faults``; the batch runner publishes the sample to it through the real
-    client, paced at the same scaled limits. Requests per record, retry
+    client, paced at the same scaled limits, with its retry back-off and
+    circuit-breaker probe intervals scaled the same way. (The fault profile's
+    own outage durations are not scaled.) Requests per record, retry
     overhead, failure rate and pauses are measured from the rehearsal
     ledger's events and fed to :func:`forecast` at the real limits.
 
@@ -495,6 +500,7 @@ def rehearse(
     from specpub.batch.ledger import Ledger
     from specpub.batch.pacing import Pacer
     from specpub.batch.report import build_report
+    from specpub.batch.retry import CircuitBreaker, RetryPolicy
     from specpub.errors import InputError
     from specpub.repository import open_client
 
@@ -553,6 +559,20 @@ def rehearse(
             os.environ[token_env] = token
             try:
                 pacer = Pacer(scaled, scaled_search)
+                # Client-side waits are compressed like the limits: back-off and
+                # breaker probes of a real run last time_scale times longer.
+                default_retry, default_breaker = RetryPolicy(), CircuitBreaker()
+                retry = replace(
+                    default_retry,
+                    base=default_retry.base / time_scale,
+                    cap=default_retry.cap / time_scale,
+                    resolve_timeout=max(2.0, default_retry.resolve_timeout / time_scale),
+                )
+                breaker = CircuitBreaker(
+                    window=max(1.0, default_breaker.window / time_scale),
+                    probe_initial=default_breaker.probe_initial / time_scale,
+                    probe_max=default_breaker.probe_max / time_scale,
+                )
 
                 async def go() -> Any:
                     from specpub.batch.runner import run_batch_async
@@ -564,7 +584,7 @@ def rehearse(
                     try:
                         return await run_batch_async(
                             rled, client, batch=rb, concurrency=concurrency, pacer=pacer,
-                            progress=progress, seed=seed,
+                            progress=progress, seed=seed, retry=retry, breaker=breaker,
                         )  # fmt: skip
                     finally:
                         await client.aclose()
