@@ -64,6 +64,16 @@ def test_manifest_rows_agree_with_csv(demo_collection):
 
 
 def test_every_defect_kind_is_placed_and_visible_in_the_csv(demo_collection):
+    check_defects_in_csv(demo_collection)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 17, 99])
+def test_defects_hold_for_other_seeds(tmp_path, seed):
+    demo = generate_collection(tmp_path, specimens=7, seed=seed, messiness=1.0, formats=())
+    check_defects_in_csv(demo)
+
+
+def check_defects_in_csv(demo_collection):
     _, rows = read_rows(demo_collection)
     manifest = demo_collection.manifest
     assert manifest["defects_skipped"] == []
@@ -82,7 +92,10 @@ def test_every_defect_kind_is_placed_and_visible_in_the_csv(demo_collection):
                 other = manifest["rows"][i]["details"][kind]["of_index"]
                 assert other != i
                 assert row["catalogNumber"] == rows[other]["catalogNumber"] != ""
-                assert row["occurrenceID"] == rows[other]["occurrenceID"]
+                if "occurrenceID_not_url" not in manifest["rows"][i]["defects"]:
+                    assert row["occurrenceID"] == rows[other]["occurrenceID"]
+                source_defects = manifest["rows"][other]["defects"]
+                assert not [k for k in source_defects if k.startswith(("catalog", "occurrence"))]
             elif kind == "eventDate_year":
                 assert re.fullmatch(r"\d{4}", row["eventDate"])
             elif kind == "eventDate_year_month":
@@ -198,3 +211,48 @@ def test_table_is_utf8_with_non_ascii_names(demo_collection):
     # Coordinates are plain decimal numbers where given.
     for r in rows:
         assert r["decimalLatitude"] == "" or is_number(r["decimalLatitude"])
+
+
+def check_no_unrecorded_defects(demo):
+    """A column no recorded defect touched holds a clean value."""
+    _, rows = read_rows(demo)
+    for r in demo.manifest["rows"]:
+        row, kinds = rows[r["index"]], set(r["defects"])
+        groups = {DEFECT_KINDS[k][0] for k in kinds}
+        if "catalogNumber" not in groups:
+            assert row["catalogNumber"] == r["barcode"]
+        if "occurrenceID" not in groups and "catalogNumber_duplicate" not in kinds:
+            assert row["occurrenceID"] == f"https://demo.example.org/specimen/{r['barcode']}"
+        if "occurrenceID" not in groups:
+            assert row["occurrenceID"].startswith("https://demo.example.org/specimen/")
+        if "eventDate" not in groups:
+            assert ISO_DATE.match(row["eventDate"])
+            assert "2020" > row["eventDate"] > "1800"
+        if "basisOfRecord" not in groups:
+            assert row["basisOfRecord"] == "PreservedSpecimen"
+        if "institutionCode" not in groups:
+            assert row["institutionCode"] == "DEMO"
+        if "family" not in groups:
+            assert row["family"]
+        if "coordinates" not in groups and row["decimalLatitude"]:
+            lat, lon = float(row["decimalLatitude"]), float(row["decimalLongitude"])
+            assert (lat, lon) != (0, 0)
+            assert any(
+                abs(p.lat - lat) < 0.06 and abs(p.lon - lon) < 0.06
+                for p in PLACES
+                if p.code == row["countryCode"] or "countryCode" in groups
+            )
+        if "countryCode" not in groups:
+            assert pycountry.countries.get(alpha_2=row["countryCode"]) is not None
+        if "language" not in groups:
+            assert pycountry.languages.get(alpha_3=row["language"]) is not None
+
+
+def test_no_unrecorded_defects_in_fixture(demo_collection):
+    check_no_unrecorded_defects(demo_collection)
+
+
+@pytest.mark.parametrize(("seed", "messiness"), [(5, 0.3), (8, 1.0), (13, 0.6)])
+def test_no_unrecorded_defects_other_seeds(tmp_path, seed, messiness):
+    demo = generate_collection(tmp_path, specimens=9, seed=seed, messiness=messiness, formats=())
+    check_no_unrecorded_defects(demo)

@@ -65,7 +65,8 @@ DEFECT_KINDS: dict[str, tuple[str, str, str]] = {
         "catalogNumber",
         "catalogNumber",
         "the row repeats the catalogue number and occurrenceID of another row "
-        "(the same specimen entered twice); it has no images of its own",
+        "(the same specimen entered twice; the occurrenceID is kept if the row also has "
+        "occurrenceID_not_url); it has no images of its own",
     ),
     "eventDate_year": ("eventDate", "eventDate", "partial date: year only ('1890')"),
     "eventDate_year_month": ("eventDate", "eventDate", "partial date: year and month ('1890-05')"),
@@ -259,7 +260,8 @@ def _apply(
             return False
         src = rng.choice(sources)
         row["catalogNumber"] = src.row["catalogNumber"]
-        row["occurrenceID"] = src.row["occurrenceID"]
+        if "occurrenceID_not_url" not in s.defects:  # keep a recorded defect visible
+            row["occurrenceID"] = src.row["occurrenceID"]
         s.barcode = src.barcode
         s.imaged = False
         s.details[kind] = {"of_index": src.index}
@@ -381,7 +383,8 @@ def build_table(
         sources = [
             s
             for s in specimens
-            if s is not target and not any(k.startswith("catalogNumber") for k in s.defects)
+            if s is not target
+            and not any(k.startswith(("catalogNumber", "occurrenceID")) for k in s.defects)
         ]
         if _apply(kind, target, rng, plan, sources):
             target.defects.append(kind)
