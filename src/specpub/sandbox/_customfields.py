@@ -107,13 +107,23 @@ FIELD_TYPES.update(
 )
 #: Fields the legacy layer stores internally (not user-facing Darwin Core terms).
 INTERNAL_TYPES = {
-    "legacy:subjects": "any",
-    "legacy:communities": "any",
+    "legacy:subjects": "objects",
+    "legacy:communities": "strings",
     "journal:journal": "object",
     "meeting:meeting": "object",
     "imprint:imprint": "object",
     "thesis:university": "string",
 }
+
+
+def _valid_internal(kind: str, value: Any) -> bool:
+    if kind == "objects":
+        return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+    if kind == "strings":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind == "object":
+        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    return isinstance(value, str)
 
 
 def _valid_value(kind: str, value: Any) -> bool:
@@ -165,8 +175,10 @@ def clean_custom_fields(data: Any, path: str = "custom_fields") -> tuple[dict, l
     for term, values in data.items():
         field = f"{path}.{term}"
         if term in INTERNAL_TYPES:
-            if values is not None:
+            if _valid_internal(INTERNAL_TYPES[term], values):
                 clean[term] = values
+            else:
+                errors.append({"field": field, "messages": ["Invalid input type."]})
             continue
         kind = FIELD_TYPES.get(term)
         if kind is None:

@@ -266,7 +266,9 @@ def legacy_metadata(body: dict, prereserve_id: int, slugs: list[str]) -> dict:
     if slugs:
         out["communities"] = [{"identifier": s} for s in slugs]
     grants = [
-        {"id": f["award"]["id"].split("::", 1)[-1]} for f in md.get("funding", []) if "award" in f
+        {"id": f["award"]["id"].split("::", 1)[-1]}
+        for f in md.get("funding", [])
+        if "id" in f.get("award", {})
     ]
     if grants:
         out["grants"] = grants

@@ -16,23 +16,120 @@ from ._errors import ApiError, field_error, validation_error
 NOT_VALID = "Not a valid value."
 REQUIRED = "Missing data for required field."
 
-_STR_FIELDS = ("title", "publication_date", "description", "publisher", "version")
-_DICT_FIELDS = ("resource_type", "locations")
-_LIST_FIELDS = (
-    "creators",
-    "contributors",
-    "rights",
-    "subjects",
-    "languages",
-    "dates",
-    "related_identifiers",
-    "identifiers",
-    "additional_descriptions",
-    "additional_titles",
-    "funding",
-    "references",
-)
-_META_KEYS = frozenset(_STR_FIELDS + _DICT_FIELDS + _LIST_FIELDS)
+_S = "str"
+_ID = {"id": _S}
+_PERSON = {
+    "person_or_org": {
+        "type": _S,
+        "name": _S,
+        "given_name": _S,
+        "family_name": _S,
+        "identifiers": [{"scheme": _S, "identifier": _S}],
+    },
+    "affiliations": [{"id": _S, "name": _S}],
+    "role": _ID,
+}
+#: The shape of native metadata: wrong-typed parts are dropped at save and reported.
+METADATA_SPEC: dict[str, Any] = {
+    "title": _S,
+    "publication_date": _S,
+    "description": _S,
+    "publisher": _S,
+    "version": _S,
+    "resource_type": _ID,
+    "creators": [_PERSON],
+    "contributors": [_PERSON],
+    "rights": [{"id": _S, "title": "any", "description": "any", "link": _S}],
+    "subjects": [{"id": _S, "subject": _S, "scheme": _S}],
+    "languages": [_ID],
+    "dates": [{"date": _S, "type": _ID, "description": _S}],
+    "related_identifiers": [
+        {"identifier": _S, "scheme": _S, "relation_type": _ID, "resource_type": _ID}
+    ],
+    "identifiers": [{"identifier": _S, "scheme": _S}],
+    "additional_descriptions": [{"description": _S, "type": _ID, "lang": _ID}],
+    "additional_titles": [{"title": _S, "type": _ID, "lang": _ID}],
+    "funding": [
+        {"funder": {"id": _S, "name": _S}, "award": {"id": _S, "title": "any", "number": _S}}
+    ],
+    "references": [{"reference": _S, "scheme": _S, "identifier": _S}],
+    "locations": {
+        "features": [
+            {
+                "geometry": {"type": _S, "coordinates": ["num"]},
+                "place": _S,
+                "description": _S,
+                "identifiers": [{"scheme": _S, "identifier": _S}],
+            }
+        ]
+    },
+}
+_ACCESS_SPEC = {
+    "record": _S,
+    "files": _S,
+    "embargo": {"active": "bool", "until": _S, "reason": "any"},
+    "status": _S,
+}
+_PIDS_SPEC = {"doi": {"identifier": _S, "provider": _S, "client": _S}}
+_DROP = object()
+
+
+def sanitize(value: Any, spec: Any, path: str, errors: list[dict]) -> Any:
+    """Keep what matches ``spec`` (types only); report and drop the rest.
+
+    Examples
+    --------
+    >>> errors = []
+    >>> sanitize({"title": 5, "creators": [{"person_or_org": "x"}]}, METADATA_SPEC,
+    ...          "metadata", errors)
+    {'creators': []}
+    >>> [e["field"] for e in errors]
+    ['metadata.title', 'metadata.creators.0.person_or_org']
+    """
+    if spec == "any":
+        return value
+    if spec == _S:
+        if isinstance(value, str):
+            return value
+        errors.append(field_error(path, "Not a valid string."))
+        return _DROP
+    if spec == "num":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+        errors.append(field_error(path, "Not a valid number."))
+        return _DROP
+    if spec == "bool":
+        if isinstance(value, bool):
+            return value
+        errors.append(field_error(path, "Not a valid boolean."))
+        return _DROP
+    if isinstance(spec, list):
+        if not isinstance(value, list):
+            errors.append(field_error(path, "Not a valid list."))
+            return _DROP
+        items = []
+        for i, item in enumerate(value):
+            n_errors = len(errors)
+            clean = sanitize(item, spec[0], f"{path}.{i}", errors)
+            if clean is _DROP:
+                continue
+            person = isinstance(spec[0], dict) and "person_or_org" in spec[0]
+            if person and "person_or_org" not in clean and len(errors) > n_errors:
+                continue  # a person without a valid person_or_org is dropped
+            items.append(clean)
+        return items
+    if not isinstance(value, dict):
+        errors.append(field_error(path, "Invalid input type."))
+        return _DROP
+    out = {}
+    for key, item in value.items():
+        if key not in spec:
+            errors.append(field_error(f"{path}.{key}", "Unknown field."))
+            continue
+        clean = sanitize(item, spec[key], f"{path}.{key}", errors)
+        if clean is not _DROP:
+            out[key] = clean
+    return out
 
 
 def _vocab_error() -> ApiError:
@@ -53,41 +150,20 @@ def clean_native(body: Any) -> tuple[dict, list[dict]]:
     metadata_in = body.get("metadata", {})
     if metadata_in is None:
         metadata_in = {}
-    metadata: dict[str, Any] = {}
-    if not isinstance(metadata_in, dict):
-        errors.append(field_error("metadata", "Invalid input type."))
-    else:
-        for key, value in metadata_in.items():
-            if key not in _META_KEYS:
-                errors.append(field_error(f"metadata.{key}", "Unknown field."))
-            elif key in _STR_FIELDS and not isinstance(value, str):
-                errors.append(field_error(f"metadata.{key}", "Not a valid string."))
-            elif key in _DICT_FIELDS and not isinstance(value, dict):
-                errors.append(field_error(f"metadata.{key}", "Invalid input type."))
-            elif key in _LIST_FIELDS and not isinstance(value, list):
-                errors.append(field_error(f"metadata.{key}", "Not a valid list."))
-            elif key in _LIST_FIELDS:
-                items = []
-                for i, item in enumerate(value):
-                    if isinstance(item, dict):
-                        items.append(item)
-                    else:
-                        errors.append(field_error(f"metadata.{key}.{i}", "Invalid input type."))
-                metadata[key] = items
-            else:
-                metadata[key] = value
+    metadata = sanitize(metadata_in, METADATA_SPEC, "metadata", errors)
+    if metadata is _DROP:
+        metadata = {}
     check_vocabularies(metadata)
     custom, cf_errors = clean_custom_fields(body.get("custom_fields"))
     errors.extend(cf_errors)
     access = body.get("access")
-    if not isinstance(access, dict):
-        if access is not None:
-            errors.append(field_error("access", "Invalid input type."))
-        access = {"record": "public", "files": "public"}
+    access = {} if access is None else sanitize(access, _ACCESS_SPEC, "access", errors)
+    if access is _DROP:
+        access = {}
     access = {
         "record": access.get("record", "public"),
         "files": access.get("files", "public"),
-        **({"embargo": access["embargo"]} if isinstance(access.get("embargo"), dict) else {}),
+        **({"embargo": access["embargo"]} if access.get("embargo") else {}),
     }
     if access["record"] != "public":
         errors.append(field_error("access.record", "Restricted records are not allowed."))
@@ -100,8 +176,10 @@ def clean_native(body: Any) -> tuple[dict, list[dict]]:
         errors.append(
             field_error("files.enabled", "You don't have permissions to manage files options.")
         )
-    pids = body.get("pids") if isinstance(body.get("pids"), dict) else {}
-    pids = {k: v for k, v in pids.items() if k == "doi" and isinstance(v, dict)}
+    pids = body.get("pids")
+    pids = {} if pids is None else sanitize(pids, _PIDS_SPEC, "pids", errors)
+    if pids is _DROP or "identifier" not in pids.get("doi", {"identifier": ""}):
+        pids = {}
     errors.extend(rdm_errors(metadata, required=False))
     return (
         {
