@@ -52,6 +52,16 @@ def test_breaker_needs_many_records_and_few_successes():
     assert cb.opened == 1
 
 
+def test_outage_after_long_success_trips_at_once():
+    c = Clock()
+    cb = CircuitBreaker(clock=c)
+    for _ in range(500):  # a healthy stretch
+        cb.record_success()
+    c.now = 1.0
+    opened = [cb.record_failure(i) for i in range(10)]
+    assert opened[-1] is True
+
+
 def test_old_failures_leave_the_window():
     c = Clock()
     cb = CircuitBreaker(min_failures=4, min_records=2, window=10.0, clock=c)

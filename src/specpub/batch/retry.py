@@ -8,19 +8,22 @@ one server) and when to give up (``max_attempts``; the record then ends
 
 :class:`CircuitBreaker` watches failures across *all* records. Zenodo's
 outages look like bursts of 5xx, 404 (the May 2019 database outage answered
-404 to everything) and connection errors. When, within ``window`` seconds,
-there are at least ``min_failures`` failures from at least ``min_records``
-distinct records and successes make up less than ``max_success_ratio`` of
-the outcomes, the breaker *opens*: the whole batch pauses and a cheap
-idempotent probe (a search or a GET) is sent at growing intervals
+404 to everything) and connection errors. When the last ``min_failures``
+failures all fall within ``window`` seconds, come from at least
+``min_records`` distinct records, and successes since the oldest of them make
+up less than ``max_success_ratio`` of the outcomes, the breaker *opens*:
+the whole batch pauses and a cheap idempotent probe (a search or a GET) is sent at growing intervals
 (``probe_initial`` doubling up to ``probe_max``); the first successful probe
 *closes* it. Failures while the breaker is open (or that opened it) are not
 charged to the records' attempt counts.
 
-Defaults (10 failures from 5 records, < 20 % successes, in 30 s) are tuned
-for a batch running at Zenodo's 100 requests/minute: a 30 s window then holds
-about 50 requests, so scattered ICEDIG-like failures (1–2 %) never open it,
-while an outage (every request failing) opens it within a few seconds.
+Defaults (10 failures from 5 records, < 20 % successes among the outcomes
+since the first of those 10, all within 30 s): scattered ICEDIG-like failures
+(1–2 % of requests) come with dozens of successes in between and never open
+it, while an outage (every request failing) opens it after 10 failed requests,
+i.e. within 6 s at Zenodo's 100 requests/minute and at once at full speed.
+Only outcomes *since* the burst started count, so a long stretch of earlier
+successes does not mask an outage (a plain ratio over the window would).
 
 Examples
 --------
@@ -199,13 +202,17 @@ class CircuitBreaker:
         return False
 
     def _tripped(self) -> bool:
+        # The last ``min_failures`` failures (all inside the window), from enough
+        # distinct records, with few successes since the oldest of them.
         n_fail = len(self._failures)
         if n_fail < self.min_failures:
             return False
-        if len({rec for _, rec in self._failures}) < self.min_records:
+        recent = list(self._failures)[-self.min_failures :]
+        if len({rec for _, rec in recent}) < self.min_records:
             return False
-        total = n_fail + len(self._successes)
-        return len(self._successes) / total < self.max_success_ratio
+        since = recent[0][0]
+        ok = sum(1 for t in self._successes if t >= since)
+        return ok / (ok + len(recent)) < self.max_success_ratio
 
     def in_burst(self) -> bool:
         """Whether recent failures look like the start of an outage (half the threshold).

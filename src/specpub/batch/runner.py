@@ -1154,8 +1154,9 @@ async def _run(
         published += counts.get("published", 0)
         failed += counts.get("failed", 0)
         todo += ledger.record_ids(batch=bid, state=_ACTIVE)
-    bar = make_progress(progress, total=total, description="publish", unit="rec")
-    bar.update(published + failed)
+    done = published + failed
+    description = f"publish ({done} of {total} done before)" if done else "publish"
+    bar = make_progress(progress, total=len(todo), description=description, unit="rec")
     run = _Run(
         ledger,
         client,
