@@ -513,7 +513,7 @@ class Store:
             if c.execute("SELECT COUNT(*) FROM files WHERE record_id=?", (rec.id,)).fetchone()[0]:
                 raise ApiError(400, "Cannot import files: the draft already has files.")
             self._import_files(c, latest, rec.id)
-            self._index(c, rec.id)
+            self._index_files(c, rec)
 
     def _import_files(self, c: sqlite3.Connection, source: int, target: int) -> None:
         now = self.now()
@@ -725,7 +725,7 @@ class Store:
                     "UPDATE files SET status='completed', updated=? WHERE record_id=? AND key=?",
                     (self.now(), rec.id, key),
                 )
-                self._index(c, rec.id)
+                self._index_files(c, rec)
         out = self.file(rec.id, key)
         assert out is not None
         return out
@@ -761,7 +761,7 @@ class Store:
                     now,
                 ),
             )
-            self._index(c, rec.id)
+            self._index_files(c, rec)
         self._unlink([old])
         out = self.file(rec.id, key)
         assert out is not None
@@ -775,14 +775,14 @@ class Store:
             if row is None:
                 raise ApiError(404, "File not found.")
             c.execute("DELETE FROM files WHERE record_id=? AND key=?", (rec.id, key))
-            self._index(c, rec.id)
+            self._index_files(c, rec)
         self._unlink([row[0]])
 
     def delete_all_files(self, rec: RecordRow) -> None:
         with self._tx() as c:
             blobs = [b for (b,) in c.execute("SELECT blob FROM files WHERE record_id=?", (rec.id,))]
             c.execute("DELETE FROM files WHERE record_id=?", (rec.id,))
-            self._index(c, rec.id)
+            self._index_files(c, rec)
         self._unlink(blobs)
 
     # ------------------------------------------------------------------ search index
@@ -818,6 +818,11 @@ class Store:
             self._add_doc(c, rec, "user", record_body, visible)
         if record_body is not None:
             self._add_doc(c, rec, "public", record_body, visible)
+
+    def _index_files(self, c: sqlite3.Connection, rec: RecordRow) -> None:
+        """File changes only show in search for published records (drafts index no files)."""
+        if rec.record is not None:
+            self._index(c, rec.id)
 
     def _collect(self, c: sqlite3.Connection, now: float) -> None:
         old = [
