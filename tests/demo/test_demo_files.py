@@ -79,9 +79,9 @@ def test_masters_have_the_promised_properties(demo_collection):
             assert tags[282].value == (600, 1)
             assert tags[296].value == 2
             assert page.iccprofile == icc
-            assert "sRGB" in ImageCms.getProfileDescription(
-                ImageCms.ImageCmsProfile(io.BytesIO(page.iccprofile))
-            )
+            profile = ImageCms.ImageCmsProfile(io.BytesIO(page.iccprofile))
+            assert ImageCms.getProfileDescription(profile).strip() == "sRGB IEC61966-2.1"
+            assert profile.profile.xcolor_space.strip() == "RGB"
             assert tags[271].value == "Demo Imaging"
             assert 306 in tags
             assert 33432 in tags
@@ -275,3 +275,19 @@ def test_progress_object_counts_sheets(tmp_path):
     imaged = sum(1 for r in demo.manifest["rows"] if r["imaged"])
     assert bar.n == imaged
     assert bar.closed
+
+
+def test_embedded_profile_behaves_like_littlecms_srgb():
+    ours = ImageCms.ImageCmsProfile(io.BytesIO(srgb_icc()))
+    reference = ImageCms.createProfile("sRGB")
+    lab = ImageCms.createProfile("LAB")
+    im = Image.new("RGB", (4, 1))
+    im.putpixel((0, 0), (255, 0, 0))
+    im.putpixel((1, 0), (10, 200, 30))
+    im.putpixel((2, 0), (128, 128, 128))
+    im.putpixel((3, 0), (240, 236, 223))
+    a = ImageCms.applyTransform(im, ImageCms.buildTransform(ours, lab, "RGB", "LAB"))
+    b = ImageCms.applyTransform(im, ImageCms.buildTransform(reference, lab, "RGB", "LAB"))
+    assert a.tobytes() == b.tobytes()
+    assert len(srgb_icc()) % 4 == 0
+    assert int.from_bytes(srgb_icc()[:4], "big") == len(srgb_icc())

@@ -24,15 +24,57 @@ MODEL = "HerbScan 600"
 SOFTWARE = "specpub.demo"
 
 
+#: Profile description of the embedded profile: the name preservation allowlists use.
+ICC_DESCRIPTION = "sRGB IEC61966-2.1"
+
+
+def _mluc(text: str) -> bytes:
+    """An ICC v4 multiLocalizedUnicode tag holding ``text`` (en-US)."""
+    body = text.encode("utf-16-be")
+    header = b"mluc" + struct.pack(">III", 0, 1, 12)  # reserved, 1 record, 12 bytes each
+    return header + struct.pack(">2s2sII", b"en", b"US", len(body), 28) + body
+
+
+def _replace_tag(icc: bytes, signature: bytes, data: bytes) -> bytes:
+    """Return ``icc`` with tag ``signature`` replaced, tag data re-laid out (4-byte aligned)."""
+    count = struct.unpack(">I", icc[128:132])[0]
+    entries = [struct.unpack(">4sII", icc[132 + 12 * i : 144 + 12 * i]) for i in range(count)]
+    blobs: dict[tuple[int, int], bytes] = {}
+    for sig, off, size in entries:
+        blobs.setdefault((off, size), data if sig == signature else icc[off : off + size])
+    position = 132 + 12 * count
+    new_offset: dict[tuple[int, int], int] = {}
+    body = bytearray()
+    for key in sorted(blobs):
+        pad = (-position) % 4
+        body += b"\0" * pad
+        position += pad
+        new_offset[key] = position
+        body += blobs[key]
+        position += len(blobs[key])
+    body += b"\0" * ((-position) % 4)
+    table = struct.pack(">I", count) + b"".join(
+        struct.pack(">4sII", sig, new_offset[(off, size)], len(blobs[(off, size)]))
+        for sig, off, size in entries
+    )
+    out = bytearray(icc[:128]) + table + body
+    out[0:4] = struct.pack(">I", len(out))
+    return bytes(out)
+
+
 @lru_cache(maxsize=1)
 def srgb_icc() -> bytes:
     """The sRGB ICC profile embedded in every colour-managed demo image.
 
-    LittleCMS stamps the creation time into the header (bytes 24-35); it is
-    set to a fixed date so that files are byte-identical between runs. The
-    profile ID (bytes 84-99) is left zero, meaning "not computed".
+    Made by LittleCMS (``ImageCms.createProfile("sRGB")``), with two changes:
+    the description is ``"sRGB IEC61966-2.1"`` (the name preservation
+    allowlists use, instead of LittleCMS's ``"sRGB built-in"``), and the
+    creation time in the header (bytes 24-35) is fixed, so that files are
+    byte-identical between runs. The profile ID (bytes 84-99) stays zero,
+    meaning "not computed".
     """
-    data = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    data = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = bytearray(_replace_tag(data, b"desc", _mluc(ICC_DESCRIPTION)))
     data[24:36] = struct.pack(">6H", 2019, 1, 1, 0, 0, 0)
     return bytes(data)
 
