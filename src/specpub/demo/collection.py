@@ -253,13 +253,19 @@ class DemoCollection:
         for f in self.files:
             by_role[f.role] = by_role.get(f.role, 0) + 1
         messy = sum(1 for v in self.defects.values() if v)
+
+        def count(n: int, word: str) -> str:
+            return f"{n} {word}" + ("" if n == 1 else "s")
+
+        access = by_role.get("access", 0) + by_role.get("label", 0)
         lines = [
             f"demo collection in {self.folder} (seed {self.seed})",
-            f"table:         {self.table} ({self.specimens} specimens, {messy} with defects)",
-            f"masters:       {self.masters} ({by_role.get('master', 0)} files)",
-            f"access copies: {self.access} ({by_role.get('access', 0) + by_role.get('label', 0)}"
-            " files)",
-            f"segmentations: {self.segmentations} ({by_role.get('segmentation', 0)} files)",
+            f"table:         {self.table} ({count(self.specimens, 'specimen')}, "
+            f"{messy} with defects)",
+            f"masters:       {self.masters} ({count(by_role.get('master', 0), 'file')})",
+            f"access copies: {self.access} ({count(access, 'file')})",
+            f"segmentations: {self.segmentations} "
+            f"({count(by_role.get('segmentation', 0), 'file')})",
             f"manifest:      {self.manifest_path}",
         ]
         if self.broken:
