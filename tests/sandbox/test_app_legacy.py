@@ -99,9 +99,9 @@ async def test_delete_204_then_404_and_published_404(tmp_path):
         assert (await c.get(f"{DEP}/{dep['id']}", headers=ALICE)).status_code == 404
         pub = await legacy_published(c)
         assert (await c.delete(f"{DEP}/{pub['id']}", headers=ALICE)).status_code == 404
-        assert not list((tmp_path / "sandbox" / "files").rglob("*")) or all(
-            p.is_dir() or p.stat().st_size == 10 for p in (tmp_path / "sandbox/files").rglob("*")
-        )
+        # the deleted draft's file content is gone; only the published record's remains
+        blobs = [p for p in (tmp_path / "sandbox" / "files").rglob("*") if p.is_file()]
+        assert [p.read_bytes() for p in blobs] == [b"jpeg bytes"]
 
 
 async def test_other_users_drafts_are_forbidden(tmp_path):
