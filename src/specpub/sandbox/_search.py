@@ -89,9 +89,6 @@ class Tok:
     field: str | None = None
 
 
-_SPECIAL = set('()"[]{}:\\')
-
-
 def tokenize(q: str) -> list[Tok]:
     """Split a query string into tokens (fields attached to their value)."""
     toks: list[Tok] = []
@@ -133,15 +130,10 @@ def tokenize(q: str) -> list[Tok]:
             emit(Tok("phrase", "".join(buf)))
             i = j + 1
         elif ch in "[{":
-            j = q.find("]" if ch == "[" else "}", i)
-            j2 = (
-                min(x for x in (q.find("]", i), q.find("}", i)) if x != -1)
-                if (q.find("]", i) != -1 or q.find("}", i) != -1)
-                else -1
-            )
-            if j2 == -1:
+            closers = [k for k in (q.find("]", i), q.find("}", i)) if k != -1]
+            if not closers:
                 raise _syntax()
-            j = j2
+            j = min(closers)  # a range ends at the first ] or } (either bracket style)
             inner = q[i + 1 : j].strip()
             parts = inner.split(" TO ")
             if len(parts) != 2:

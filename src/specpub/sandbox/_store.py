@@ -49,15 +49,6 @@ CREATE INDEX IF NOT EXISTS terms_field_value ON terms(field, value);
 CREATE INDEX IF NOT EXISTS terms_doc ON terms(doc_id);
 """
 
-#: Text fields (matched case-insensitively, by substring) in the search index.
-TEXT_FIELDS = frozenset(
-    {
-        "metadata.title",
-        "metadata.description",
-        "metadata.creators.person_or_org.name",
-        "metadata.identifiers.identifier",
-    }
-)
 _ID_START = 1000
 
 
