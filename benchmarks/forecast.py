@@ -102,7 +102,6 @@ def main(argv: list[str] | None = None) -> int:
         "zenodo",
         overhead=reh.overhead,
         failure_rate=reh.failure_rate,
-        pause_fraction=reh.pause_fraction,
     )
     model[f"rehearsed ({args.faults}): measured overhead"] = measured
 

@@ -362,7 +362,9 @@ class Rehearsal:
         What the happy path costs (:func:`requests_per_record`).
     overhead, failure_rate, pause_fraction
         Measured: extra requests per happy-path request, records not
-        published after the run, share of wall time in outage pauses.
+        published after the run, share of wall time in outage pauses. The
+        first two feed the forecast; the pause share does not (a fault
+        profile's outages last fixed seconds: they are events, not a rate).
     elapsed, rate_limit_wait
         Wall seconds of the scaled run, and how much of it was rate-limit waits.
     measured_records_per_hour
@@ -411,7 +413,8 @@ class Rehearsal:
             f"the embedded sandbox at {self.target}'s limits x{self.time_scale:g}, faults "
             f"{self.faults or 'none'}",
             f"  {self.published} published, {self.failed} failed, {self.pending} pending in "
-            f"{self.elapsed:.1f} s ({self.rate_limit_wait:.1f} s rate-limit waits)",
+            f"{self.elapsed:.1f} s ({self.rate_limit_wait:.1f} s rate-limit waits, "
+            f"{self.pause_fraction * self.elapsed:.1f} s outage pauses)",
             f"  {self.requests} requests = {self.requests_per_record:.2f} per record "
             f"(happy path {self.base_requests_per_record:g}; overhead {100 * self.overhead:.1f} %"
             f", failure rate {100 * self.failure_rate:.1f} %)",
@@ -615,7 +618,9 @@ def rehearse(
         api=api,
         overhead=overhead,
         failure_rate=failure_rate,
-        pause_fraction=pause_fraction,
+        # Outage pauses are events of the fault profile (fixed seconds), not a
+        # rate: they are reported, not extrapolated to the full run.
+        pause_fraction=0.0,
     )
     return Rehearsal(
         batch=batch,
