@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from specpub.batch.ledger import Ledger
-from specpub.batch.report import batch_report, build_report, error_breakdown, throughput
+from specpub.batch.report import (
+    batch_report,
+    build_report,
+    error_breakdown,
+    render_svg,
+    throughput,
+)
 from specpub.repository.protocol import Marker
 from specpub.workspace import Workspace
 
@@ -146,3 +152,21 @@ def test_throughput_bins_widen_for_long_runs():
     assert len(tp) <= 240
     assert tp["per_minute"].max() == pytest.approx(1.0)
     assert tp["cumulative"].iloc[-1] == len(day)
+
+
+def test_svg_is_well_formed_and_inside_its_box():
+    import xml.etree.ElementTree as ET
+
+    times = [i * 7.0 for i in range(300)] + [3000 + i * 2.0 for i in range(200)]
+    svg = render_svg(throughput(times), width=600, height=240)
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.tag == f"{ns}svg"
+    rects = root.findall(f"{ns}rect")[1:]  # the first is the background
+    assert len(rects) == len(throughput(times))
+    for r in rects:
+        assert 0 <= float(r.get("x")) <= 600
+        assert 0 <= float(r.get("y")) <= 240
+    points = root.find(f"{ns}polyline").get("points").split()
+    ys = [float(p.split(",")[1]) for p in points]
+    assert ys == sorted(ys, reverse=True)  # cumulative never goes down (SVG y grows downwards)
