@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from specpub.errors import InputError
@@ -199,6 +200,7 @@ def parse_delimited(
     else:
         kwargs["quotechar"] = "\x00"
     extra: dict[int, int] = {}
+    header_width: int | None = None
     try:
         frame = pd.read_csv(io.BytesIO(data), encoding="utf-8", **kwargs)
     except pd.errors.EmptyDataError as err:
@@ -206,37 +208,42 @@ def parse_delimited(
             "the file is empty", file=file, fix="export the table again, with its header row"
         ) from err
     except (pd.errors.ParserError, ValueError, csv.Error):
-        frame, extra = _parse_with_csv_module(data.decode("utf-8"), delimiter, quotechar)
-    frame = frame.fillna("")
-    if frame.empty and frame.shape[1] == 0:
+        frame, extra, header_width = _parse_with_csv_module(
+            data.decode("utf-8"), delimiter, quotechar
+        )
+    if frame.shape[1] == 0:
         raise InputError("the file is empty", file=file, fix="export the table again")
     frame.columns = range(frame.shape[1])
-    first_data_row = header_lines + 1
-    frame.insert(0, "_row", range(1, len(frame) + 1))
+    frame = frame.fillna("")
+    # Blank lines (and lines of bare delimiters) are not specimens.
+    blank = frame[0].eq("")
+    if blank.any() and frame.shape[1] > 1:
+        cand = frame.loc[blank]
+        blank[blank] = cand.iloc[:, 1:].eq("").all(axis=1)
+    frame.insert(0, "_row", np.arange(1, len(frame) + 1))
     if header_lines:
-        head = frame[frame["_row"] <= header_lines]
-        header = [str(v) for v in head.iloc[header_lines - 1, 1:].tolist()] if len(head) else []
-        frame = frame[frame["_row"] >= first_data_row]
+        if len(frame) < header_lines:
+            raise InputError("the file is empty", file=file, fix="export the table again")
+        header = [str(v) for v in frame.iloc[header_lines - 1, 1:].tolist()]
+        if header_width is not None:
+            header = header[:header_width]
+        frame = frame.iloc[header_lines:]
+        blank = blank.iloc[header_lines:]
     else:
         header = list(names or [])
-    if not header and header_lines:
-        raise InputError("the file is empty", file=file, fix="export the table again")
-    data_cols = [c for c in frame.columns if c != "_row"]
     # Fully empty lines are not specimens: drop them, but say how many.
-    if len(frame):
-        blank = frame[data_cols].eq("").all(axis=1)
-        n_blank = int(blank.sum())
-        if n_blank:
-            rows = frame.loc[blank, "_row"].tolist()
-            shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
-            warnings.append(f"{file}: skipped {n_blank} empty line(s) (rows {shown})")
-            frame = frame[~blank]
+    n_blank = int(blank.sum())
+    if n_blank:
+        rows = frame.loc[blank, "_row"].tolist()
+        shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+        warnings.append(f"{file}: skipped {n_blank} empty line(s) (rows {shown})")
+        frame = frame[~blank]
     return header, frame.reset_index(drop=True), warnings, extra
 
 
 def _parse_with_csv_module(
     text: str, delimiter: str, quotechar: str | None
-) -> tuple[pd.DataFrame, dict[int, int]]:
+) -> tuple[pd.DataFrame, dict[int, int], int]:
     """Slow, tolerant path for ragged rows: pad short rows, keep extra fields."""
     if quotechar:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar)
@@ -252,7 +259,7 @@ def _parse_with_csv_module(
             extra[i + 1] = len(row) - width
     maxw = max((len(r) for r in rows), default=0)
     padded = [r + [""] * (maxw - len(r)) for r in rows]
-    return pd.DataFrame(padded, dtype=object), extra
+    return pd.DataFrame(padded, dtype=object), extra, width
 
 
 def header_names(header: list[str], width: int, file: str) -> tuple[list[str], list[str]]:

@@ -35,12 +35,12 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from specpub.specimens.values import (
-    DateValue,
     check_country_code,
     check_language,
     normalise_basis_of_record,
@@ -233,6 +233,7 @@ FLAGS: dict[str, Flag] = {
 _URL = re.compile(
     r"^https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?$|^https?://localhost\S*$", re.IGNORECASE
 )
+_URL_HOST = r"https?://[^/?#\s]+\.[^/?#\s]|https?://localhost"
 _TYPE_WORDS = re.compile(
     r"(holo|iso|lecto|isolecto|paralecto|neo|isoneo|epi|isoepi|para|isopara|syn|isosyn|"
     r"topo|allo|co|hapanto|ergato|plasto|icono|clepto|"
@@ -251,7 +252,22 @@ def catalog_key(values: pd.Series) -> pd.Series:
     >>> catalog_key(pd.Series(["B 10 0250963", "L.2180891", "BR0000013"])).tolist()
     ['b100250963', 'l2180891', 'br0000013']
     """
-    return values.astype(str).str.lower().str.replace(r"[\s.]+", "", regex=True)
+    low = values.astype(str).str.lower()
+    out = low.str.replace(" ", "", regex=False).str.replace(".", "", regex=False)
+    odd = out.str.contains(r"\s", regex=True) | out.str.contains("\xa0", regex=False)
+    if odd.any():
+        out[odd] = out[odd].str.replace(r"[\s.]+", "", regex=True)
+    return out
+
+
+def _duplicated(values: pd.Series, codes: np.ndarray | None = None) -> np.ndarray:
+    """Rows whose value occurs more than once (all of them), via factorize (fast)."""
+    if codes is None:
+        codes, _ = pd.factorize(values, sort=False)
+    if not len(codes):
+        return np.zeros(0, dtype=bool)
+    counts = np.bincount(codes[codes >= 0])
+    return (codes >= 0) & (counts[np.maximum(codes, 0)] > 1)
 
 
 class _Collector:
@@ -267,8 +283,8 @@ class _Collector:
         flag: str,
         mask: pd.Series | np.ndarray,
         term: str,
-        values: pd.Series | None = None,
-        message: str | pd.Series | None = None,
+        values: pd.Series | Callable[[np.ndarray], Any] | None = None,
+        message: str | pd.Series | Callable[[np.ndarray], Any] | None = None,
         *,
         frame: pd.DataFrame | None = None,
         column: str | None = None,
@@ -278,15 +294,20 @@ class _Collector:
         if not mask.any():
             return
         info = FLAGS[flag]
-        if values is None:
-            values = frame[term] if term in frame.columns else pd.Series("", index=frame.index)
-        sel_values = values[mask].astype(str).to_numpy()
+        if callable(values):
+            sel_values = np.asarray(values(mask), dtype=object).astype(str)
+        else:
+            if values is None:
+                values = frame[term] if term in frame.columns else pd.Series("", index=frame.index)
+            sel_values = np.asarray(values[mask], dtype=object).astype(str)
         if message is None:
             msg: object = info.meaning
         elif isinstance(message, str):
             msg = message
+        elif callable(message):
+            msg = np.asarray(message(mask), dtype=object).astype(str)
         else:
-            msg = message[mask].astype(str).to_numpy()
+            msg = np.asarray(message[mask], dtype=object).astype(str)
         self.parts.append(
             pd.DataFrame(
                 {
@@ -322,7 +343,7 @@ def _stripped(frame: pd.DataFrame, term: str) -> pd.Series | None:
 def _unique_apply(values: pd.Series, func: Callable[[str], object]) -> pd.Series:
     codes, uniques = pd.factorize(values, sort=False)
     results = np.empty(len(uniques), dtype=object)
-    for i, u in enumerate(uniques):
+    for i, u in enumerate(np.asarray(uniques, dtype=object).tolist()):
         results[i] = func(u)
     return pd.Series(results[codes], index=values.index, dtype=object)
 
@@ -395,7 +416,8 @@ def _check_catalog_numbers(frame: pd.DataFrame, col: _Collector) -> None:
     empty = values.eq("")
     col.add("CATALOG_NUMBER_MISSING", empty, "catalogNumber")
     col.add("CATALOG_NUMBER_WHITESPACE", ~empty & raw.ne(values), "catalogNumber")
-    dup = values.duplicated(keep=False) & ~empty
+    vcodes, vuniq = pd.factorize(values, sort=False)
+    dup = pd.Series(_duplicated(values, vcodes), index=values.index) & ~empty
     if dup.any():
         counts = values[dup].map(values[dup].value_counts())
         rows_by = (
@@ -412,17 +434,26 @@ def _check_catalog_numbers(frame: pd.DataFrame, col: _Collector) -> None:
             message=msg.reindex(frame.index, fill_value=""),
         )
     key = catalog_key(values)
-    distinct = pd.DataFrame({"key": key[~empty], "value": values[~empty]}).drop_duplicates()
-    clash_keys = distinct.loc[distinct["key"].duplicated(keep=False), "key"]
-    if len(clash_keys):
-        mask = key.isin(set(clash_keys)) & ~empty
+    kcodes, _ = pd.factorize(key, sort=False)
+    filled = ~empty.to_numpy()
+    pairs = np.unique(kcodes[filled].astype(np.int64) * (len(vuniq) + 1) + vcodes[filled])
+    pair_keys = pairs // (len(vuniq) + 1)
+    uk, counts = np.unique(pair_keys, return_counts=True)
+    clash = uk[counts > 1]
+    if len(clash):
+        mask = np.isin(kcodes, clash) & filled
         others = (
-            distinct[distinct["key"].isin(set(clash_keys))]
+            pd.DataFrame({"key": key[mask], "value": values[mask]})
+            .drop_duplicates()
             .groupby("key")["value"]
             .agg(lambda s: " / ".join(repr(v) for v in s))
         )
-        msg = "equal ignoring case, spaces and dots: " + key.map(others).fillna("")
-        col.add("CATALOG_NUMBER_COLLISION", mask, "catalogNumber", message=msg)
+        col.add(
+            "CATALOG_NUMBER_COLLISION",
+            mask,
+            "catalogNumber",
+            message=lambda m: "equal ignoring case, spaces and dots: " + key[m].map(others),
+        )
 
 
 def _check_occurrence_ids(frame: pd.DataFrame, col: _Collector) -> None:
@@ -430,10 +461,15 @@ def _check_occurrence_ids(frame: pd.DataFrame, col: _Collector) -> None:
     if values is None:
         return
     filled = values.ne("")
-    dup = values.duplicated(keep=False) & filled
+    dup = _duplicated(values) & filled.to_numpy()
     col.add("OCCURRENCE_ID_DUPLICATE", dup, "occurrenceID")
-    looks_http = values.str.match(r"(?i)^https?:")
-    valid = values.str.match(_URL)
+    looks_http = values.str.slice(0, 8).str.lower().str.startswith(("http://", "https://"))
+    valid = pd.Series(False, index=values.index)
+    if looks_http.any():
+        sub = values[looks_http]
+        valid[looks_http] = sub.str.lower().str.match(_URL_HOST) & ~sub.str.contains(
+            r"\s", regex=True
+        )
     col.add("OCCURRENCE_ID_NOT_URL", filled & ~looks_http, "occurrenceID")
     col.add("OCCURRENCE_ID_URL_INVALID", filled & looks_http & ~valid, "occurrenceID")
 
@@ -442,14 +478,19 @@ def _check_required(frame: pd.DataFrame, col: _Collector) -> None:
     inst = _stripped(frame, "institutionCode")
     if inst is not None:
         empty = inst.eq("")
-        msg: str | pd.Series | None = None
+        msg: Callable[[np.ndarray], Any] | None = None
         owner = _stripped(frame, "ownerInstitutionCode")
         if owner is not None and empty.any():
-            msg = pd.Series(FLAGS["INSTITUTION_CODE_MISSING"].meaning, index=frame.index)
-            has_owner = empty & owner.ne("")
-            msg[has_owner] = "institutionCode is empty; ownerInstitutionCode is " + owner[
-                has_owner
-            ].map(repr)
+
+            def msg(m: np.ndarray) -> pd.Series:
+                sub = owner[m]
+                text = pd.Series(FLAGS["INSTITUTION_CODE_MISSING"].meaning, index=sub.index)
+                has = sub.ne("")
+                text[has] = "institutionCode is empty; ownerInstitutionCode is " + sub[has].map(
+                    repr
+                )
+                return text
+
         col.add("INSTITUTION_CODE_MISSING", empty, "institutionCode", message=msg)
     name = _stripped(frame, "scientificName")
     if name is not None:
@@ -465,26 +506,38 @@ def _check_event_dates(frame: pd.DataFrame, col: _Collector, today: dt.date) -> 
     verbatim = frame["eventDate"].astype(str) if has_date else pd.Series("", index=frame.index)
     text = verbatim.str.strip()
     codes, uniques = pd.factorize(text, sort=False)
-    objs = [parse_event_date(u) for u in uniques]
-
-    def arr(get: Callable[[DateValue], object], dtype: object) -> np.ndarray:
-        return np.array([get(o) for o in objs], dtype=dtype)[codes] if n else np.array([])
+    parse = parse_event_date.__wrapped__  # every value is distinct here: skip the cache
+    objs = [parse(u) for u in np.asarray(uniques, dtype=object).tolist()]
 
     nan = float("nan")
-    kinds = arr(lambda o: o.kind, object)
-    iso = arr(lambda o: o.iso, object)
-    edtf = arr(lambda o: o.edtf, object)
-    reform = arr(lambda o: o.reformatted, bool)
-    problems = arr(lambda o: o.problem, object)
-    s_ord = pd.Series(
-        arr(lambda o: o.start.toordinal() if o.start else nan, float), index=frame.index
-    )
-    e_ord = pd.Series(arr(lambda o: o.end.toordinal() if o.end else nan, float), index=frame.index)
-    s_y = pd.Series(arr(lambda o: o.start.year if o.start else nan, float), index=frame.index)
-    e_y = pd.Series(arr(lambda o: o.end.year if o.end else nan, float), index=frame.index)
-    s_m = pd.Series(arr(lambda o: o.start.month if o.start else nan, float), index=frame.index)
-    e_m = pd.Series(arr(lambda o: o.end.month if o.end else nan, float), index=frame.index)
-    s_d = pd.Series(arr(lambda o: o.start.day if o.start else nan, float), index=frame.index)
+    table = [
+        (
+            o.kind,
+            o.iso,
+            o.edtf,
+            o.reformatted,
+            o.problem,
+            o.start.toordinal() if o.start else nan,
+            o.end.toordinal() if o.end else nan,
+            o.start.year if o.start else nan,
+            o.end.year if o.end else nan,
+            o.start.month if o.start else nan,
+            o.end.month if o.end else nan,
+            o.start.day if o.start else nan,
+        )
+        for o in objs
+    ]
+    cols = list(zip(*table, strict=True)) if table else [()] * 12
+
+    def arr(i: int, dtype: object) -> np.ndarray:
+        return np.asarray(cols[i], dtype=dtype)[codes] if n else np.array([], dtype=dtype)
+
+    def num(i: int) -> pd.Series:
+        return pd.Series(arr(i, float), index=frame.index)
+
+    kinds, iso, edtf = arr(0, object), arr(1, object), arr(2, object)
+    reform, problems = arr(3, bool), arr(4, object)
+    s_ord, e_ord, s_y, e_y, s_m, e_m, s_d = (num(i) for i in range(5, 12))
     kind = pd.Series(kinds, index=frame.index, dtype=object)
     prob = pd.Series(problems, index=frame.index, dtype=object)
     col.add("EVENT_DATE_UNPARSABLE", kind.eq("unparsable"), "eventDate", message=prob)
@@ -518,16 +571,24 @@ def _check_event_dates(frame: pd.DataFrame, col: _Collector, today: dt.date) -> 
         single_day = known & s_ord.eq(e_ord)
         d_bad = single_day & day.notna() & day.ne(s_d)
         bad = (y_bad | m_bad | d_bad).fillna(False)
-        msg = (
-            "eventDate "
-            + text.map(repr)
-            + " but year/month/day = "
-            + frame["year"].astype(str)
-            + "/"
-            + frame.get("month", pd.Series("", index=frame.index)).astype(str)
-            + "/"
-            + frame.get("day", pd.Series("", index=frame.index)).astype(str)
-        )
+
+        def msg(m: np.ndarray) -> pd.Series:
+            sub = frame.loc[m]
+            parts = [
+                sub.get(c, pd.Series("", index=sub.index)).astype(str)
+                for c in ("year", "month", "day")
+            ]
+            return (
+                "eventDate "
+                + text[m].map(repr)
+                + " but year/month/day = "
+                + parts[0]
+                + "/"
+                + parts[1]
+                + "/"
+                + parts[2]
+            )
+
         col.add("EVENT_DATE_MISMATCH", bad.to_numpy(dtype=bool), "eventDate", message=msg)
         # Build the date from year/month/day where eventDate is empty.
         empty = kind.eq("empty") & year.notna()
@@ -594,7 +655,10 @@ def _check_coordinates(frame: pd.DataFrame, col: _Collector) -> None:
     lon = pd.to_numeric(lon_t.str.replace(",", ".", regex=False), errors="coerce")
     any_given = lat_t.ne("") | lon_t.ne("")
     both_given = lat_t.ne("") & lon_t.ne("")
-    pair = "(" + lat_t + ", " + lon_t + ")"
+
+    def pair(m: np.ndarray) -> pd.Series:
+        return "(" + lat_t[m] + ", " + lon_t[m] + ")"
+
     invalid = any_given & (~both_given | lat.isna() | lon.isna())
     col.add("COORDINATE_INVALID", invalid, "decimalLatitude", values=pair, column=_pair_column(col))
     ok = both_given & lat.notna() & lon.notna()
@@ -651,7 +715,7 @@ def _check_against_country(
     lon: pd.Series,
     code: pd.Series,
     usable: pd.Series,
-    pair: pd.Series,
+    pair: Callable[[np.ndarray], pd.Series],
 ) -> None:
     """Swapped/negated coordinates, judged against the other rows of the same country.
 
@@ -682,15 +746,21 @@ def _check_against_country(
     swapped = far & (dist(lon, lat) < 10) & (lon.abs() <= 90)
     neg_lat = far & ~swapped & (dist(-lat, lon) < 10)
     neg_lon = far & ~swapped & ~neg_lat & (dist(lat, -lon) < 10)
-    where = (
-        " from the other points of "
-        + code
-        + " (median "
-        + clat.round(2).astype(str)
-        + ", "
-        + clon.round(2).astype(str)
-        + ")"
-    )
+
+    def near(what: str) -> Callable[[np.ndarray], pd.Series]:
+        def build(m: np.ndarray) -> pd.Series:
+            return (
+                f"{what} is close to the other points of "
+                + code[m]
+                + " (median "
+                + clat[m].round(2).astype(str)
+                + ", "
+                + clon[m].round(2).astype(str)
+                + ")"
+            )
+
+        return build
+
     column = _pair_column(col)
     col.add(
         "COORDINATES_LIKELY_SWAPPED",
@@ -698,7 +768,7 @@ def _check_against_country(
         "decimalLatitude",
         values=pair,
         column=column,
-        message="swapped latitude/longitude is close" + where,
+        message=near("swapped latitude/longitude"),
     )
     col.add(
         "PRESUMED_NEGATED_LATITUDE",
@@ -706,7 +776,7 @@ def _check_against_country(
         "decimalLatitude",
         values=pair,
         column=column,
-        message="negated latitude is close" + where,
+        message=near("negated latitude"),
     )
     col.add(
         "PRESUMED_NEGATED_LONGITUDE",
@@ -714,7 +784,7 @@ def _check_against_country(
         "decimalLongitude",
         values=pair,
         column=column,
-        message="negated longitude is close" + where,
+        message=near("negated longitude"),
     )
 
 
@@ -734,19 +804,22 @@ def _check_countries(frame: pd.DataFrame, col: _Collector) -> None:
         if code_ok is not None:
             known = resolved.notna() & resolved.ne("") & resolved.ne("historic")
             mism = known & code_ok & resolved.ne(code.str.upper())
-            msg = (
-                "country "
-                + name.map(repr)
-                + " is "
-                + resolved.astype(str)
-                + ", countryCode is "
-                + code.map(repr)
-            )
+
+            def msg(m: np.ndarray) -> pd.Series:
+                return (
+                    "country "
+                    + name[m].map(repr)
+                    + " is "
+                    + resolved[m].astype(str)
+                    + ", countryCode is "
+                    + code[m].map(repr)
+                )
+
             col.add(
                 "COUNTRY_MISMATCH",
                 mism.to_numpy(dtype=bool),
                 "countryCode",
-                values="country=" + name + ", countryCode=" + code,
+                values=lambda m: "country=" + name[m] + ", countryCode=" + code[m],
                 message=msg,
                 column=f"{col.columns.get('country', 'country')}/"
                 f"{col.columns.get('countryCode', 'countryCode')}",
@@ -767,7 +840,7 @@ def _check_basis_of_record(frame: pd.DataFrame, col: _Collector) -> None:
         "BASIS_OF_RECORD_NONSTANDARD",
         changed.to_numpy(dtype=bool),
         "basisOfRecord",
-        message="normalised to " + norm.fillna("").astype(str),
+        message=lambda m: "normalised to " + norm[m].astype(str),
     )
     frame["basisOfRecord"] = norm.where(changed, raw.astype(str)).astype(str)
 

@@ -249,6 +249,13 @@ def parse_event_date(text: str) -> DateValue:
     text = text.strip()
     if not text:
         return DateValue("empty")
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit():
+        try:  # the common case, in C
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return DateValue("exact", text, text, day, day)
     if "/" in text and re.match(r"^\d{4}", text) and not _YMD.match(text) and not _YM.match(text):
         left, _, right = text.partition("/")
         left, right = left.strip(), right.strip()
