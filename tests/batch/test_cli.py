@@ -37,6 +37,30 @@ def make_workspace(root: Path, n: int = 5, *, target: str = "embedded") -> Works
     return ws
 
 
+def _make_orphan(ws: Workspace, cat: str) -> None:
+    import asyncio
+
+    from specpub import sandbox
+    from specpub.repository import open_client
+
+    row = {"catalogNumber": cat, "institutionCode": "BR"}
+    payload = build_payloads(row, PayloadOptions(publication_date="2026-01-01")).legacy
+    with sandbox.running(ws.root / "sandbox", rate_limit="off") as sb:
+        os.environ["SPECPUB_TEST_CLI_ORPHAN"] = sb.token
+
+        async def create() -> None:
+            client = open_client("embedded", base_url=sb.url, token_env="SPECPUB_TEST_CLI_ORPHAN")
+            try:
+                await client.create(payload)
+            finally:
+                await client.aclose()
+
+        try:
+            asyncio.run(create())
+        finally:
+            del os.environ["SPECPUB_TEST_CLI_ORPHAN"]
+
+
 def run(capsys, *argv) -> tuple[int, str, str]:
     code = main([str(a) for a in argv])
     out, err = capsys.readouterr()
@@ -76,6 +100,19 @@ def test_publish_status_reconcile_audit_report_summary(tmp_path, capsys, clean_e
     rec = json.loads(out)
     assert rec["counts"] == {"published": 5}
     assert Path(rec["csv"]).is_file()
+
+    # an orphan draft carrying a marker of the batch (a create whose answer was lost)
+    _make_orphan(ws, "BR0000001")
+    code, out, err = run(capsys, "reconcile", *common, "--index-lag", "0", "--delete-orphans",
+                         "--json", "--progress", "none")  # fmt: skip
+    assert code == 0, err
+    assert "NOT deleted" in err  # no terminal to ask, no --yes: nothing is deleted
+    assert json.loads(out)["counts"] == {"published": 5, "orphan-draft": 1}
+    assert json.loads(out)["deleted"] == []
+    code, out, err = run(capsys, "reconcile", *common, "--index-lag", "0", "--delete-orphans",
+                         "--yes", "--json", "--progress", "none")  # fmt: skip
+    assert code == 0, err
+    assert len(json.loads(out)["deleted"]) == 1
 
     code, out, err = run(capsys, "audit", *common, "--verify-local", "--progress", "none")
     assert code == 0, err
