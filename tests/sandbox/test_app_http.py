@@ -257,3 +257,29 @@ async def test_md5_of_a_large_streamed_upload(tmp_path):
         assert r.status_code == 201
         assert r.json()["checksum"] == "md5:" + hashlib.md5(data).hexdigest()
         assert r.json()["size"] == len(data)
+
+
+async def test_an_older_data_folder_is_upgraded_and_reindexed(tmp_path):
+    import sqlite3
+
+    config = make_config(tmp_path)
+    app = create_app(config)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as c:
+        pub = await legacy_published(c)
+        draft = await legacy_draft(c)
+    app.state.store.close()
+    db = sqlite3.connect(config.data_dir / "sandbox.sqlite3")
+    db.execute("PRAGMA user_version=0")
+    db.execute("DROP TABLE docs")
+    db.execute("DELETE FROM terms")
+    db.execute("ALTER TABLE parents DROP COLUMN newest_id")
+    db.commit()
+    db.close()
+    app2 = create_app(make_config(tmp_path))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app2), base_url=BASE) as c:
+        q = 'custom_fields.dwc\\:catalogNumber:"BR0000013"'
+        items = (await c.get(DEP, params={"q": q}, headers=ALICE)).json()
+        assert {i["id"] for i in items} == {pub["id"], draft["id"]}
+        r = await c.get(f"/api/records/{pub['id']}")
+        assert r.json()["versions"]["is_latest_draft"] is True
+    app2.state.store.close()

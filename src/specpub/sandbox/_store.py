@@ -36,18 +36,23 @@ CREATE TABLE IF NOT EXISTS files(
     record_id INTEGER NOT NULL, key TEXT NOT NULL, file_id TEXT NOT NULL,
     version_id TEXT NOT NULL, size INTEGER, checksum TEXT, mimetype TEXT, status TEXT NOT NULL,
     blob TEXT, created TEXT NOT NULL, updated TEXT NOT NULL, PRIMARY KEY(record_id, key));
+"""
+#: The search index; rebuilt from the records when its version changes.
+_INDEX_SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs(
-    doc_id INTEGER PRIMARY KEY AUTOINCREMENT, record_id INTEGER NOT NULL, kind TEXT NOT NULL,
+    doc_id INTEGER PRIMARY KEY AUTOINCREMENT, record_id INTEGER NOT NULL,
+    in_user INTEGER NOT NULL, in_public INTEGER NOT NULL,
     owner INTEGER NOT NULL, parent_id INTEGER NOT NULL, is_published INTEGER NOT NULL,
     is_latest INTEGER NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL,
     publication_date TEXT, visible_from REAL NOT NULL, visible_until REAL, body TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS docs_kind_owner ON docs(kind, owner, created);
-CREATE INDEX IF NOT EXISTS docs_kind_created ON docs(kind, created);
+CREATE INDEX IF NOT EXISTS docs_user ON docs(in_user, owner, created);
+CREATE INDEX IF NOT EXISTS docs_public ON docs(in_public, created);
 CREATE INDEX IF NOT EXISTS docs_record ON docs(record_id);
 CREATE TABLE IF NOT EXISTS terms(doc_id INTEGER NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS terms_field_value ON terms(field, value);
 CREATE INDEX IF NOT EXISTS terms_doc ON terms(doc_id);
 """
+_INDEX_VERSION = 2
 
 _ID_START = 1000
 
@@ -142,6 +147,7 @@ class Store:
         self._conn.execute("PRAGMA wal_autocheckpoint=20000")
         self._conn.execute("PRAGMA foreign_keys=OFF")
         self._conn.executescript(_SCHEMA)
+        self._migrate()
         seq = "SELECT 1 FROM sqlite_sequence WHERE name='pid_seq'"
         if self._conn.execute(seq).fetchone() is None:
             self._conn.execute(
@@ -153,6 +159,26 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def _migrate(self) -> None:
+        """Bring an older data folder up to date; rebuild the search index if it changed."""
+        c = self._conn
+        columns = {r[1] for r in c.execute("PRAGMA table_info(parents)")}
+        if "newest_id" not in columns:
+            c.execute("ALTER TABLE parents ADD COLUMN newest_id INTEGER")
+            c.execute(
+                "UPDATE parents SET newest_id=(SELECT MAX(id) FROM records"
+                " WHERE records.parent_id=parents.id)"
+            )
+        if c.execute("PRAGMA user_version").fetchone()[0] == _INDEX_VERSION:
+            c.executescript(_INDEX_SCHEMA)
+            return
+        c.executescript("DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS terms;")
+        c.executescript(_INDEX_SCHEMA)
+        with self._tx() as tx:
+            for (record_id,) in tx.execute("SELECT id FROM records").fetchall():
+                self._index(tx, record_id, lag=0.0)
+        c.execute(f"PRAGMA user_version={_INDEX_VERSION}")
 
     # ------------------------------------------------------------------ plumbing
 
@@ -778,10 +804,11 @@ class Store:
 
     # ------------------------------------------------------------------ search index
 
-    def _index(self, c: sqlite3.Connection, record_id: int) -> None:
+    def _index(self, c: sqlite3.Connection, record_id: int, lag: float | None = None) -> None:
         """Re-index one record id: the old docs stay visible until the new ones appear."""
         now = self.clock()
-        lag = float(self.config.index_lag or 0.0)
+        if lag is None:
+            lag = float(self.config.index_lag or 0.0)
         if lag <= 0:
             old = [
                 d for (d,) in c.execute("SELECT doc_id FROM docs WHERE record_id=?", (record_id,))
@@ -804,11 +831,12 @@ class Store:
         visible = now + lag
         record_body = self.body(rec, "record") if rec.record is not None else None
         if rec.draft is not None:
-            self._add_doc(c, rec, "user", self.body(rec, "draft", entries=False), visible)
+            draft_body = self.body(rec, "draft", entries=False)
+            self._add_doc(c, rec, draft_body, visible, in_user=True, in_public=False)
+            if record_body is not None:
+                self._add_doc(c, rec, record_body, visible, in_user=False, in_public=True)
         elif record_body is not None:
-            self._add_doc(c, rec, "user", record_body, visible)
-        if record_body is not None:
-            self._add_doc(c, rec, "public", record_body, visible)
+            self._add_doc(c, rec, record_body, visible, in_user=True, in_public=True)
 
     def _index_files(self, c: sqlite3.Connection, rec: RecordRow) -> None:
         """File changes only show in search for published records (drafts index no files)."""
@@ -828,15 +856,24 @@ class Store:
             c.execute("DELETE FROM docs WHERE doc_id=?", (doc_id,))
 
     def _add_doc(
-        self, c: sqlite3.Connection, rec: RecordRow, kind: str, body: dict, visible: float
+        self,
+        c: sqlite3.Connection,
+        rec: RecordRow,
+        body: dict,
+        visible: float,
+        *,
+        in_user: bool,
+        in_public: bool,
     ) -> None:
         md = body["metadata"]
         doc_id = c.execute(
-            "INSERT INTO docs(record_id, kind, owner, parent_id, is_published, is_latest, created,"
-            " updated, publication_date, visible_from, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO docs(record_id, in_user, in_public, owner, parent_id, is_published,"
+            " is_latest, created, updated, publication_date, visible_from, body)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 rec.id,
-                kind,
+                int(in_user),
+                int(in_public),
                 rec.owner,
                 rec.parent_id,
                 int(body["is_published"]),
@@ -868,10 +905,10 @@ class Store:
         """Run a compiled query; returns ``(total, bodies)`` of the docs visible now."""
         now = self.clock()
         sql = (
-            " FROM docs d WHERE d.kind=? AND d.visible_from<=?"
-            " AND (d.visible_until IS NULL OR d.visible_until>?)"
+            f" FROM docs d WHERE d.{'in_public' if kind == 'public' else 'in_user'}=1"
+            " AND d.visible_from<=? AND (d.visible_until IS NULL OR d.visible_until>?)"
         )
-        args: list[Any] = [kind, now, now]
+        args: list[Any] = [now, now]
         if owner is not None:
             sql += " AND d.owner=?"
             args.append(owner)
