@@ -265,3 +265,20 @@ def test_empty_ledger_batch(tmp_path, state):
     assert res.findings == []
     assert res.batch is None
     led.close()
+
+
+def test_versions_are_not_duplicates_or_orphans(tmp_path):
+    led = Ledger.open(tmp_path / "l.sqlite")
+    b = led.create_batch(target="embedded", api="legacy")
+    rid, _ = led.add_record(b, Marker("V", "BR"), payload={})
+    _to(led, rid, "creating", "created", "uploaded", "publishing", "published", remote_id="20")
+    v1 = replace(pub("20", "V", created="2026-01-01"), concept_id="19", files=())
+    v2 = replace(pub("21", "V", created="2026-02-01"), concept_id="19", files=())
+    nv = replace(draft("22", "V"), concept_id="19")  # an open new version
+    stranger = replace(pub("30", "V", created="2026-03-01"), concept_id="29", files=())
+    res = asyncio.run(reconcile(led, FakeClient([v1, v2, nv, stranger]), b, index_lag=0,
+                                search_limits=()))  # fmt: skip
+    assert sorted((f.category, f.remote_id) for f in res.findings) == [
+        ("duplicate-published", "30"), ("published", "20"),
+    ]  # fmt: skip
+    led.close()

@@ -40,6 +40,8 @@ Classification (one finding per marker, plus one per extra server record):
     Nothing on either side (never sent, or a create that never arrived).
 ``duplicate-published`` (serious)
     Several *published* records carry one marker: reported, never deleted.
+    Versions of one record (same concept id, or ids that the ledger's later
+    revisions point at) are not duplicates.
 ``orphan-draft``
     A draft carrying the marker that the ledger does not point at (an extra
     draft from a retried create, or one left beside a published record):
@@ -538,9 +540,21 @@ async def reconcile(
             await asyncio.sleep(index_lag)
             await search_markers(unsure)
 
-        # 4. classify and correct
+        # 4. classify and correct. Ids that other ledger rows of the same marker
+        # point at (edits, new versions: revision > 0) are versions, not duplicates.
+        known_ids: dict[str, set[str]] = {}
+        rows = ledger.query(
+            "SELECT marker_key, remote_id, concept_id FROM records "
+            "WHERE target=? AND remote_id IS NOT NULL",
+            [info.target],
+        )
+        for key, rid, cid in rows.itertuples(index=False):
+            known_ids.setdefault(key, set()).update(x for x in (rid, cid) if x)
         for rec in recs:
-            _classify(ledger, rec, found[rec.marker], gone, result, correct_ledger, batch)
+            known = known_ids.get(rec.marker.key, set()) - {rec.remote_id}
+            _classify(
+                ledger, rec, found[rec.marker], gone, result, correct_ledger, batch, known
+            )  # fmt: skip
             bar.update(1)
         # 5. delete orphan drafts
         if delete_orphans:
@@ -602,6 +616,7 @@ def _classify(
     result: ReconcileResult,
     correct: bool,
     batch: int,
+    known: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> None:
     marker = rec.marker.key
     ids = tuple(sorted(server, key=lambda i: _sort_key(server[i])))
@@ -642,13 +657,21 @@ def _classify(
                 "checksum-mismatch", ledger_state_after=after, remote_id=keep.id,
                 detail="; ".join(problems),
             )  # fmt: skip
+        versions = [
+            o
+            for o in published
+            if o.id != keep.id
+            and (o.id in known or (o.concept_id and o.concept_id == keep.concept_id))
+        ]
         for other in published:
-            if other.id != keep.id:
+            if other.id != keep.id and other not in versions:
                 finding(
                     "duplicate-published", ledger_state_after=after, remote_id=other.id,
                     detail=f"a second published record (doi {other.doi}) besides {keep.id}",
                 )  # fmt: skip
         for d in drafts:
+            if d.id in known or (d.concept_id and d.concept_id == keep.concept_id):
+                continue  # an open new version / edit the ledger plans: not an orphan
             finding(
                 "orphan-draft", ledger_state_after=after, remote_id=d.id,
                 detail=f"draft left beside published record {keep.id}",
