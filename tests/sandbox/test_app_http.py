@@ -283,3 +283,21 @@ async def test_an_older_data_folder_is_upgraded_and_reindexed(tmp_path):
         r = await c.get(f"/api/records/{pub['id']}")
         assert r.json()["versions"]["is_latest_draft"] is True
     app2.state.store.close()
+
+
+async def test_draft_deleted_during_a_streamed_upload_leaves_nothing(tmp_path):
+    async with client(tmp_path) as c:
+        dep = await legacy_draft(c)
+
+        async def body():
+            yield b"first chunk "
+            r = await c.delete(f"{DEP}/{dep['id']}", headers=ALICE)  # meanwhile...
+            assert r.status_code == 204
+            yield b"second chunk"
+
+        r = await c.put(path(dep["links"]["bucket"]) + "/a.bin", content=body(), headers=ALICE)
+        assert r.status_code == 404
+        data = tmp_path / "sandbox"
+        assert [p for p in (data / "files").rglob("*") if p.is_file()] == []
+        assert list((data / "tmp").iterdir()) == []
+        assert c.app.state.store.count_records() == 0

@@ -678,9 +678,21 @@ class Store:
         if used + size > self.config.quota_bytes:
             raise ApiError(400, "Bucket quota exceeded.")
 
+    def _check_writable(self, c: sqlite3.Connection, record_id: int) -> None:
+        """Inside a transaction: the draft still exists and its files are not locked.
+
+        (An upload streams for a while; the draft may have been deleted or published since.)
+        """
+        row = c.execute("SELECT draft, record FROM records WHERE id=?", (record_id,)).fetchone()
+        if row is None or row[0] is None:
+            raise ApiError(404)
+        if row[1] is not None:
+            raise ApiError(403, "Permission denied. The files of a published record are locked.")
+
     def init_files(self, rec: RecordRow, keys: list[str]) -> None:
         now = self.now()
         with self._tx() as c:
+            self._check_writable(c, rec.id)
             for key in keys:
                 if c.execute(
                     "SELECT 1 FROM files WHERE record_id=? AND key=?", (rec.id, key)
@@ -707,6 +719,7 @@ class Store:
         """Native content PUT: attach the uploaded temp file to a pending entry."""
         old: str | None = None
         with self._tx() as c:
+            self._check_writable(c, rec.id)
             row = c.execute(
                 "SELECT status, blob FROM files WHERE record_id=? AND key=?", (rec.id, key)
             ).fetchone()
@@ -754,6 +767,7 @@ class Store:
         now = self.now()
         old: str | None = None
         with self._tx() as c:
+            self._check_writable(c, rec.id)
             row = c.execute(
                 "SELECT blob FROM files WHERE record_id=? AND key=?", (rec.id, key)
             ).fetchone()
