@@ -72,8 +72,11 @@ def test_forced_encoding(tmp_path):
 
 
 def test_bom_with_invalid_content_is_one_clear_error(tmp_path):
-    path = write(tmp_path, "t.csv", codecs.BOM_UTF16_LE + "catalogNumber\n".encode("utf-16-le")
-                 + b"\x00\xd8\x41")  # lone surrogate + odd byte
+    path = write(
+        tmp_path,
+        "t.csv",
+        codecs.BOM_UTF16_LE + "catalogNumber\n".encode("utf-16-le") + b"\x00\xd8\x41",
+    )  # lone surrogate + odd byte
     with pytest.raises(InputError) as err:
         read_table(path)
     assert "t.csv" in str(err.value) and "UTF-16 LE" in str(err.value)
@@ -81,8 +84,11 @@ def test_bom_with_invalid_content_is_one_clear_error(tmp_path):
 
 @pytest.mark.parametrize("delim", [",", ";", "\t", "|"])
 def test_delimiters_are_detected(tmp_path, delim):
-    rows = [["catalogNumber", "locality", "year"], ["A1", "Kisantu; near river, 400 m", "1935"],
-            ["A2", "plain", "1936"]]
+    rows = [
+        ["catalogNumber", "locality", "year"],
+        ["A1", "Kisantu; near river, 400 m", "1935"],
+        ["A2", "plain", "1936"],
+    ]
     import csv
     import io
 
@@ -96,10 +102,12 @@ def test_delimiters_are_detected(tmp_path, delim):
 
 
 def test_quoting_embedded_newlines_quotes_and_row_numbers(tmp_path):
-    text = ('catalogNumber,locality,notes\n'
-            'A1,"Forêt de Soignes, ""bois""","line one\nline two"\n'
-            '\n'
-            'A2,plain,\n')
+    text = (
+        "catalogNumber,locality,notes\n"
+        'A1,"Forêt de Soignes, ""bois""","line one\nline two"\n'
+        "\n"
+        "A2,plain,\n"
+    )
     raw = read_table(write(tmp_path, "t.csv", text.encode()))
     assert raw.frame["locality"].tolist() == ['Forêt de Soignes, "bois"', "plain"]
     assert raw.frame["notes"].iloc[0] == "line one\nline two"
@@ -113,7 +121,9 @@ def test_values_stay_strings(tmp_path):
     text = "catalogNumber,year,lat,flag\n0001,1935,50.10,TRUE\n00002,,NaN,NA\n"
     raw = read_table(write(tmp_path, "t.csv", text.encode()))
     assert raw.frame[["catalogNumber", "year", "lat", "flag"]].values.tolist() == [
-        ["0001", "1935", "50.10", "TRUE"], ["00002", "", "NaN", "NA"]]
+        ["0001", "1935", "50.10", "TRUE"],
+        ["00002", "", "NaN", "NA"],
+    ]
 
 
 def test_ragged_rows_keep_everything(tmp_path):
@@ -191,7 +201,9 @@ def test_xlsx_named_sheet_strings_and_excel_rows(tmp_path):
     raw = read_table(path, sheet="Specimens")
     assert raw.info["format"] == "xlsx" and raw.info["sheet"] == "Specimens"
     assert raw.frame[["catalogNumber", "year", "eventDate", "lat"]].values.tolist() == [
-        ["0001", "1935", "1935-07-02", "50.5"], ["12", "1936", "1936", ""]]
+        ["0001", "1935", "1935-07-02", "50.5"],
+        ["12", "1936", "1936", ""],
+    ]
     assert raw.frame["_row"].tolist() == [3, 5]
     assert raw.frame["_source"].iloc[0] == "t.xlsx[Specimens]"
     assert any("header found on row 2" in w for w in raw.warnings)
@@ -228,9 +240,11 @@ META = """<?xml version="1.0" encoding="UTF-8"?>
 """
 CORE = "id\tcatalogNumber\tbasisOfRecord\turn:1\t0001\t\nurn:2\t0002\tPreservedspecimen\n"
 CORE = "id\tcatalogNumber\tbasisOfRecord\nurn:1\t0001\t\nurn:2\t0002\tPreservedspecimen\n"
-MEDIA = ('urn:1,"https://example.org/a,1.jpg",image/jpeg\n'
-         "urn:1,https://example.org/b.jpg,image/jpeg\n"
-         "urn:9,https://example.org/c.jpg,image/jpeg\n")
+MEDIA = (
+    'urn:1,"https://example.org/a,1.jpg",image/jpeg\n'
+    "urn:1,https://example.org/b.jpg,image/jpeg\n"
+    "urn:9,https://example.org/c.jpg,image/jpeg\n"
+)
 
 
 def make_dwca(path: Path, files: dict[str, str | None] | None = None) -> Path:
@@ -278,9 +292,15 @@ def test_dwca_extracted_folder(tmp_path):
         ({"meta.xml": "<archive/>"}, "no <core>"),
         ({"occurrence.txt": None}, "does not hold it"),
         ({"meta.xml": META.replace('<coreid index="0"/>', "")}, "no <coreid"),
-        ({"meta.xml": META.replace('index="1" term="http://rs.tdwg.org/dwc/terms/catalogNumber"',
-                                   'index="x" term="http://rs.tdwg.org/dwc/terms/catalogNumber"')},
-         "not a whole number"),
+        (
+            {
+                "meta.xml": META.replace(
+                    'index="1" term="http://rs.tdwg.org/dwc/terms/catalogNumber"',
+                    'index="x" term="http://rs.tdwg.org/dwc/terms/catalogNumber"',
+                )
+            },
+            "not a whole number",
+        ),
     ],
 )
 def test_broken_archives_give_one_clear_error(tmp_path, files, match):

@@ -341,7 +341,7 @@ def _stripped(frame: pd.DataFrame, term: str) -> pd.Series | None:
 
 
 def _unique_apply(values: pd.Series, func: Callable[[str], object]) -> pd.Series:
-    codes, uniques = pd.factorize(values, sort=False)
+    codes, uniques = pd.factorize(values.fillna(""), sort=False)
     results = np.empty(len(uniques), dtype=object)
     for i, u in enumerate(np.asarray(uniques, dtype=object).tolist()):
         results[i] = func(u)
@@ -504,7 +504,7 @@ def _check_event_dates(frame: pd.DataFrame, col: _Collector, today: dt.date) -> 
         return
     n = len(frame)
     verbatim = frame["eventDate"].astype(str) if has_date else pd.Series("", index=frame.index)
-    text = verbatim.str.strip()
+    text = verbatim.fillna("").str.strip()
     codes, uniques = pd.factorize(text, sort=False)
     parse = parse_event_date.__wrapped__  # every value is distinct here: skip the cache
     objs = [parse(u) for u in np.asarray(uniques, dtype=object).tolist()]

@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -183,7 +184,8 @@ def plan_mapping(
     taken = set(mapped["term"])
     for i in plan.index[plan["term"] == ""]:
         name = plan.at[i, "column"]
-        if name in taken or name.startswith("_"):
+        reserved = name.startswith("_") and not re.fullmatch(r"_extra_\d+", name)
+        if name in taken or reserved:
             new = f"{name}_source" if not name.startswith("_") else f"source{name}"
             while new in taken or new in set(plan["target"]):
                 new += "_"
