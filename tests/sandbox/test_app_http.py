@@ -301,3 +301,9 @@ async def test_draft_deleted_during_a_streamed_upload_leaves_nothing(tmp_path):
         assert [p for p in (data / "files").rglob("*") if p.is_file()] == []
         assert list((data / "tmp").iterdir()) == []
         assert c.app.state.store.count_records() == 0
+
+
+async def test_links_use_the_request_address_while_base_url_has_port_0(tmp_path):
+    async with client(tmp_path, base_url="http://127.0.0.1:0") as c:
+        r = await c.post(DEP, json={}, headers={**ALICE, "Host": "127.0.0.1:8123"})
+        assert r.json()["links"]["self"].startswith("http://127.0.0.1:8123/api/deposit/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import json
 import mimetypes
@@ -17,6 +18,11 @@ from starlette.requests import Request
 
 from ._errors import ApiError
 from ._store import RecordRow, Store
+
+#: The base URL a request was addressed to (used when ``config.base_url`` has no real port).
+request_base: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_base", default=None
+)
 
 
 @dataclass(frozen=True)
@@ -38,8 +44,15 @@ class Context:
 
     @property
     def base(self) -> str:
-        """Base URL for links, read at request time (the server may set it after binding)."""
-        return str(self.config.base_url).rstrip("/")
+        """Base URL for links, read at request time (the server may set it after binding).
+
+        While ``config.base_url`` still ends in port ``:0`` (not bound yet), links use the
+        address the request was sent to.
+        """
+        url = str(self.config.base_url or "").rstrip("/")
+        if not url or url.endswith(":0"):
+            return request_base.get() or url
+        return url
 
     def slug_to_id(self) -> dict[str, str]:
         return {c.slug: c.id for c in self.config.communities}

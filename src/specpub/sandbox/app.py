@@ -37,7 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import _legacy, _native
 from ._errors import EXCEPTION_HANDLERS, ApiError
-from ._http import Context
+from ._http import Context, request_base
 from ._landing import landing_page
 from ._legacy import download
 from ._store import Store
@@ -70,6 +70,7 @@ class _Guard:
                 },
             )
             return
+        request_base.set(_base_of(scope))
         started = False
 
         async def tracking_send(message: Message) -> None:
@@ -98,6 +99,18 @@ class _Guard:
                 500,
                 {"status": 500, "message": "Internal server error.", "error_id": error_id},
             )
+
+
+def _base_of(scope: Scope) -> str:
+    host = ""
+    for name, value in scope.get("headers", []):
+        if name == b"host":
+            host = value.decode("latin-1")
+            break
+    if not host and scope.get("server"):
+        server_host, server_port = scope["server"]
+        host = f"{server_host}:{server_port}"
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}".rstrip("/")
 
 
 async def _send_json(send: Send, status: int, body: dict) -> None:
