@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import random
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -124,12 +125,19 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=max(6, size))
 
 
+def _plain(text: str) -> str:
+    """Drop accents: Pillow's bundled font has no glyphs for them ('Cipó' -> 'Cipo')."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c) and ord(c) < 128)
+
+
 def _fit(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.ImageFont, width: float) -> str:
+    text = _plain(text)
     if draw.textlength(text, font=font) <= width:
         return text
-    while text and draw.textlength(text + "…", font=font) > width:
+    while text and draw.textlength(text + "...", font=font) > width:
         text = text[:-1]
-    return text + "…"
+    return text + "..."
 
 
 def _background(rng: np.random.Generator, w: int, h: int) -> Image.Image:
@@ -350,7 +358,7 @@ def draw_sheet(text: SheetText, size: tuple[int, int], rng: np.random.Generator)
         r = rng.uniform(3, 8) * u
         draw.ellipse([sx - r, sy - r * 0.7, sx + r, sy + r * 0.7], fill=(110, 70, 40))
     bar_box = _barcode(draw, round(w * 0.56), round(h * 0.60), text.barcode, text.institution, u)
-    label_box = (round(w * 0.50), round(h * 0.80), round(w * 0.97), round(h * 0.975))
+    label_box = (round(w * 0.50), round(h * 0.845), round(w * 0.97), round(h * 0.975))
     _label(draw, label_box, text, u)
     mask = Image.new("L", (w, h), 0)
     mdraw = ImageDraw.Draw(mask)
