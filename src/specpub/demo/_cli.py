@@ -1,4 +1,4 @@
-"""Command-line sub-commands of the demo area: ``specpub demo-data``.
+"""Command-line sub-commands of the demo area: ``specpub demo`` and ``specpub demo-data``.
 
 Each command is added by its own ``_add_*`` function, so more commands (such
 as ``specpub demo``) can join :func:`register` with one line.
@@ -115,6 +115,50 @@ def _add_demo_data(subparsers: Any) -> None:
     parser.set_defaults(handler=_run_demo_data)
 
 
+def _run_demo(args: argparse.Namespace) -> int:
+    from specpub.demo.pipeline import run_demo
+
+    if args.api not in ("legacy", "native"):
+        raise InputError(f"--api {args.api!r} is not legacy or native", field="--api")
+    run = run_demo(
+        args.folder,
+        specimens=args.specimens,
+        seed=args.seed,
+        api=args.api,
+        concurrency=args.concurrency,
+        serve=args.serve,
+        progress=args.progress if args.progress != "none" else None,
+    )
+    return 0 if run.result is not None and run.result.ok else 3
+
+
+def _add_demo(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="publish a generated collection on the embedded repository (offline, no token)",
+        description=(
+            "Generate a demo collection, load and check its table, link its images, build "
+            "one record per specimen, and publish them on the embedded Zenodo-compatible "
+            "repository started on 127.0.0.1; prints the DOIs and landing pages. Running "
+            "it again resumes from the ledger and publishes nothing twice."
+        ),
+    )
+    parser.add_argument(
+        "folder", nargs="?", default=".demo", metavar="DIR", help="demo folder (.demo)"
+    )
+    parser.add_argument("--specimens", type=int, default=8, metavar="N", help="rows (8)")
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (0)")
+    parser.add_argument("--api", default="legacy", help="legacy (default) or native")
+    parser.add_argument("--concurrency", type=int, default=4, metavar="N", help="(4)")
+    parser.add_argument(
+        "--serve", action="store_true", help="keep the repository running until Ctrl-C"
+    )
+    parser.add_argument(
+        "--progress", default="auto", choices=("auto", "text", "tqdm", "none"), help="(auto)"
+    )
+    parser.set_defaults(handler=_run_demo)
+
+
 def register(subparsers: Any) -> None:
     """Add the demo area's sub-commands to the ``specpub`` parser.
 
@@ -123,7 +167,8 @@ def register(subparsers: Any) -> None:
     >>> import argparse
     >>> sub = argparse.ArgumentParser().add_subparsers()
     >>> register(sub)
-    >>> "demo-data" in sub.choices
+    >>> "demo-data" in sub.choices and "demo" in sub.choices
     True
     """
+    _add_demo(subparsers)
     _add_demo_data(subparsers)

@@ -1,7 +1,8 @@
 """specpub.records: specimen metadata → repository payloads.
 
 Knows metadata and nothing of HTTP. Today: Darwin Core → legacy and native
-Zenodo payloads (:func:`build_payloads`) and Zenodo's custom-field whitelist
+Zenodo payloads (:func:`build_payloads`), specimens + media links → records
+for the batch planner (:func:`build_records`) and Zenodo's custom-field whitelist
 (:func:`to_custom_fields`). Presets, JSON-LD sidecars and the HTML preview
 arrive with the records issue.
 
@@ -13,7 +14,16 @@ Examples
 'Specimen A1'
 """
 
+from specpub.records.build import Records, build_records
 from specpub.records.custom_fields import CUSTOM_FIELD_TYPES, to_custom_fields
 from specpub.records.payloads import PayloadOptions, Payloads, build_payloads
 
-__all__ = ["CUSTOM_FIELD_TYPES", "PayloadOptions", "Payloads", "build_payloads", "to_custom_fields"]
+__all__ = [
+    "CUSTOM_FIELD_TYPES",
+    "PayloadOptions",
+    "Payloads",
+    "Records",
+    "build_payloads",
+    "build_records",
+    "to_custom_fields",
+]

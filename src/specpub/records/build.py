@@ -1,0 +1,154 @@
+"""Specimens + linked media → the records the batch engine publishes.
+
+One record per specimen that can be published safely: it has a catalogue
+number that is unique in the table (the record's idempotency marker) and at
+least one linked file (Zenodo publishes no metadata-only records). Every
+other specimen is listed in :attr:`Records.skipped` with the reason and what
+to do, so nothing disappears silently.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from specpub.specimens import load_specimens, link_media
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "t.csv").write_text("catalogNumber,institutionCode\\nA1,DEMO\\nA2,DEMO\\n")
+>>> _ = (folder / "A1.jpg").write_bytes(b"jpeg bytes")
+>>> sp = load_specimens(folder / "t.csv", progress=None)
+>>> recs = build_records(sp, link_media(sp, [folder], progress=None),
+...                      PayloadOptions(publication_date="2026-01-01"))
+>>> len(recs.specs), recs.skipped["reason"].tolist()
+(1, ['no linked file'])
+>>> recs.specs[0].files[0].key
+'A1.jpg'
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from specpub.batch.plan import FileSpec, RecordSpec
+from specpub.records.payloads import PayloadOptions, build_payloads
+from specpub.repository.protocol import Marker
+
+__all__ = ["Records", "build_records"]
+
+# Flags that make a specimen unsafe to publish: its marker would be missing or shared.
+_BLOCKING_FLAGS = {
+    "CATALOG_NUMBER_MISSING": "no catalogNumber",
+    "CATALOG_NUMBER_DUPLICATE": "catalogNumber used by several rows",
+    "CATALOG_NUMBER_COLLISION": "catalogNumber collides with another after normalisation",
+}
+
+
+@dataclass
+class Records:
+    """The records built from a specimen table.
+
+    Attributes
+    ----------
+    specs
+        One :class:`~specpub.batch.plan.RecordSpec` per publishable specimen.
+    skipped
+        Specimens left out: ``_row``, ``catalogNumber``, ``reason``, ``fix``.
+    left_out_terms
+        Term → number of records whose value Zenodo's custom fields cannot hold.
+    """
+
+    specs: list[RecordSpec]
+    skipped: pd.DataFrame
+    left_out_terms: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for display."""
+        return {
+            "records": len(self.specs),
+            "files": sum(len(s.files) for s in self.specs),
+            "skipped": len(self.skipped),
+            "skipped_by_reason": self.skipped["reason"].value_counts().to_dict()
+            if len(self.skipped)
+            else {},
+        }
+
+
+def build_records(
+    specimens: Any,
+    links: Any,
+    options: PayloadOptions | None = None,
+) -> Records:
+    """Build one record per publishable specimen.
+
+    Parameters
+    ----------
+    specimens
+        A :class:`specpub.specimens.Specimens`.
+    links
+        The :class:`specpub.specimens.MediaLinks` of those specimens.
+    options
+        Collection-wide payload choices.
+
+    Returns
+    -------
+    Records
+        Specs for the batch planner, and the skipped specimens with reasons.
+    """
+    frame: pd.DataFrame = specimens.frame
+    flags: pd.DataFrame = specimens.flags
+    blocked: dict[int, str] = {}
+    if len(flags):
+        for flag, reason in _BLOCKING_FLAGS.items():
+            for row in flags.loc[flags["flag"] == flag, "row"].dropna():
+                blocked.setdefault(int(row), reason)
+
+    files_by_row: dict[int, list[Path]] = defaultdict(list)
+    link_frame = links.links if links is not None else pd.DataFrame(columns=["_row", "path"])
+    for row, path in zip(link_frame["_row"], link_frame["path"], strict=True):
+        if isinstance(path, str) and path:
+            files_by_row[int(row)].append(Path(path))
+
+    specs: list[RecordSpec] = []
+    skipped: list[dict[str, Any]] = []
+    left_out: dict[str, int] = defaultdict(int)
+    for values in frame.to_dict("records"):
+        row = int(values["_row"])
+        catalog = str(values.get("catalogNumber") or "").strip()
+        if row in blocked:
+            skipped.append(
+                {
+                    "_row": row,
+                    "catalogNumber": catalog,
+                    "reason": blocked[row],
+                    "fix": "give every specimen its own catalogNumber; see the quality flags",
+                }
+            )
+            continue
+        paths = sorted(files_by_row.get(row, []))
+        if not paths:
+            skipped.append(
+                {
+                    "_row": row,
+                    "catalogNumber": catalog,
+                    "reason": "no linked file",
+                    "fix": "add its images to the media folders (names start with the "
+                    "catalogue number) or check the linking rules",
+                }
+            )
+            continue
+        payloads = build_payloads(values, options)
+        for term in payloads.left_out:
+            left_out[term] += 1
+        institution = str(values.get("institutionCode") or "").strip() or None
+        specs.append(
+            RecordSpec(
+                marker=Marker(catalog, institution),
+                legacy=payloads.legacy,
+                native=payloads.native,
+                files=tuple(FileSpec.from_path(p) for p in paths),
+            )
+        )
+    columns = ["_row", "catalogNumber", "reason", "fix"]
+    return Records(specs, pd.DataFrame(skipped, columns=columns), dict(left_out))
