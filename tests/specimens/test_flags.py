@@ -53,8 +53,10 @@ def test_catalog_numbers(tmp_path):
     assert got["CATALOG_NUMBER_COLLISION"] == [6, 7]
     assert sp.frame["catalogNumber"].tolist()[3] == " BR2 "  # kept verbatim
     dup = sp.flags[sp.flags["flag"] == "CATALOG_NUMBER_DUPLICATE"].iloc[0]
-    assert dup["severity"] == "error" and "rows 2, 4" in dup["message"]
-    assert dup["column"] == "catalogNumber" and dup["source"] == "t.csv"
+    assert dup["severity"] == "error"
+    assert "rows 2, 4" in dup["message"]
+    assert dup["column"] == "catalogNumber"
+    assert dup["source"] == "t.csv"
 
 
 def test_occurrence_ids(tmp_path):
@@ -286,7 +288,8 @@ def test_ragged_rows_are_flagged(tmp_path):
     sp = load_specimens(path, progress=None)
     SEEN.update(sp.flags["flag"])
     flag = sp.flags[sp.flags["flag"] == "ROW_EXTRA_FIELDS"]
-    assert flag["row"].tolist() == [3] and flag["value"].iloc[0] == " near river"
+    assert flag["row"].tolist() == [3]
+    assert flag["value"].iloc[0] == " near river"
 
 
 def test_extension_checks(tmp_path):

@@ -64,7 +64,8 @@ def test_conflict_names_both_columns_and_the_fix():
     with pytest.raises(InputError) as err:
         plan_mapping(["catalogNumber", "notes", "CATALOG_NUMBER"], file="t.csv")
     text = str(err.value)
-    assert "'catalogNumber' and 'CATALOG_NUMBER'" in text and "t.csv" in text
+    assert "'catalogNumber' and 'CATALOG_NUMBER'" in text
+    assert "t.csv" in text
     assert '"CATALOG_NUMBER" = ""' in text
 
 
@@ -117,5 +118,7 @@ def test_no_catalog_number_column_is_one_clear_error(tmp_path):
     with pytest.raises(InputError) as err:
         load_specimens(table, progress=None)
     text = str(err.value)
-    assert "t.csv" in text and "no column holds catalogue numbers" in text
-    assert "'Taxon', 'Date'" in text and "--mapping" in text
+    assert "t.csv" in text
+    assert "no column holds catalogue numbers" in text
+    assert "'Taxon', 'Date'" in text
+    assert "--mapping" in text

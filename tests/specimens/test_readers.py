@@ -52,7 +52,8 @@ def test_legacy_encoding_falls_back_with_a_warning(tmp_path, codec, label):
     if label:
         assert raw.frame["scientificName"].iloc[2] == "Œnothera ‘biennis’"
     assert len(raw.warnings) == 1
-    assert "not valid UTF-8" in raw.warnings[0] and "line 2" in raw.warnings[0]
+    assert "not valid UTF-8" in raw.warnings[0]
+    assert "line 2" in raw.warnings[0]
     assert "t.csv" in raw.warnings[0]
 
 
@@ -66,7 +67,8 @@ def test_utf16_without_bom_is_guessed(tmp_path):
 def test_forced_encoding(tmp_path):
     path = write(tmp_path, "t.csv", (HEADER + ROWS).encode("cp1252"))
     raw = read_table(path, encoding="cp1252")
-    assert raw.warnings == [] and raw.frame["country"].iloc[0] == "België"
+    assert raw.warnings == []
+    assert raw.frame["country"].iloc[0] == "België"
     with pytest.raises(InputError, match="cannot decode the file as utf-8"):
         read_table(path, encoding="utf-8")
 
@@ -79,7 +81,8 @@ def test_bom_with_invalid_content_is_one_clear_error(tmp_path):
     )  # lone surrogate + odd byte
     with pytest.raises(InputError) as err:
         read_table(path)
-    assert "t.csv" in str(err.value) and "UTF-16 LE" in str(err.value)
+    assert "t.csv" in str(err.value)
+    assert "UTF-16 LE" in str(err.value)
 
 
 @pytest.mark.parametrize("delim", [",", ";", "\t", "|"])
@@ -145,7 +148,8 @@ def test_header_cleanup(tmp_path):
 
 def test_header_only_table_has_no_rows(tmp_path):
     raw = read_table(write(tmp_path, "t.csv", b"catalogNumber,year\n"))
-    assert len(raw.frame) == 0 and raw.columns == ["catalogNumber", "year"]
+    assert len(raw.frame) == 0
+    assert raw.columns == ["catalogNumber", "year"]
 
 
 @pytest.mark.parametrize(
@@ -199,7 +203,8 @@ def make_xlsx(path: Path) -> Path:
 def test_xlsx_named_sheet_strings_and_excel_rows(tmp_path):
     path = make_xlsx(tmp_path / "t.xlsx")
     raw = read_table(path, sheet="Specimens")
-    assert raw.info["format"] == "xlsx" and raw.info["sheet"] == "Specimens"
+    assert raw.info["format"] == "xlsx"
+    assert raw.info["sheet"] == "Specimens"
     assert raw.frame[["catalogNumber", "year", "eventDate", "lat"]].values.tolist() == [
         ["0001", "1935", "1935-07-02", "50.5"],
         ["12", "1936", "1936", ""],
@@ -212,7 +217,8 @@ def test_xlsx_named_sheet_strings_and_excel_rows(tmp_path):
 def test_xlsx_first_sheet_and_missing_sheet(tmp_path):
     path = make_xlsx(tmp_path / "t.xlsx")
     raw = read_table(path)
-    assert raw.info["sheet"] == "Info" and raw.columns == ["This workbook holds specimens"]
+    assert raw.info["sheet"] == "Info"
+    assert raw.columns == ["This workbook holds specimens"]
     with pytest.raises(InputError, match="no sheet 'Nope'") as err:
         read_table(path, sheet="Nope")
     assert "'Specimens'" in str(err.value)
@@ -260,7 +266,8 @@ def make_dwca(path: Path, files: dict[str, str | None] | None = None) -> Path:
 def test_dwca_core_extension_defaults_and_rows(tmp_path):
     raw = read_table(make_dwca(tmp_path / "a.zip"))
     f = raw.frame
-    assert raw.info["format"] == "dwca" and raw.info["core"] == "occurrence.txt"
+    assert raw.info["format"] == "dwca"
+    assert raw.info["core"] == "occurrence.txt"
     assert f["_id"].tolist() == ["urn:1", "urn:2"]
     assert f["catalogNumber"].tolist() == ["0001", "0002"]
     assert f["basisOfRecord"].tolist() == ["PreservedSpecimen", "Preservedspecimen"]
@@ -307,11 +314,12 @@ def test_broken_archives_give_one_clear_error(tmp_path, files, match):
     path = make_dwca(tmp_path / "broken.zip", files)
     with pytest.raises(InputError, match=match) as err:
         read_table(path)
-    assert "broken.zip" in str(err.value) and err.value.fix
+    assert "broken.zip" in str(err.value)
+    assert err.value.fix
 
 
 def test_truncated_zip(tmp_path):
     good = make_dwca(tmp_path / "a.zip").read_bytes()
     path = write(tmp_path, "cut.zip", good[: len(good) // 2])
-    with pytest.raises(InputError, match="cut.zip"):
+    with pytest.raises(InputError, match=r"cut\.zip"):
         read_table(path)
