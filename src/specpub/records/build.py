@@ -2,7 +2,9 @@
 
 One record per specimen that can be published safely: it has a catalogue
 number that is unique in the table (the record's idempotency marker) and at
-least one linked file (Zenodo publishes no metadata-only records). Every
+least one linked file (Zenodo publishes no metadata-only records), none of
+them empty or unreadable. Each file is read once here for its fixity
+(size, mtime, MD5, SHA-256). Every
 other specimen is listed in :attr:`Records.skipped` with the reason and what
 to do, so nothing disappears silently.
 
@@ -138,6 +140,29 @@ def build_records(
                 }
             )
             continue
+        try:
+            files = tuple(FileSpec.from_path(p) for p in paths)
+        except OSError as err:
+            skipped.append(
+                {
+                    "_row": row,
+                    "catalogNumber": catalog,
+                    "reason": f"file unreadable: {err.filename}: {err.strerror}",
+                    "fix": "check the file's permissions or remove it, then run again",
+                }
+            )
+            continue
+        empty = [f.path.name for f in files if f.size == 0]
+        if empty:
+            skipped.append(
+                {
+                    "_row": row,
+                    "catalogNumber": catalog,
+                    "reason": f"empty file: {', '.join(empty)}",
+                    "fix": "re-export the image (the repository rejects empty files)",
+                }
+            )
+            continue
         payloads = build_payloads(values, options)
         for term in payloads.left_out:
             left_out[term] += 1
@@ -147,7 +172,7 @@ def build_records(
                 marker=Marker(catalog, institution),
                 legacy=payloads.legacy,
                 native=payloads.native,
-                files=tuple(FileSpec.from_path(p) for p in paths),
+                files=files,
             )
         )
     columns = ["_row", "catalogNumber", "reason", "fix"]
