@@ -259,3 +259,34 @@ async def test_communities_endpoint(tmp_path):
         assert r.json()["slug"] == HERB.slug
         assert (await c.get(f"/api/communities/{HERB.id}")).json()["slug"] == HERB.slug
         assert (await c.get("/api/communities/nope")).status_code == 404
+
+
+async def test_add_published_record_to_communities(tmp_path):
+    from _app_client import OTHER
+
+    async with client(tmp_path) as c:
+        rid = (await native_draft(c))["id"]
+        await native_file(c, rid, "a.jpg", b"1")
+        await c.post(f"/api/records/{rid}/draft/actions/publish", headers=ALICE)
+        url = f"/api/records/{rid}/communities"
+        assert (await c.get(url)).json()["hits"]["total"] == 0
+        body = {"communities": [{"id": HERB.slug}, {"id": OTHER.id}, {"id": "nope"}]}
+        r = await c.post(url, json=body, headers=ALICE)
+        assert r.status_code == 200
+        processed = {p["community_id"]: p for p in r.json()["processed"]}
+        assert processed[HERB.id]["status"] == "accepted"  # alice owns it
+        assert processed[OTHER.id]["request_id"]  # pending review
+        assert r.json()["errors"] == [{"community": "nope", "message": "Community not found."}]
+        r = await c.post(
+            url, json={"communities": [{"id": HERB.id}, {"id": OTHER.id}]}, headers=ALICE
+        )
+        assert r.status_code == 400
+        messages = {e["community"]: e["message"] for e in r.json()["errors"]}
+        assert messages[HERB.id] == "Community already included."
+        assert "open inclusion request" in messages[OTHER.id]
+        assert [h["slug"] for h in (await c.get(url)).json()["hits"]["hits"]] == [HERB.slug]
+        assert (await c.post(url, json=body, headers=BOB)).status_code == 403
+        q = f"communities:{HERB.slug}"
+        assert [
+            h["id"] for h in (await c.get("/api/records", params={"q": q})).json()["hits"]["hits"]
+        ] == [rid]

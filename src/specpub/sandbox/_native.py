@@ -321,22 +321,50 @@ def routes(ctx: Context) -> list[Route]:
         assert user is not None
         return JSONResponse(search_response(request, kind="user", owner=user.id, guest=False))
 
+    def community_json(c: Any) -> dict:
+        return {
+            "id": c.id,
+            "slug": c.slug,
+            "metadata": {"title": c.title or c.slug},
+            "access": {"visibility": "public"},
+            "links": {
+                "self": f"{ctx.base}/api/communities/{c.id}",
+                "self_html": f"{ctx.base}/communities/{c.slug}",
+            },
+        }
+
+    async def record_communities(request: Request) -> Response:
+        rec = published(request)
+        ids = store.parent(rec.parent_id).communities
+        hits = [community_json(c) for c in ctx.config.communities if c.id in ids]
+        return JSONResponse({"hits": {"hits": hits, "total": len(hits)}})
+
+    async def add_record_communities(request: Request) -> Response:
+        user, rec = ctx.own(request, request.path_params["id"])
+        if rec.record is None:
+            raise ApiError(404)
+        body = await ctx.json_body(request)
+        entries = body.get("communities") if isinstance(body, dict) else None
+        if not isinstance(entries, list) or not entries:
+            raise validation_error(
+                [{"field": "communities", "messages": ["Missing data for required field."]}]
+            )
+        idents = []
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                raise validation_error(
+                    [{"field": f"communities.{i}.id", "messages": ["Missing data."]}]
+                )
+            idents.append(entry["id"])
+        processed, errors = store.add_communities(rec, idents, user.name)
+        status = 200 if processed else 400
+        return JSONResponse({"processed": processed, "errors": errors}, status_code=status)
+
     async def community(request: Request) -> Response:
         ident = request.path_params["slug"]
         for c in ctx.config.communities:
             if ident in (c.slug, c.id):
-                return JSONResponse(
-                    {
-                        "id": c.id,
-                        "slug": c.slug,
-                        "metadata": {"title": c.title or c.slug},
-                        "access": {"visibility": "public"},
-                        "links": {
-                            "self": f"{ctx.base}/api/communities/{c.id}",
-                            "self_html": f"{ctx.base}/communities/{c.slug}",
-                        },
-                    }
-                )
+                return JSONResponse(community_json(c))
         raise ApiError(404, "The community does not exist.")
 
     r = "/api/records/{id}"
@@ -361,5 +389,7 @@ def routes(ctx: Context) -> list[Route]:
         Route(r + "/versions", versions, methods=["GET"]),
         Route(r + "/versions", new_version, methods=["POST"]),
         Route(r + "/versions/latest", latest, methods=["GET"]),
+        Route(r + "/communities", record_communities, methods=["GET"]),
+        Route(r + "/communities", add_record_communities, methods=["POST"]),
         Route("/api/communities/{slug}", community, methods=["GET"]),
     ]

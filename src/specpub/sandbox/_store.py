@@ -642,6 +642,59 @@ class Store:
                     }
                 )
 
+    def add_communities(
+        self, rec: RecordRow, requested: list[str], user_name: str
+    ) -> tuple[list[dict], list[dict]]:
+        """``POST /api/records/{id}/communities``: ``(processed, errors)`` per community."""
+        known = {c.slug: c for c in self.config.communities}
+        known.update({c.id: c for c in self.config.communities})
+        processed: list[dict] = []
+        errors: list[dict] = []
+        with self._tx() as c:
+            row = c.execute(
+                "SELECT communities, requests FROM parents WHERE id=?", (rec.parent_id,)
+            ).fetchone()
+            accepted, requests = json.loads(row[0]), json.loads(row[1])
+            for ident in requested:
+                community = known.get(ident)
+                if community is None:
+                    errors.append({"community": ident, "message": "Community not found."})
+                elif community.id in accepted:
+                    errors.append(
+                        {"community": community.id, "message": "Community already included."}
+                    )
+                elif open_request := next(
+                    (r for r in requests if r["community"] == community.id), None
+                ):
+                    errors.append(
+                        {
+                            "community": community.id,
+                            "message": "There is already an open inclusion request for this "
+                            "community.",
+                            "request_id": open_request["id"],
+                        }
+                    )
+                else:
+                    before = len(requests)
+                    self._include_communities([community.slug], user_name, accepted, requests)
+                    request_id = requests[-1]["id"] if len(requests) > before else None
+                    processed.append(
+                        {
+                            "community_id": community.id,
+                            "request_id": request_id,
+                            "status": "submitted" if request_id else "accepted",
+                        }
+                    )
+            c.execute(
+                "UPDATE parents SET communities=?, requests=? WHERE id=?",
+                (json.dumps(accepted), json.dumps(requests), rec.parent_id),
+            )
+            for (rid,) in c.execute(
+                "SELECT id FROM records WHERE parent_id=?", (rec.parent_id,)
+            ).fetchall():
+                self._index(c, rid)
+        return processed, errors
+
     # ------------------------------------------------------------------ files
 
     def _new_blob_name(self) -> str:
