@@ -83,6 +83,10 @@ async def test_long_query_unknown_route_wrong_method_are_json(tmp_path):
             "status": 404,
             "message": "The requested URL was not found on the server.",
         }
+        for odd in ("\u00b2", "\u0661", "1" * 30, "-1", "1.5"):
+            r = await c.get(f"{DEP}/{odd}", headers=ALICE)
+            assert r.status_code == 404, odd
+            assert (await c.get(f"/api/records/{odd}")).status_code == 404
         r = await c.patch(DEP, headers=ALICE)
         assert r.status_code == 405
         assert r.json()["status"] == 405

@@ -88,7 +88,7 @@ class Context:
 
     def record(self, raw_id: str) -> RecordRow:
         """The record id from the path, or 404."""
-        if not raw_id.isdigit() or len(raw_id) > 18:
+        if not (raw_id.isascii() and raw_id.isdigit()) or len(raw_id) > 18:
             raise ApiError(404)
         rec = self.store.get(int(raw_id))
         if rec is None:
@@ -116,7 +116,7 @@ class Context:
                 )
         limit = int(self.config.max_json_body)
         length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > limit:
+        if length and length.isascii() and length.isdigit() and int(length) > limit:
             raise ApiError(413, f"Request body too large (limit {limit} bytes).")
         chunks, size = [], 0
         async for chunk in request.stream():
@@ -140,7 +140,7 @@ class Context:
         """Stream the body to a temp file under data_dir; returns ``(path, size, md5hex)``."""
         store = self.store
         length = request.headers.get("content-length")
-        if length and length.isdigit():
+        if length and length.isascii() and length.isdigit():
             store.check_size(rec.id, key, int(length))
         tmp = store.new_temp_path()
         digest = hashlib.md5()  # noqa: S324 - a checksum, not security
