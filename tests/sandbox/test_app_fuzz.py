@@ -194,3 +194,57 @@ def test_nested_garbage_is_dropped_and_reported_and_every_view_renders(api, body
     if r.status_code == 202:
         assert api.get(f"/records/{rid}").status_code == 200
         assert api.get("/api/records", params={"q": f"recid:{rid}"}).status_code == 200
+
+
+ROUTES = [
+    "/api/deposit/depositions",
+    "/api/deposit/depositions/{id}",
+    "/api/deposit/depositions/{id}/files",
+    "/api/deposit/depositions/{id}/files/{x}",
+    "/api/deposit/depositions/{id}/actions/{x}",
+    "/api/files/{x}",
+    "/api/files/{x}/{x}",
+    "/api/records",
+    "/api/user/records",
+    "/api/records/{id}",
+    "/api/records/{id}/draft",
+    "/api/records/{id}/draft/files",
+    "/api/records/{id}/draft/files/{x}",
+    "/api/records/{id}/draft/files/{x}/content",
+    "/api/records/{id}/draft/files/{x}/commit",
+    "/api/records/{id}/draft/actions/{x}",
+    "/api/records/{id}/draft/pids/doi",
+    "/api/records/{id}/files/{x}/content",
+    "/api/records/{id}/versions",
+    "/api/records/{id}/versions/latest",
+    "/api/records/{id}/communities",
+    "/api/communities/{x}",
+    "/records/{id}",
+    "/records/{id}/files/{x}",
+]
+segment = st.text(
+    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E, exclude_characters="/?#%"),
+    min_size=1,
+    max_size=8,
+) | st.sampled_from(["%00", "%2F", "..", "a%0Ab", "%C3%A9", "publish", "edit", "newversion"])
+
+
+@settings(
+    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    route=st.sampled_from(ROUTES),
+    rid=st.sampled_from(["1002", "1003", "0", "abc", "99999"]),
+    x=segment,
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH"]),
+    body=json_values,
+    publish=st.booleans(),
+)
+def test_no_route_answers_500(api, route, rid, x, method, body, publish):
+    if publish:  # make sure some ids exist, published or not
+        api.post("/api/deposit/depositions", json={}, headers=ALICE)
+    url = route.replace("{id}", rid).replace("{x}", x)
+    r = api.request(method, url, json=body, headers=ALICE)
+    assert r.status_code < 500, (method, url, r.text)
+    if r.headers.get("content-type", "").startswith("application/json") and r.status_code >= 400:
+        assert r.json()["status"] == r.status_code
