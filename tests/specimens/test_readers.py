@@ -323,3 +323,24 @@ def test_truncated_zip(tmp_path):
     path = write(tmp_path, "cut.zip", good[: len(good) // 2])
     with pytest.raises(InputError, match=r"cut\.zip"):
         read_table(path)
+
+
+def test_double_encoded_utf8_is_warned(tmp_path):
+    text = "catalogNumber,recordedBy\nA1,Dewèvre A.\nA2,Bélanger\n"
+    garbled = text.encode("utf-8").decode("cp1252").encode("utf-8")
+    raw = read_table(write(tmp_path, "t.csv", garbled))
+    assert raw.frame["recordedBy"].iloc[0] == "DewÃ¨vre A."  # kept as given
+    assert len(raw.warnings) == 1
+    assert "double-encoded" in raw.warnings[0]
+    assert "line 2" in raw.warnings[0]
+
+
+def test_dwca_in_a_subfolder_with_latin1_encoding(tmp_path):
+    meta = META.replace('<core encoding="UTF-8"', '<core encoding="ISO-8859-1"')
+    path = tmp_path / "nested.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("export/meta.xml", meta)
+        zf.writestr("export/occurrence.txt", CORE.replace("0002", "Bélg").encode("latin-1"))
+        zf.writestr("export/multimedia.txt", MEDIA)
+    raw = read_table(path)
+    assert raw.frame["catalogNumber"].tolist() == ["0001", "Bélg"]

@@ -118,10 +118,12 @@ def decode_bytes(data: bytes, file: str, *, encoding: str | None = None) -> Deco
             fix="pass the specimen table as CSV/TSV (UTF-8), XLSX or a Darwin Core Archive",
         )
     try:
-        return DecodedText(data.decode("utf-8"), "utf-8", "UTF-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         where = f"first invalid byte 0x{data[err.start]:02x} at line {line}"
+    else:
+        return DecodedText(text, "utf-8", "UTF-8", _mojibake_warning(text, file))
     for codec, label in (("cp1252", "Windows-1252"), ("latin-1", "Latin-1")):
         try:
             text = data.decode(codec)
@@ -137,6 +139,24 @@ def decode_bytes(data: bytes, file: str, *, encoding: str | None = None) -> Deco
             ],
         )
     raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
+
+_MOJIBAKE = re.compile(
+    "[\u00c2\u00c3][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u017d\u017e\u0178]"
+)
+
+
+def _mojibake_warning(text: str, file: str) -> list[str]:
+    """Warn when UTF-8 text looks double-encoded (``BelgiÃ«`` for ``België``)."""
+    hits = _MOJIBAKE.findall(text, 0, 2_000_000)
+    if len(hits) < 2:
+        return []
+    line = text.count("\n", 0, _MOJIBAKE.search(text).start()) + 1
+    return [
+        f"{file}: the text looks double-encoded (e.g. {hits[0]!r} at line {line}, typical of "
+        "UTF-8 saved again as Windows-1252); accented names may be garbled. Re-export the "
+        "table as UTF-8 from the source system"
+    ]
 
 
 def sniff_delimiter(text: str, file: str) -> str:

@@ -196,7 +196,13 @@ class RegexRule:
 
     @property
     def compiled(self) -> re.Pattern[str]:
-        """The compiled pattern; raises InputError if it is invalid or lacks the group."""
+        """The compiled pattern; raises InputError if it is invalid or lacks the group.
+
+        Examples
+        --------
+        >>> RegexRule("(?P<catalog>[0-9]+)").compiled.groupindex["catalog"]
+        1
+        """
         try:
             rx = re.compile(self.pattern, re.IGNORECASE)
         except re.error as err:
@@ -607,11 +613,24 @@ class MediaLinks:
         return len(self.links)
 
     def to_frame(self) -> pd.DataFrame:
-        """A copy of :attr:`links`."""
+        """A copy of :attr:`links`.
+
+        Examples
+        --------
+        >>> _demo_links().to_frame()["name"].tolist()
+        ['A1.jpg']
+        """
         return self.links.copy()
 
     def summary(self) -> dict[str, Any]:
-        """Counts: files linked, specimens with/without files, unmatched, ambiguous, by role."""
+        """Counts: files linked, specimens with/without files, unmatched, ambiguous, by role.
+
+        Examples
+        --------
+        >>> s = _demo_links().summary()
+        >>> s["files_linked"], s["specimens_without_files"], s["by_role"]
+        (1, 1, {'access': 1})
+        """
         links = self.links
         return {
             **{k: v for k, v in self.info.items()},
@@ -643,7 +662,15 @@ class MediaLinks:
 
     def save(self, workspace: Workspace | str | Path) -> Path:
         """Write ``specimens/links.csv``, ``unlinked_specimens.csv``, ``unlinked_files.csv``,
-        ``ambiguous_files.csv`` and ``links_summary.json``; returns the folder."""
+        ``ambiguous_files.csv`` and ``links_summary.json``; returns the folder.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> folder = _demo_links().save(tempfile.mkdtemp())
+        >>> sorted(p.name for p in folder.iterdir())[:2]
+        ['ambiguous_files.csv', 'links.csv']
+        """
         ws = workspace if isinstance(workspace, Workspace) else Workspace.open_or_create(workspace)
         folder = ws.stage_dir("specimens")
         atomic_write_text(folder / "links.csv", self.links.to_csv(index=False))
@@ -657,7 +684,16 @@ class MediaLinks:
 
     @classmethod
     def load(cls, workspace: Workspace | str | Path) -> MediaLinks:
-        """Read what :meth:`save` wrote."""
+        """Read what :meth:`save` wrote.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> ws = Workspace.create(tempfile.mkdtemp())
+        >>> _ = _demo_links().save(ws)
+        >>> MediaLinks.load(ws).links["catalogNumber"].tolist()
+        ['A1']
+        """
         ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
         folder = ws.root / "specimens"
 
@@ -686,3 +722,18 @@ class MediaLinks:
             ambiguous=read("ambiguous_files.csv", ["path", "name", "candidates", "rows"]),
             info={k: summary[k] for k in info_keys if k in summary},
         )
+
+
+def _demo_links() -> MediaLinks:
+    """A tiny result for the examples above (no files are touched)."""
+    links = pd.DataFrame(
+        [(2, "A1", "/m/A1.jpg", "A1.jpg", ".jpg", "", "access", "prefix", "", "", "t.csv")],
+        columns=LINK_COLUMNS,
+    )
+    return MediaLinks(
+        links,
+        unlinked_specimens=pd.DataFrame({"_row": [3], "catalogNumber": ["A2"]}),
+        unlinked_files=pd.DataFrame(columns=["path", "name", "reason"]),
+        ambiguous=pd.DataFrame(columns=["path", "name", "candidates", "rows"]),
+        info={"folders": ["/m"], "rules": ["prefix"]},
+    )

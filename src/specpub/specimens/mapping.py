@@ -207,7 +207,13 @@ def apply_mapping(frame: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
 
 
 def warn_unused(user: Mapping[str, str], columns: list[str], file: str | None) -> list[str]:
-    """Warnings for user-mapping keys that name no column."""
+    """Warnings for user-mapping keys that name no column.
+
+    Examples
+    --------
+    >>> warn_unused({"Ghost": "year"}, ["catalogNumber"], "t.csv")
+    ["t.csv: the user mapping names column(s) not in the table: 'Ghost'"]
+    """
     missing = [k for k in user if k not in columns]
     if not missing:
         return []

@@ -126,7 +126,16 @@ class Specimens:
 
     @property
     def terms(self) -> list[str]:
-        """The Darwin Core terms the table's columns were mapped to, in column order."""
+        """The Darwin Core terms the table's columns were mapped to, in column order.
+
+        Examples
+        --------
+        >>> from specpub.specimens.mapping import plan_mapping
+        >>> sp = Specimens(pd.DataFrame(), mapping=plan_mapping(["Barcode", "x"]),
+        ...                flags=pd.DataFrame())
+        >>> sp.terms
+        ['catalogNumber']
+        """
         if self.mapping.empty:
             return []
         return [t for t in self.mapping["term"].tolist() if isinstance(t, str) and t]
@@ -254,6 +263,15 @@ class Specimens:
         """Save to the ``specimens/`` folder of a workspace (created if needed).
 
         Returns the folder.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> sp = Specimens(pd.DataFrame({"catalogNumber": ["A1"], "_row": [2]}),
+        ...                mapping=pd.DataFrame(), flags=pd.DataFrame())
+        >>> folder = sp.save(tempfile.mkdtemp())
+        >>> sorted(p.name for p in folder.iterdir())
+        ['flags.csv', 'mapping.json', 'specimens.parquet', 'summary.json']
         """
         ws = _as_workspace(workspace, create=True)
         folder = ws.stage_dir(_STAGE)
@@ -281,6 +299,15 @@ class Specimens:
         ------
         InputError
             The workspace has no saved specimens.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> ws = Workspace.create(tempfile.mkdtemp())
+        >>> Specimens.load(ws)
+        Traceback (most recent call last):
+        ...
+        specpub.errors.InputError: ...: the workspace has no loaded specimens. Fix: ...
         """
         ws = _as_workspace(workspace, create=False)
         folder = ws.root / _STAGE

@@ -128,6 +128,12 @@ class DateValue:
         ``True`` when the ISO/EDTF form differs from the text given.
     problem
         Why a value is unparsable or ambiguous.
+
+    Examples
+    --------
+    >>> v = parse_event_date("1935-07")
+    >>> v.kind, v.edtf, v.start.isoformat(), v.end.isoformat()
+    ('partial', '1935-07', '1935-07-01', '1935-07-31')
     """
 
     kind: str
