@@ -158,3 +158,25 @@ def test_cli_bad_input_exits_2_with_one_message(tmp_path, capsys):
     assert "JPEG" in err
     assert "Traceback" not in err
     assert err.count("specpub: error") == 1
+
+
+def test_cli_xlsx_sheet(tmp_path, capsys):
+    import openpyxl
+
+    path = tmp_path / "t.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "Readme"
+    ws = book.create_sheet("Herbarium")
+    ws.append(["Catalog No.", "Basis of record", "Date collected"])
+    ws.append(["0007", "PRESERVED_SPECIMEN", "1935-07-02"])
+    book.save(path)
+    code = main(["load", str(path), "-w", str(tmp_path / "ws"), "--sheet", "Herbarium", "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert summary["source"]["sheet"] == "Herbarium"
+    assert summary["mapped_terms"] == ["catalogNumber", "basisOfRecord", "eventDate"]
+    frame = Specimens.load(tmp_path / "ws").frame
+    assert frame["catalogNumber"].tolist() == ["0007"]
+    assert frame["_source"].tolist() == ["t.xlsx[Herbarium]"]
+    code = main(["load", str(path), "-w", str(tmp_path / "ws"), "--sheet", "Nope"])
+    assert code == 2 and "'Herbarium'" in capsys.readouterr().err

@@ -344,3 +344,15 @@ def test_dwca_in_a_subfolder_with_latin1_encoding(tmp_path):
         zf.writestr("export/multimedia.txt", MEDIA)
     raw = read_table(path)
     assert raw.frame["catalogNumber"].tolist() == ["0001", "Bélg"]
+
+
+def test_unclosed_quote_that_would_swallow_rows_is_refused(tmp_path):
+    text = 'catalogNumber,locality,year\nA1,"Kisantu,1935\nA2,x,1936\nA3,y,1937\n'
+    with pytest.raises(InputError) as err:
+        read_table(write(tmp_path, "t.csv", text.encode()))
+    assert err.value.row == 2
+    assert err.value.column == "locality"
+    assert "A2,x,1936" in str(err.value)
+    # a legitimate multi-line value is fine
+    ok = 'catalogNumber,locality,year\nA1,"Kisantu\nnear the river, left bank",1935\nA2,x,1936\n'
+    assert read_table(write(tmp_path, "ok.csv", ok.encode())).frame["_row"].tolist() == [2, 3]

@@ -251,6 +251,8 @@ def parse_delimited(
         blank = blank.iloc[header_lines:]
     else:
         header = list(names or [])
+    if quotechar and frame.shape[1] >= 4:
+        _check_runaway_quotes(frame, header, delimiter, quotechar, file)
     # Fully empty lines are not specimens: drop them, but say how many.
     n_blank = int(blank.sum())
     if n_blank:
@@ -259,6 +261,38 @@ def parse_delimited(
         warnings.append(f"{file}: skipped {n_blank} empty line(s) (rows {shown})")
         frame = frame[~blank]
     return header, frame.reset_index(drop=True), warnings, extra
+
+
+def _check_runaway_quotes(
+    frame: pd.DataFrame, header: list[str], delimiter: str, quotechar: str, file: str
+) -> None:
+    """Refuse a file where an unclosed quote swallowed whole rows (they would be lost).
+
+    A value that spans several lines is legitimate; one whose later lines look like
+    table rows (at least as many delimiters as the table has columns minus one) is not.
+    """
+    ncols = frame.shape[1] - 1
+    need = max(2, ncols - 1)
+    for col in range(ncols):
+        values = frame[col]
+        multi = values.str.contains("\n", regex=False)
+        if not multi.any():
+            continue
+        for pos in np.flatnonzero(multi.to_numpy(dtype=bool)):
+            text = values.iloc[pos]
+            rows = [ln for ln in text.split("\n")[1:] if ln.count(delimiter) >= need]
+            if rows:
+                name = header[col] if col < len(header) else f"column {col + 1}"
+                raise InputError(
+                    f"a value opened with {quotechar} is not closed on its line, so "
+                    f"{len(rows)} following line(s) that look like table rows (e.g. "
+                    f"{rows[0][:60]!r}) would be swallowed into this one value",
+                    file=file,
+                    row=int(frame["_row"].iloc[pos]),
+                    column=name,
+                    fix=f"add the missing closing {quotechar} or remove the stray one "
+                    f"(or double it: {quotechar * 2})",
+                )
 
 
 def _parse_with_csv_module(
