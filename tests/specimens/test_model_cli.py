@@ -179,4 +179,5 @@ def test_cli_xlsx_sheet(tmp_path, capsys):
     assert frame["catalogNumber"].tolist() == ["0007"]
     assert frame["_source"].tolist() == ["t.xlsx[Herbarium]"]
     code = main(["load", str(path), "-w", str(tmp_path / "ws"), "--sheet", "Nope"])
-    assert code == 2 and "'Herbarium'" in capsys.readouterr().err
+    assert code == 2
+    assert "'Herbarium'" in capsys.readouterr().err
