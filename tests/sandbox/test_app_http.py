@@ -48,6 +48,13 @@ async def test_bad_json_bodies_are_json_400_413_415(tmp_path):
         assert r.json()["status"] == 400
         r = await c.post(DEP, content=b"\xff\xfe", headers=h)
         assert r.status_code == 400
+        for bad in (b"NaN", b"Infinity", b"-Infinity", b"1e400"):
+            body = b'{"metadata": {"locations": [{"lat": %s, "lon": 1, "place": "x"}]}}' % bad
+            r = await c.post(DEP, content=body, headers=h)
+            assert r.status_code == 400, bad
+            body = b'{"metadata": {"rights": [{"id": "cc-by-4.0", "title": {"en": %s}}]}}' % bad
+            r = await c.post("/api/records", content=body, headers=h)
+            assert r.status_code == 400, bad
         r = await c.post(DEP, json={"metadata": ["a list"]}, headers=ALICE)
         assert r.status_code == 400
         assert r.json()["errors"][0]["field"] == "metadata"

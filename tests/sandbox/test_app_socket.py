@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import time
 
 import httpx
 
@@ -150,3 +151,25 @@ def test_records_survive_a_server_restart(tmp_path):
         assert c.get(f"{DEP}/{draft['id']}").json()["title"] == "Herbarium specimen R2"
         content = httpx.get(f"{sb.url}/api/records/{pub['id']}/files/a.jpg/content").content
         assert content == b"abc"
+
+
+def test_an_upload_cut_short_leaves_no_file_and_no_error(tmp_path, caplog):
+    data_dir = tmp_path / "sb"
+    with running(data_dir, rate_limit="off") as sb, _client(sb) as c:
+        dep = c.post(DEP, json={}).json()
+        bucket_path = dep["links"]["bucket"].removeprefix(sb.url)
+        host, port = sb.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(
+                b"PUT " + bucket_path.encode() + b"/cut.bin HTTP/1.1\r\nHost: x\r\n"
+                b"Authorization: Bearer " + sb.token.encode() + b"\r\n"
+                b"Content-Length: 100000\r\n\r\n" + b"x" * 1000
+            )
+        for _ in range(50):  # the server notices the disconnect
+            if not list((data_dir / "tmp").iterdir()):
+                break
+            time.sleep(0.05)
+        assert list((data_dir / "tmp").iterdir()) == []
+        assert c.get(f"{DEP}/{dep['id']}/files").json() == []
+        assert c.put(f"{dep['links']['bucket']}/ok.bin", content=b"fine").status_code == 201
+    assert "unhandled error" not in caplog.text

@@ -130,7 +130,7 @@ class Context:
                 return empty
             raise ApiError(400, "Invalid JSON body: the body is empty.")
         try:
-            return json.loads(raw)
+            return json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
         except (ValueError, UnicodeDecodeError):
             raise ApiError(400, "Invalid JSON body: the body is not valid JSON.") from None
 
@@ -162,6 +162,17 @@ class Context:
                 tmp.unlink()
             raise
         return tmp, size, digest.hexdigest()
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def check_octet_stream(request: Request) -> None:
