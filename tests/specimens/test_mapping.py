@@ -122,3 +122,20 @@ def test_no_catalog_number_column_is_one_clear_error(tmp_path):
     assert "no column holds catalogue numbers" in text
     assert "'Taxon', 'Date'" in text
     assert "--mapping" in text
+
+
+def test_a_variant_yields_to_the_term_itself(tmp_path):
+    plan = plan_mapping(["catalogNumber", "Barcode", "decimalLatitude", "lat"])
+    assert plan["term"].tolist() == ["catalogNumber", "", "decimalLatitude", ""]
+    assert plan["target"].tolist()[1] == "Barcode"
+    assert "taken by 'catalogNumber'" in plan["how"].tolist()[1]
+    table = tmp_path / "t.csv"
+    table.write_text("catalogNumber,barcode\nA1,0001\n")
+    sp = load_specimens(table, progress=None)
+    assert sp.frame["barcode"].tolist() == ["0001"]
+    assert any("'barcode' is kept as is" in w for w in sp.warnings)
+
+
+def test_two_variants_of_one_term_conflict():
+    with pytest.raises(InputError, match="'Latitude' and 'lat'"):
+        plan_mapping(["catalogNumber", "Latitude", "lat"])

@@ -92,6 +92,9 @@ def load_specimens(
         user = read_user_mapping(mapping)
         plan = plan_mapping(raw.columns, user, hints=raw.term_hints, file=file)
         warnings = list(raw.warnings) + warn_unused(user, raw.columns, file)
+        for column, how in zip(plan["column"], plan["how"], strict=True):
+            if how.startswith("unmapped (variant"):
+                warnings.append(f"{file}: column {column!r} is kept as is: {how[10:-1]}")
         if "catalogNumber" not in set(plan["term"]):
             shown = ", ".join(repr(c) for c in raw.columns[:15])
             more = " …" if len(raw.columns) > 15 else ""

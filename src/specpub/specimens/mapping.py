@@ -167,6 +167,19 @@ def plan_mapping(
             uri = TERMS[term]
         rows.append({"column": col, "term": term, "uri": uri, "how": how, "target": term or col})
     plan = pd.DataFrame(rows, columns=MAPPING_COLUMNS)
+    # A column recognised only as a common variant (e.g. 'Barcode') yields to a column
+    # named for the term itself; it is kept, unmapped, and the table says why.
+    for term, group in plan[plan["term"] != ""].groupby("term"):
+        if len(group) < 2:
+            continue
+        strong = group[group["how"] != "variant"]
+        if len(strong) >= 1:
+            for i in group.index[group["how"] == "variant"]:
+                plan.loc[i, ["term", "uri", "target"]] = ["", "", plan.at[i, "column"]]
+                plan.at[i, "how"] = (
+                    f"unmapped (variant of {term}; the term is taken by "
+                    f"{strong['column'].iloc[0]!r})"
+                )
     mapped = plan[plan["term"] != ""]
     dup = mapped[mapped["term"].duplicated(keep=False)]
     if len(dup):

@@ -168,7 +168,6 @@ _VARIANTS: dict[str, str] = {
     "herbarium": "institutionCode",
     "herbariumcode": "institutionCode",
     "typestatus": "typeStatus",
-    "type": "type",
     "licence": "license",
 }
 
