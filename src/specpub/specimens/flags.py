@@ -393,6 +393,7 @@ def check_specimens(
     _check_required(frame, col)
     _check_event_dates(frame, col, today)
     _check_coordinates(frame, col)
+    _check_countries(frame, col)
     _check_basis_of_record(frame, col)
     _check_language(frame, col)
     _check_type_status(frame, col)
@@ -400,7 +401,12 @@ def check_specimens(
         rows = pd.Series(sorted(extra_fields))
         mask = frame["_row"].isin(rows)
         extra_cols = [c for c in frame.columns if str(c).startswith("_extra_")]
-        values = frame[extra_cols].astype(str).agg(" | ".join, axis=1) if extra_cols else None
+
+        def values(m: np.ndarray) -> pd.Series:
+            if not extra_cols:
+                return frame.loc[m, "_row"].astype(str)
+            return frame.loc[m, extra_cols].astype(str).agg(" | ".join, axis=1)
+
         col.add("ROW_EXTRA_FIELDS", mask, "_row", values=values, column="(row)")
     for row_type, ext in (extensions or {}).items():
         _check_extension(frame, ext, row_type, col)
@@ -827,7 +833,6 @@ def _check_countries(frame: pd.DataFrame, col: _Collector) -> None:
 
 
 def _check_basis_of_record(frame: pd.DataFrame, col: _Collector) -> None:
-    _check_countries(frame, col)
     raw = frame.get("basisOfRecord")
     if raw is None:
         return
