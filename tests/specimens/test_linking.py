@@ -237,3 +237,9 @@ def test_progress_object_receives_updates(tmp_path):
     bar = Bar()
     link_media(specimens(*[f"A{i}" for i in range(25)]), [tmp_path], progress=bar)
     assert (bar.total, bar.n, bar.closed) == (25, 25, True)
+
+
+def test_load_without_links_says_how_to_make_them(tmp_path):
+    ws = Workspace.create(tmp_path / "ws")
+    with pytest.raises(InputError, match="--media"):
+        MediaLinks.load(ws)

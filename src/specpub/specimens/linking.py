@@ -696,6 +696,13 @@ class MediaLinks:
         """
         ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
         folder = ws.root / "specimens"
+        if not (folder / "links_summary.json").is_file():
+            raise InputError(
+                "the workspace has no media links",
+                file=str(ws.root),
+                fix="run `specpub load TABLE --workspace DIR --media IMAGE_FOLDER` "
+                "(or link_media(...).save(workspace))",
+            )
 
         def read(name: str, columns: list[str]) -> pd.DataFrame:
             path = folder / name
