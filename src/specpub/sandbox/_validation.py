@@ -332,28 +332,10 @@ def publish_errors(draft: dict, files: list[tuple[int, str]]) -> list[dict]:
 
 # --------------------------------------------------------------------------- legacy
 
+#: The only top-level key the legacy deserializer loads. Everything else, including the
+#: read-only keys of a GET response (``id``, ``links``…), is an unknown field → 400: a client
+#: that echoes a whole deposition back would fail the same way on a strict server.
 _LEGACY_TOP_KEYS = frozenset({"metadata"})
-#: Keys of a legacy deposition that a client may echo back from a GET; ignored on input.
-_LEGACY_READ_ONLY = frozenset(
-    [
-        "id",
-        "record_id",
-        "conceptrecid",
-        "doi",
-        "conceptdoi",
-        "doi_url",
-        "created",
-        "modified",
-        "owner",
-        "owners",
-        "title",
-        "state",
-        "submitted",
-        "files",
-        "links",
-        "record_url",
-    ]
-)
 _SCHEMES = (
     ("doi", re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?10\.\d{4,9}/\S+$", re.I)),
     ("lsid", re.compile(r"^urn:lsid:\S+$", re.I)),
@@ -496,7 +478,7 @@ def legacy_to_native(body: Any, *, today: str, doi_prefix: str) -> dict:
     """
     if not isinstance(body, dict):
         raise ApiError(400, "Invalid JSON body: expected an object.")
-    unknown = [k for k in body if k not in _LEGACY_TOP_KEYS and k not in _LEGACY_READ_ONLY]
+    unknown = [k for k in body if k not in _LEGACY_TOP_KEYS]
     if unknown:
         raise validation_error([field_error(k, "Unknown field.") for k in sorted(unknown)])
     md = body.get("metadata", {})
