@@ -243,3 +243,19 @@ def test_load_without_links_says_how_to_make_them(tmp_path):
     ws = Workspace.create(tmp_path / "ws")
     with pytest.raises(InputError, match="--media"):
         MediaLinks.load(ws)
+
+
+def test_folder_names_say_segmentation(tmp_path):
+    touch(tmp_path, "segmentations/A1_lab.png", "access/A1_lab.jpg", "masks/A1.png")
+    links = link_media(specimens("A1"), [tmp_path], progress=None)
+    roles = {
+        Path(p).parent.name + "/" + n: r
+        for p, n, r in zip(
+            links.links["path"], links.links["name"], links.links["role"], strict=True
+        )
+    }
+    assert roles == {
+        "segmentations/A1_lab.png": "segmentation",
+        "access/A1_lab.jpg": "label",
+        "masks/A1.png": "segmentation",
+    }

@@ -136,12 +136,12 @@ LINK_COLUMNS = [
 ]
 
 
-def guess_role(extension: str, suffix: str = "") -> str:
-    """Guess a file's role from its extension and name suffix.
+def guess_role(extension: str, suffix: str = "", folder: str = "") -> str:
+    """Guess a file's role from its extension, name suffix and folder.
 
     Returns one of ``master`` (TIFF/raw), ``access`` (JPEG, JP2 …), ``label`` (``_lab``),
-    ``segmentation`` (``_seg``, ``_all``, ``_sel``, ``_mask``, or a PNG with a suffix),
-    ``other``.
+    ``segmentation`` (``_seg``, ``_all``, ``_sel``, ``_mask``, a PNG with a suffix, or
+    any file in a folder whose name says segmentation/mask), ``other``.
 
     Examples
     --------
@@ -149,8 +149,12 @@ def guess_role(extension: str, suffix: str = "") -> str:
     ('master', 'access', 'label')
     >>> guess_role(".png", "_sel"), guess_role(".png")
     ('segmentation', 'access')
+    >>> guess_role(".png", "_lab", folder="segmentations")
+    'segmentation'
     """
     ext = extension.lower()
+    if re.search(r"seg|mask", folder, re.IGNORECASE):
+        return "segmentation"
     tag = suffix.lower().lstrip("".join(_SEPARATORS) + " ").split("_")[0].split("-")[0]
     if tag.startswith(("lab", "etiq")):
         return "label"
@@ -397,6 +401,7 @@ def link_media(
         pos: int, path: str, name: str, suffix: str, rule: str, also: str = "", url: str = ""
     ) -> None:
         ext = _split_name(name)[1] if name else ""
+        folder = os.path.basename(os.path.dirname(path)) if path else ""
         if not ext and url:
             ext = _split_name(unquote(urlparse(url).path).rsplit("/", 1)[-1])[1]
         link_rows.append(
@@ -407,7 +412,7 @@ def link_media(
                 name,
                 ext,
                 suffix,
-                guess_role(ext, suffix),
+                guess_role(ext, suffix, folder),
                 rule,
                 also,
                 url,
