@@ -49,6 +49,12 @@ async def test_marker_queries_through_both_apis(tmp_path):
         assert len(await ids(c, DEP, q=q)) == 2
         q = 'NOT custom_fields.dwc\\:catalogNumber:"BR0000013"'
         assert a["id"] not in await ids(c, DEP, q=q)
+        # juxtaposition is OR (OpenSearch's default operator); + must, - must not
+        cat = "custom_fields.dwc\\:catalogNumber:"
+        assert len(await ids(c, DEP, q=f"{cat}BR0000013 {cat}BR0000014")) == 2
+        assert await ids(c, DEP, q=f"+{cat}BR0000013 {cat}BR0000014") == [a["id"]]
+        assert await ids(c, DEP, q=f"+type:image -{cat}BR0000013 -{cat}BR0000015") == [b["id"]]
+        assert len(await ids(c, DEP, q=f"-{cat}BR0000013")) == 2
         q = 'related.identifier:"https://example.org/specimen/BR0000013"'
         assert len(await ids(c, DEP, q=q)) == 3
         assert await ids(c, DEP, q='custom_fields.dwc\\:catalogNumber:"BR00000"') == []

@@ -4,8 +4,9 @@ Supported: ``field:value``, ``field:"quoted phrase"``, escaped field names
 (``custom_fields.dwc\\:catalogNumber:"BR1"``), ``AND`` / ``OR`` / ``NOT`` (also ``&&``, ``||``,
 ``!``, ``+``/``-`` prefixes), parentheses, value groups ``field:("a" OR "b")``, ranges
 ``field:[a TO b]`` / ``{a TO b}`` with ``*`` for open ends, ``field:*`` (exists), trailing ``*``
-prefix match, ``is_published:true|false``, and Zenodo's legacy field aliases. Juxtaposed clauses
-are joined with ``AND``. Anything else → 400 "Invalid query string syntax.".
+prefix match, ``is_published:true|false``, and Zenodo's legacy field aliases. As in OpenSearch,
+juxtaposed clauses are joined with ``OR`` (the default operator) unless marked ``+`` (must) or
+``-`` (must not). Anything else → 400 "Invalid query string syntax.".
 """
 
 from __future__ import annotations
@@ -150,8 +151,7 @@ def tokenize(q: str) -> list[Tok]:
             toks.append(Tok("or"))
             i += 2
         elif ch in "!-+" and pending_field is None and (i == 0 or q[i - 1] in " (\t"):
-            if ch != "+":
-                toks.append(Tok("not"))
+            toks.append(Tok("must" if ch == "+" else "not"))
             i += 1
         else:
             j, buf = i, []
@@ -201,10 +201,34 @@ class _Parser:
         return tok
 
     def parse(self) -> tuple:
-        node = self.or_expr(None)
+        node = self.sequence(None)
         if self.peek() is not None:
             raise _syntax()
         return node
+
+    def sequence(self, field: str | None) -> tuple:
+        """Juxtaposed clauses, as query_string reads them (default operator OR).
+
+        ``+x`` must match, ``-x`` / ``NOT x`` must not; plain clauses are optional when a
+        ``+`` clause is present, otherwise at least one of them must match.
+        """
+        musts, nots, shoulds = [], [], []
+        while (tok := self.peek()) is not None and tok.kind != "rparen":
+            if tok.kind == "must":
+                self.take()
+                musts.append(self.unary(field))
+                continue
+            clause = self.or_expr(field)
+            if clause[0] == "not":
+                nots.append(clause[1])
+            else:
+                shoulds.append(clause)
+        if not (musts or nots or shoulds):
+            raise _syntax()
+        parts = list(musts) + [("not", n) for n in nots]
+        if shoulds and not musts:
+            parts.append(shoulds[0] if len(shoulds) == 1 else ("or", shoulds))
+        return parts[0] if len(parts) == 1 else ("and", parts)
 
     def or_expr(self, field: str | None) -> tuple:
         parts = [self.and_expr(field)]
@@ -215,9 +239,8 @@ class _Parser:
 
     def and_expr(self, field: str | None) -> tuple:
         parts = [self.unary(field)]
-        while (tok := self.peek()) is not None and tok.kind not in ("or", "rparen"):
-            if tok.kind == "and":
-                self.take()
+        while (tok := self.peek()) is not None and tok.kind == "and":
+            self.take()
             parts.append(self.unary(field))
         return parts[0] if len(parts) == 1 else ("and", parts)
 
@@ -231,7 +254,7 @@ class _Parser:
     def primary(self, field: str | None) -> tuple:
         tok = self.take()
         if tok.kind == "lparen":
-            node = self.or_expr(tok.field or field)
+            node = self.sequence(tok.field or field)
             if self.take().kind != "rparen":
                 raise _syntax()
             return node
@@ -249,6 +272,8 @@ def parse(q: str) -> tuple:
     'or'
     >>> parse("is_published:false AND title:x")
     ('and', [('term', 'is_published', 'word', 'false'), ('term', 'title', 'word', 'x')])
+    >>> parse("a:1 a:2")[0], parse("+a:1 a:2"), parse("-a:1")
+    ('or', ('term', 'a', 'word', '1'), ('not', ('term', 'a', 'word', '1')))
     """
     toks = tokenize(q)
     if not toks:
