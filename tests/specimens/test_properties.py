@@ -127,3 +127,20 @@ def test_date_parser_never_crashes(text):
     assert v.kind in {"empty", "exact", "partial", "interval", "ambiguous", "unparsable"}
     if v.kind == "exact":
         assert len(v.iso) == 10
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=300), st.sampled_from(["t.csv", "t.tsv", "t.txt", "t.xlsx", "t.zip"]))
+def test_random_bytes_load_or_raise_one_input_error(data, name):
+    from specpub.errors import InputError
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(b"catalogNumber,x\n" + data if name.endswith("v") else data)
+        try:
+            sp = load_specimens(path, progress=None)
+        except InputError as err:
+            assert name in str(err)  # noqa: PT017
+        else:
+            assert sp.frame["_row"].is_unique
+            assert set(sp.flags["row"]) <= set(sp.frame["_row"])
