@@ -9,24 +9,28 @@ share one pacer, and wait in FIFO order.
 
 It also listens to the server (wire :meth:`Pacer.on_response` as the client's
 ``on_response`` hook): ``X-RateLimit-Remaining: 0`` pauses until
-``X-RateLimit-Reset``; a 429 pauses *everyone* until ``Retry-After`` (or the
-reset, or a short default) and tightens the pacing by 10 % (up to 50 %), in
+``X-RateLimit-Reset`` when the server counts requests the pacer did not send
+(another client sharing the quota, or limits other than the configured
+ones); a 429 pauses *everyone* until ``Retry-After`` (or the reset, or a
+short default) and tightens the pacing by 5 % (up to 50 %), in
 case the server's limits are stricter than the documented ones or another
 client shares the quota. Every wait of the scheduler is reported through
 ``on_pause(reason, seconds)`` so that the runner can record pause events.
 
-Small safety margins absorb the difference between the moment a request
-leaves the client and the moment the server counts it: windows are stretched
-by ``margin`` (2 % by default) plus 5 ms.
+Small safety margins absorb the difference between the moment a request is
+let go and the moment the server counts it (event-loop and disk stalls in
+between): windows are stretched by ``margin`` (1 % by default) plus ``slack``
+(20 ms), and requests the runner tracks count from their *answer* time, the
+latest moment the server can have counted them.
 
 Examples
 --------
 >>> p = Pacer([Limit(2, 10.0)], clock=lambda: 0.0)
 >>> p.delay()
 0.0
->>> p._grant("api", 0.0); p._grant("api", 0.0)
+>>> _ = p._grant("api", 0.0, track=False), p._grant("api", 0.0, track=False)
 >>> round(p.delay(), 3)
-10.205
+10.12
 >>> Pacer.for_target("zenodo").limits
 (Limit(count=100, seconds=60.0), Limit(count=5000, seconds=3600.0))
 """
@@ -34,6 +38,8 @@ Examples
 from __future__ import annotations
 
 import asyncio
+import itertools
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
@@ -42,7 +48,7 @@ from typing import Any
 
 from specpub.repository.protocol import RateLimitInfo
 
-__all__ = ["DOCUMENTED_LIMITS", "Limit", "Pacer", "limits_from_spec"]
+__all__ = ["DOCUMENTED_LIMITS", "Limit", "Pacer", "Ticket", "limits_from_spec"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,32 @@ def limits_from_spec(spec: str | Iterable[Any] | None) -> tuple[Limit, ...]:
 
 PauseHook = Callable[[str, float], None]
 
+# Windows of up to this many requests are tracked by answer time (exact, O(count) per
+# request); longer ones (5000/hour) by send time, where a second of skew is negligible.
+_EXACT_UP_TO = 1000
+# Extra entries looked at, for requests answered out of order.
+_TAIL = 256
+
+
+class Ticket:
+    """One granted request: when it was let go and, once known, when it was answered.
+
+    Examples
+    --------
+    >>> Ticket(1.0, None).end is None
+    True
+    """
+
+    __slots__ = ("end", "grant", "waited")
+
+    def __init__(self, grant: float, end: float | None) -> None:
+        self.grant = grant
+        self.end = end
+        self.waited = 0.0
+
+    def __repr__(self) -> str:
+        return f"Ticket(grant={self.grant:.3f}, end={self.end})"
+
 
 class Pacer:
     """A moving-window request scheduler shared by all workers of a batch.
@@ -112,8 +144,8 @@ class Pacer:
         General limits (every request counts).
     search_limits
         Extra limits for search requests (which also count against ``limits``).
-    margin
-        Relative stretch of every window (absorbs network jitter).
+    margin, slack
+        Relative and absolute (seconds) stretch of every window.
     on_pause
         Called as ``on_pause(reason, seconds)`` after each wait of the
         scheduler (``reason``: ``"rate_limit"``); waits shorter than
@@ -127,7 +159,7 @@ class Pacer:
     >>> t = [0.0]
     >>> async def fake_sleep(s):
     ...     t[0] += s
-    >>> p = Pacer([Limit(3, 1.0)], clock=lambda: t[0], sleep=fake_sleep, margin=0)
+    >>> p = Pacer([Limit(3, 1.0)], clock=lambda: t[0], sleep=fake_sleep, margin=0, slack=0.005)
     >>> async def go():
     ...     for _ in range(7):
     ...         await p.acquire()
@@ -141,7 +173,8 @@ class Pacer:
         limits: Iterable[Any] | str | None = (),
         search_limits: Iterable[Any] | str | None = (),
         *,
-        margin: float = 0.02,
+        margin: float = 0.01,
+        slack: float = 0.02,
         on_pause: PauseHook | None = None,
         min_report: float = 0.05,
         clock: Callable[[], float] = time.monotonic,
@@ -151,12 +184,13 @@ class Pacer:
         self.limits = limits_from_spec(limits)
         self.search_limits = limits_from_spec(search_limits)
         self.margin = float(margin)
+        self.slack = float(slack)
         self.on_pause = on_pause
         self.min_report = min_report
         self._clock = clock
         self._sleep = sleep
         self._wall = wall
-        self._sent: dict[str, deque[float]] = {"api": deque(), "search": deque()}
+        self._sent: dict[str, deque[Ticket]] = {"api": deque(), "search": deque()}
         self._paused_until = float("-inf")
         self._pause_reason = "rate_limit"
         self._stretch = 1.0
@@ -202,7 +236,7 @@ class Pacer:
         return rate / requests_per_record
 
     # -- scheduling -------------------------------------------------------------------
-    def _windows(self, endpoint: str) -> list[tuple[Limit, deque[float]]]:
+    def _windows(self, endpoint: str) -> list[tuple[Limit, deque[Ticket]]]:
         out = [(lim, self._sent["api"]) for lim in self.limits]
         if endpoint == "search":
             out += [(lim, self._sent["search"]) for lim in self.search_limits]
@@ -213,15 +247,27 @@ class Pacer:
         now = self._clock()
         ready = max(now, self._paused_until)
         for lim, sent in self._windows(endpoint):
-            if len(sent) >= lim.count:
-                window = lim.seconds * (1.0 + self.margin) * self._stretch + 0.005
-                ready = max(ready, sent[-lim.count] + window)
+            if len(sent) < lim.count:
+                continue
+            window = lim.seconds * (1.0 + self.margin) * self._stretch + self.slack
+            if lim.count > _EXACT_UP_TO:
+                # long windows: the send time is precise enough
+                ready = max(ready, sent[-lim.count].grant + window)
+                continue
+            # The server counts a request somewhere between its send and its answer:
+            # count answered requests at their answer time and unanswered ones as
+            # "in the window" (conservative), so server-side delays cannot overflow it.
+            tail = itertools.islice(reversed(sent), lim.count + _TAIL)
+            ends = sorted(math.inf if t.end is None else t.end for t in tail)
+            kth = ends[-lim.count]
+            ready = max(ready, now + 0.01 if kth == math.inf else kth + window)
         return max(0.0, ready - now)
 
-    def _grant(self, endpoint: str, now: float) -> None:
-        self._sent["api"].append(now)
+    def _grant(self, endpoint: str, now: float, *, track: bool) -> Ticket:
+        ticket = Ticket(now, None if track else now)
+        self._sent["api"].append(ticket)
         if endpoint == "search":
-            self._sent["search"].append(now)
+            self._sent["search"].append(ticket)
         self.granted[endpoint] = self.granted.get(endpoint, 0) + 1
         # forget what no window can see any more
         longest = {
@@ -234,13 +280,18 @@ class Pacer:
                 default=0,
             )
             horizon = now - 2.0 * longest[name] * self._stretch - 1.0
-            while sent and (len(sent) > keep or sent[0] < horizon):
+            while sent and (len(sent) > keep + _TAIL or sent[0].grant < horizon):
                 sent.popleft()
+        return ticket
 
-    async def acquire(self, endpoint: str = "api") -> float:
-        """Wait until a request to ``endpoint`` may go, count it, return the seconds waited.
+    async def acquire(self, endpoint: str = "api", *, track: bool = False) -> Ticket:
+        """Wait until a request to ``endpoint`` may go and count it.
 
         ``endpoint`` is ``"api"`` or ``"search"``. Waiters are served in order.
+        With ``track=True`` the returned :class:`Ticket` must be passed to
+        :meth:`release` when the answer arrives (the request then counts at
+        its answer time, which bounds when the server counted it); untracked
+        requests count at their send time.
         """
         if self._lock is None:
             self._lock = asyncio.Lock()
@@ -253,9 +304,14 @@ class Pacer:
                 reason = self._pause_reason if self._paused_until > self._clock() else "rate_limit"
                 await self._sleep(wait)
                 self._report(reason, wait)
-            self._grant(endpoint, self._clock())
-        waited = self._clock() - start
-        return waited
+            ticket = self._grant(endpoint, self._clock(), track=track)
+        ticket.waited = self._clock() - start
+        return ticket
+
+    def release(self, ticket: Ticket) -> None:
+        """Mark a tracked request as answered (or failed): it now counts at this time."""
+        if ticket.end is None:
+            ticket.end = max(self._clock(), ticket.grant)
 
     def _report(self, reason: str, seconds: float) -> None:
         self.waited += seconds
@@ -297,12 +353,31 @@ class Pacer:
             self._unclaimed_429 += 1
             self._count_429(info)
             return
-        if info.remaining is not None and info.remaining <= 0 and info.reset is not None:
-            self.pause_for(min(info.reset - self._wall(), 3600.0))
+        if info.remaining is None or info.reset is None or info.remaining > 0:
+            return
+        # The server's window is full. If it is one of our limits and our own
+        # window says the same, our schedule already waits exactly as long (the
+        # header's reset is rounded up to whole seconds: waiting for it would
+        # waste up to a second per window). Pause only for usage we cannot see.
+        if not self._foreign_usage(info):
+            return
+        self.pause_for(min(info.reset - self._wall(), 3600.0))
+
+    def _foreign_usage(self, info: RateLimitInfo) -> bool:
+        """Whether the server counts more requests in a window than we sent."""
+        limits = self.search_limits if info.endpoint == "search" else self.limits
+        sent = self._sent["search" if info.endpoint == "search" else "api"]
+        for lim in limits:
+            if info.limit is not None and lim.count == info.limit:
+                now = self._clock()
+                edge = now - lim.seconds * (1.0 + self.margin) * self._stretch
+                ours = sum(1 for t in sent if t.grant > edge)
+                return lim.count - ours > info.remaining
+        return True
 
     def _count_429(self, info: RateLimitInfo) -> None:
         self.rate_limited += 1
-        self._stretch = min(1.5, self._stretch * 1.1)
+        self._stretch = min(1.5, self._stretch * 1.05)
         wait = info.retry_after
         if wait is None and info.reset is not None:
             wait = info.reset - self._wall()

@@ -358,8 +358,7 @@ class _Run:
             raise _StopBatch(self.stop)
         if not probe:
             await self.breaker.wait_closed()
-        for _ in range(cost):
-            await self.pacer.acquire(endpoint)
+        tickets = [await self.pacer.acquire(endpoint, track=True) for _ in range(cost)]
         retry = rec.attempts if rec is not None else 0
         batch_id = rec.batch_id if rec else (self.batch_ids[0] if self.batch_ids else None)
         rid = rec.record_id if rec else None
@@ -390,6 +389,9 @@ class _Run:
                 detail=detail,
             )
             raise
+        finally:
+            for ticket in tickets:
+                self.pacer.release(ticket)
         duration = time.monotonic() - t0
         if not probe:
             self.breaker.record_success()
