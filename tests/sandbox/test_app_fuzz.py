@@ -219,6 +219,9 @@ ROUTES = [
     "/api/records/{id}/versions/latest",
     "/api/records/{id}/communities",
     "/api/communities/{x}",
+    "/api/records/{id}/draft/review",
+    "/api/requests/{x}",
+    "/api/requests/{x}/actions/{x}",
     "/records/{id}",
     "/records/{id}/files/{x}",
 ]

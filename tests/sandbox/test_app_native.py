@@ -290,3 +290,89 @@ async def test_add_published_record_to_communities(tmp_path):
         assert [
             h["id"] for h in (await c.get("/api/records", params={"q": q})).json()["hits"]["hits"]
         ] == [rid]
+
+
+async def _publishable_draft(c) -> str:
+    rid = (await native_draft(c))["id"]
+    await native_file(c, rid, "a.jpg", b"1")
+    return rid
+
+
+async def test_review_submission_auto_accepted_for_a_community_owner(tmp_path):
+    async with client(tmp_path) as c:
+        rid = await _publishable_draft(c)
+        review = {"receiver": {"community": HERB.slug}, "type": "community-submission"}
+        r = await c.put(f"/api/records/{rid}/draft/review", json=review, headers=ALICE)
+        assert r.status_code == 200
+        assert r.json()["receiver"] == {"community": HERB.id}
+        assert r.json()["status"] == "created"
+        r = await c.get(f"/api/records/{rid}/draft", headers=ALICE)
+        assert r.json()["parent"]["review"]["status"] == "created"
+        r = await c.post(f"/api/records/{rid}/draft/actions/submit-review", json={}, headers=ALICE)
+        assert r.status_code == 202
+        assert r.json()["status"] == "accepted"
+        rec = (await c.get(f"/api/records/{rid}")).json()
+        assert rec["is_published"] is True
+        assert rec["parent"]["communities"]["ids"] == [HERB.id]
+        assert "review" not in rec["parent"]
+        r = await c.get(f"/api/requests/{r.json()['id']}", headers=ALICE)
+        assert r.json()["status"] == "accepted"
+
+
+async def test_review_waits_for_a_curator_then_accept_or_decline(tmp_path):
+    from _app_client import OTHER
+
+    async with client(tmp_path, tokens={"alice-token": "alice", "carol-token": "carol"}) as c:
+        carol = {"Authorization": "Bearer carol-token"}
+        rid = await _publishable_draft(c)
+        review = {"receiver": {"community": OTHER.id}, "type": "community-submission"}
+        assert (
+            await c.put(f"/api/records/{rid}/draft/review", json=review, headers=ALICE)
+        ).status_code == 200
+        r = await c.post(f"/api/records/{rid}/draft/actions/submit-review", headers=ALICE)
+        assert r.status_code == 202
+        req = r.json()
+        assert req["status"] == "submitted"
+        assert (await c.get(f"/api/records/{rid}")).status_code == 404  # not published yet
+        r = await c.post(f"/api/records/{rid}/draft/actions/publish", headers=ALICE)
+        assert r.status_code == 400  # locked while under review
+        accept = f"/api/requests/{req['id']}/actions/accept"
+        assert (await c.post(accept, headers=ALICE)).status_code == 403  # not a curator
+        r = await c.post(accept, headers=carol)
+        assert r.status_code == 200
+        assert r.json()["status"] == "accepted"
+        rec = (await c.get(f"/api/records/{rid}")).json()
+        assert rec["parent"]["communities"]["ids"] == [OTHER.id]
+        assert (await c.post(accept, headers=carol)).status_code == 400  # closed
+        # a second draft is declined and stays a draft
+        rid2 = await _publishable_draft(c)
+        await c.put(f"/api/records/{rid2}/draft/review", json=review, headers=ALICE)
+        req2 = (
+            await c.post(f"/api/records/{rid2}/draft/actions/submit-review", headers=ALICE)
+        ).json()
+        r = await c.post(f"/api/requests/{req2['id']}/actions/decline", headers=carol)
+        assert r.json()["status"] == "declined"
+        assert (await c.get(f"/api/records/{rid2}")).status_code == 404
+        r = await c.post(f"/api/records/{rid2}/draft/actions/publish", headers=ALICE)
+        assert r.status_code == 202
+        assert r.json()["parent"]["communities"]["ids"] == []
+
+
+async def test_review_errors(tmp_path):
+    async with client(tmp_path) as c:
+        rid = (await native_draft(c))["id"]
+        url = f"/api/records/{rid}/draft/review"
+        assert (await c.get(url, headers=ALICE)).status_code == 404
+        bad = {"receiver": {"community": "nope"}, "type": "community-submission"}
+        assert (await c.put(url, json=bad, headers=ALICE)).status_code == 400
+        bad = {"receiver": {"community": HERB.id}, "type": "other"}
+        assert (await c.put(url, json=bad, headers=ALICE)).status_code == 400
+        ok = {"receiver": {"community": HERB.id}, "type": "community-submission"}
+        assert (await c.put(url, json=ok, headers=ALICE)).status_code == 200
+        r = await c.post(f"/api/records/{rid}/draft/actions/submit-review", headers=ALICE)
+        assert r.status_code == 400  # not publishable: no files
+        assert (await c.delete(url, headers=ALICE)).status_code == 204
+        assert (await c.get(url, headers=ALICE)).status_code == 404
+        r = await c.post(f"/api/records/{rid}/draft/actions/submit-review", headers=ALICE)
+        assert r.status_code == 400
+        assert (await c.post("/api/requests/nope/actions/accept", headers=ALICE)).status_code == 404

@@ -8,6 +8,7 @@ plain ``application/json``). Other ``Accept`` values get 406.
 from __future__ import annotations
 
 import contextlib
+import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -101,9 +102,20 @@ def routes(ctx: Context) -> list[Route]:
             rec = store.edit(rec)
         return record_json(rec, "draft", status=201)
 
+    def check_publishable(rec: RecordRow) -> None:
+        assert rec.draft is not None
+        errors = publish_errors(rec.draft, [(f.size or 0, f.status) for f in store.files(rec.id)])
+        if errors:
+            raise validation_error(errors)
+
     async def publish(request: Request) -> Response:
         user, rec = own_draft(request)
         assert rec.draft is not None
+        review = rec.draft.get("review")
+        if review and review["status"] == "submitted":
+            raise ApiError(
+                400, "The draft is under review: it is published when the community accepts it."
+            )
         errors = publish_errors(rec.draft, [(f.size or 0, f.status) for f in store.files(rec.id)])
         if errors:
             raise validation_error(errors)
@@ -140,6 +152,149 @@ def routes(ctx: Context) -> list[Route]:
         rec2 = store.get(rec.id)
         assert rec2 is not None
         return JSONResponse(files_list(rec2, draft=True), status_code=201)
+
+    # ------------------------------------------------------------------ community review
+
+    def request_json(review: dict) -> dict:
+        out = dict(review)
+        out["links"] = {
+            "self": f"{ctx.base}/api/requests/{review['id']}",
+            "actions": {
+                name: f"{ctx.base}/api/requests/{review['id']}/actions/{name}"
+                for name in ("accept", "decline", "cancel")
+            },
+        }
+        return out
+
+    def find_community(ident: Any) -> Any:
+        for c in ctx.config.communities:
+            if ident in (c.id, c.slug):
+                return c
+        return None
+
+    async def put_review(request: Request) -> Response:
+        user, rec = own_draft(request)
+        body = await ctx.json_body(request)
+        receiver = body.get("receiver") if isinstance(body, dict) else None
+        ident = receiver.get("community") if isinstance(receiver, dict) else None
+        if not isinstance(body, dict) or body.get("type") != "community-submission":
+            raise validation_error(
+                [{"field": "type", "messages": ["Must be 'community-submission'."]}]
+            )
+        community = find_community(ident)
+        if community is None:
+            raise validation_error(
+                [{"field": "receiver.community", "messages": ["Community not found."]}]
+            )
+        if rec.record is not None:
+            raise ApiError(400, "A published record cannot be submitted for review.")
+        old = (rec.draft or {}).get("review")
+        if old and old["status"] == "submitted":
+            raise ApiError(400, "The draft is already under review; cancel it first.")
+        review = {
+            "id": old["id"] if old else str(uuid.uuid4()),
+            "type": "community-submission",
+            "status": "created",
+            "is_open": False,
+            "is_closed": False,
+            "receiver": {"community": community.id},
+            "topic": {"record": str(rec.id)},
+            "created_by": {"user": str(user.id)},
+        }
+        store.set_review(rec, review)
+        return JSONResponse(request_json(review))
+
+    async def get_review(request: Request) -> Response:
+        _, rec = own_draft(request)
+        review = (rec.draft or {}).get("review")
+        if not review:
+            raise ApiError(404, "No review exists for this draft.")
+        return JSONResponse(request_json(review))
+
+    async def delete_review(request: Request) -> Response:
+        _, rec = own_draft(request)
+        review = (rec.draft or {}).get("review")
+        if not review:
+            raise ApiError(404, "No review exists for this draft.")
+        if review["status"] == "submitted":
+            raise ApiError(400, "The review is open: cancel the request instead.")
+        store.set_review(rec, None)
+        return Response(status_code=204)
+
+    async def submit_review(request: Request) -> Response:
+        user, rec = own_draft(request)
+        body = await ctx.json_body(request, empty={})
+        review = (rec.draft or {}).get("review")
+        if not review:
+            raise ApiError(400, "No review exists for this draft.")
+        if review["status"] == "submitted":
+            raise ApiError(400, "The review was already submitted.")
+        check_publishable(rec)
+        community = find_community(review["receiver"]["community"])
+        require_review = isinstance(body, dict) and body.get("require_review") is True
+        review = dict(review, status="submitted", is_open=True)
+        store.set_review(rec, review)
+        if community is not None and user.name in community.owners and not require_review:
+            store.publish(
+                rec,
+                doi_prefix=ctx.config.doi_prefix,
+                user_name=user.name,
+                include=(community.id,),
+            )
+            store.close_review(review["id"], "accepted")
+            review = dict(review, status="accepted", is_open=False, is_closed=True)
+        return JSONResponse(request_json(review), status_code=202)
+
+    async def request_action(request: Request) -> Response:
+        user = ctx.user(request)
+        assert user is not None
+        found = store.review_request(request.path_params["request_id"])
+        if found is None:
+            raise ApiError(404, "The request does not exist.")
+        review, rec = found
+        action = request.path_params["action"]
+        community = find_community(review["receiver"]["community"])
+        if review["status"] != "submitted" or rec is None or rec.draft is None:
+            raise ApiError(400, f"The request cannot be {action}ed in state {review['status']}.")
+        if action == "cancel":
+            if user.id != rec.owner:
+                raise ApiError(403, "Permission denied.")
+            status = "cancelled"
+        elif action in ("accept", "decline"):
+            if community is None or user.name not in community.owners:
+                raise ApiError(403, "Permission denied.")
+            status = "accepted" if action == "accept" else "declined"
+        else:
+            raise ApiError(404, "The requested URL was not found on the server.")
+        review = dict(review, status=status, is_open=False, is_closed=True)
+        if status == "accepted":
+            check_publishable(rec)
+            store.set_review(rec, review)
+            rec = store.get(rec.id)
+            assert rec is not None
+            store.publish(
+                rec,
+                doi_prefix=ctx.config.doi_prefix,
+                user_name=user.name,
+                include=(community.id,),
+            )
+            store.close_review(review["id"], status)
+        else:
+            store.set_review(rec, review)
+        return JSONResponse(request_json(review))
+
+    async def get_request(request: Request) -> Response:
+        user = ctx.user(request)
+        assert user is not None
+        found = store.review_request(request.path_params["request_id"])
+        if found is None:
+            raise ApiError(404, "The request does not exist.")
+        review, rec = found
+        community = find_community(review["receiver"]["community"])
+        owners = community.owners if community else ()
+        if (rec is None or user.id != rec.owner) and user.name not in owners:
+            raise ApiError(403, "Permission denied.")
+        return JSONResponse(request_json(review))
 
     # ------------------------------------------------------------------ draft files
 
@@ -379,6 +534,12 @@ def routes(ctx: Context) -> list[Route]:
         Route(r + "/draft/actions/publish", publish, methods=["POST"]),
         Route(r + "/draft/actions/files-import", files_import, methods=["POST"]),
         Route(r + "/draft/pids/doi", reserve_doi, methods=["POST"]),
+        Route(r + "/draft/review", put_review, methods=["PUT"]),
+        Route(r + "/draft/review", get_review, methods=["GET"]),
+        Route(r + "/draft/review", delete_review, methods=["DELETE"]),
+        Route(r + "/draft/actions/submit-review", submit_review, methods=["POST"]),
+        Route("/api/requests/{request_id}", get_request, methods=["GET"]),
+        Route("/api/requests/{request_id}/actions/{action}", request_action, methods=["POST"]),
         Route(r + "/draft/files", list_draft_files, methods=["GET"]),
         Route(r + "/draft/files", init_files, methods=["POST"]),
         Route(r + "/draft/files", delete_all_files, methods=["DELETE"]),

@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS records(
     bucket_id TEXT UNIQUE NOT NULL, version_index INTEGER NOT NULL, created TEXT NOT NULL,
     draft TEXT, record TEXT);
 CREATE INDEX IF NOT EXISTS records_parent ON records(parent_id);
+CREATE TABLE IF NOT EXISTS review_requests(
+    id TEXT PRIMARY KEY, record_id INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files(
     record_id INTEGER NOT NULL, key TEXT NOT NULL, file_id TEXT NOT NULL,
     version_id TEXT NOT NULL, size INTEGER, checksum TEXT, mimetype TEXT, status TEXT NOT NULL,
@@ -313,6 +315,8 @@ class Store:
             parent_json["pids"] = {"doi": {"identifier": parent.doi, "provider": "datacite"}}
         if parent.requests:
             parent_json["community_requests"] = parent.requests
+        if state.get("review"):
+            parent_json["review"] = state["review"]
         files: dict[str, Any] = {"enabled": True}
         if entries:
             rows = self.files(rec.id)
@@ -394,6 +398,8 @@ class Store:
             }
             if "pids" not in data or (not data["pids"] and current.get("pids")):
                 draft["pids"] = current.get("pids", {})
+            if current.get("review"):
+                draft["review"] = current["review"]
             c.execute("UPDATE records SET draft=? WHERE id=?", (json.dumps(draft), rec.id))
             self._index(c, rec.id)
         out = self.get(rec.id)
@@ -564,7 +570,14 @@ class Store:
                 ),
             )
 
-    def publish(self, rec: RecordRow, *, doi_prefix: str, user_name: str) -> RecordRow:
+    def publish(
+        self,
+        rec: RecordRow,
+        *,
+        doi_prefix: str,
+        user_name: str,
+        include: tuple[str, ...] = (),
+    ) -> RecordRow:
         with self._tx() as c:
             row = c.execute("SELECT draft, record FROM records WHERE id=?", (rec.id,)).fetchone()
             if not row or not row[0]:
@@ -579,6 +592,7 @@ class Store:
                     "client": "datacite",
                 }
             previous = json.loads(row[1]) if row[1] else None
+            draft.pop("review", None)
             record = {
                 **draft,
                 "pids": pids,
@@ -595,6 +609,7 @@ class Store:
             ).fetchone()
             latest = prow[0] if prow[0] and prow[0] > rec.id else rec.id
             communities, requests = json.loads(prow[1]), json.loads(prow[2])
+            communities += [cid for cid in include if cid not in communities]
             self._include_communities(
                 draft.get("custom_fields", {}).get("legacy:communities", []),
                 user_name,
@@ -640,6 +655,46 @@ class Store:
                         "slug": community.slug,
                         "status": "submitted",
                     }
+                )
+
+    def set_review(self, rec: RecordRow, review: dict | None) -> RecordRow:
+        """Store (or remove) the community-submission request of a draft."""
+        with self._tx() as c:
+            row = c.execute("SELECT draft FROM records WHERE id=?", (rec.id,)).fetchone()
+            if not row or not row[0]:
+                raise ApiError(404)
+            draft = json.loads(row[0])
+            old = draft.pop("review", None)
+            if old and (review is None or review["id"] != old["id"]):
+                c.execute("DELETE FROM review_requests WHERE id=?", (old["id"],))
+            if review is not None:
+                draft["review"] = review
+                c.execute(
+                    "INSERT OR REPLACE INTO review_requests(id, record_id, body) VALUES (?, ?, ?)",
+                    (review["id"], rec.id, json.dumps(review)),
+                )
+            c.execute("UPDATE records SET draft=? WHERE id=?", (json.dumps(draft), rec.id))
+        out = self.get(rec.id)
+        assert out is not None
+        return out
+
+    def review_request(self, request_id: str) -> tuple[dict, RecordRow | None] | None:
+        """A community-submission request and the record it belongs to."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT record_id, body FROM review_requests WHERE id=?", (request_id,)
+            ).fetchone()
+        return (json.loads(row[1]), self.get(int(row[0]))) if row else None
+
+    def close_review(self, request_id: str, status: str) -> None:
+        """Record the final status of a request whose draft is gone (published)."""
+        with self._tx() as c:
+            row = c.execute("SELECT body FROM review_requests WHERE id=?", (request_id,)).fetchone()
+            if row:
+                body = json.loads(row[0])
+                body.update(status=status, is_open=False, is_closed=True)
+                c.execute(
+                    "UPDATE review_requests SET body=? WHERE id=?", (json.dumps(body), request_id)
                 )
 
     def add_communities(
