@@ -9,6 +9,17 @@ under ``data_dir/files``). It serves the legacy deposition API (``/api/deposit/d
 Rate limits and fault injection are not part of this app: :mod:`specpub.sandbox.server` wraps
 them around it.
 
+Choices where the reference leaves room (see ``docs/zenodo-api.md``):
+
+* Both ``Accept: application/json`` and ``application/vnd.inveniordm.v1+json`` get the native
+  InvenioRDM JSON on ``/api/records*`` (zenodo.org sends its "Zenodo v1" shape for the former).
+* Anonymous → 403, unknown token → 401 (also on public endpoints when a token is sent).
+* Legacy create/update load only ``metadata``; any other top-level key is a 400.
+* Search: OpenSearch ``query_string`` subset, default operator OR; drafts index no files; a
+  change shows in search ``config.index_lag`` seconds later (the previous version meanwhile).
+* ``GET …/versions/latest`` answers 200 with the record (no redirect).
+* Ids are sequential integers from 1001; the parent id is allocated before the record id.
+
 Examples
 --------
 >>> import tempfile
