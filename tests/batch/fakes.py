@@ -11,6 +11,7 @@ sandbox and clients). Faults are queued per operation with :meth:`FakeClient.fai
 ``ambiguous``        apply the effect, then raise Ambiguous (lost answer)
 ``ambiguous_before`` raise Ambiguous, no effect
 ``mismatch``         (upload) store a corrupted checksum and raise ChecksumMismatch
+``bug``              apply the effect, then raise RuntimeError (an unexpected error)
 ``crash_before``     raise SimulatedCrash (a BaseException, like kill -9) before the effect
 ``crash_after``      apply the effect, then raise SimulatedCrash
 """
@@ -148,6 +149,8 @@ class FakeClient:
             raise Ambiguous("connection dropped after sending", status=None, step=op)
         if kind == "crash_after":
             raise SimulatedCrash(op)
+        if kind == "bug":
+            raise RuntimeError(f"unexpected failure in {op}")
 
     def _get(self, record_id: str) -> _Rec:
         rec = self.server.records.get(str(record_id))

@@ -389,3 +389,43 @@ def test_api_mismatch_and_lock(ws, tmp_path):
         return await first
 
     assert asyncio.run(two_at_once()).published == 1
+
+
+def test_unexpected_error_fails_one_record_and_revival_looks_first(ws, tmp_path):
+    _setup(ws, tmp_path, n=3)
+    client = FakeClient()
+    client.fail("create", "bug")  # the create took effect, then something broke
+    result = _run(ws, client)
+    assert result.published == 2
+    assert result.failed == 1
+    with Ledger.for_workspace(ws) as led:
+        rec = led.record(led.record_ids(state="failed")[0])
+        assert "unexpected error: RuntimeError" in rec.reason
+        assert rec.retryable is True
+    # the next run searches by marker before creating again: no duplicate
+    assert _run(ws, client).published == 3
+    _assert_consistent(ws, client.server, 3)
+    assert client.calls["create"] == 3
+
+
+def test_search_failures_while_resolving_never_lead_to_blind_create(ws, tmp_path):
+    _setup(ws, tmp_path, n=1)
+    client = FakeClient()
+    client.fail("create", "ambiguous")
+    client.fail("find_by_markers", *["transient"] * 4)
+    result = _run(ws, client)
+    assert result.failed == 1
+    with Ledger.for_workspace(ws) as led:
+        assert led.record(led.record_ids()[0]).step == "search"
+    assert _run(ws, client).published == 1
+    assert client.calls["create"] == 1
+    _assert_consistent(ws, client.server, 1)
+
+
+@pytest.mark.parametrize(("mode", "published"), [("none", 0), ("retryable", 0), ("all", 1)])
+def test_retry_failed_modes(ws, tmp_path, mode, published):
+    _setup(ws, tmp_path, n=1)
+    client = FakeClient()
+    client.fail("create", "rejected")
+    assert _run(ws, client).failed == 1
+    assert _run(ws, client, retry_failed=mode).published == published

@@ -519,7 +519,7 @@ class _Run:
         if "failed" in TRANSITIONS[rec.state]:
             self.fail(
                 record_id,
-                rec.step or rec.state,
+                f"resolve-{rec.step}" if rec.state == "ambiguous" else rec.state,
                 f"unexpected error: {type(err).__name__}: {err}",
                 retryable=True,
             )
@@ -1011,8 +1011,14 @@ def _revive(ledger: Ledger, batch_ids: Sequence[int], mode: str) -> int:
             if mode != "all" and not rec.retryable:
                 continue
             if rec.remote_id is None:
-                ledger.transition(rid, "planned")
-            elif rec.step == "publish":
+                if rec.operation == "create" and rec.step not in ("create", "check"):
+                    # failed while resolving, or after an unexpected error: the create
+                    # may have reached the server, so look before sending it again
+                    ledger.transition(rid, "ambiguous", step="create")
+                else:
+                    # "create": a transient error or a rejection, nothing was created
+                    ledger.transition(rid, "planned")
+            elif rec.step in ("publish", "resolve-publish"):
                 ledger.transition(rid, "ambiguous", step="publish")
             elif all(f.state == "uploaded" for f in ledger.record_files(rid)):
                 ledger.transition(rid, "uploaded")
