@@ -429,3 +429,21 @@ def test_retry_failed_modes(ws, tmp_path, mode, published):
     client.fail("create", "rejected")
     assert _run(ws, client).failed == 1
     assert _run(ws, client, retry_failed=mode).published == published
+
+
+def test_content_changed_with_same_size_and_time_is_caught_by_md5(ws, tmp_path):
+    import os
+
+    specs = _setup(ws, tmp_path, n=1, files=(1,))
+    f = specs[0].files[0]
+    st = f.path.stat()
+    f.path.write_bytes(b"X" * st.st_size)  # same size ...
+    os.utime(f.path, ns=(st.st_atime_ns, st.st_mtime_ns))  # ... and same time
+    client = FakeClient()
+    result = _run(ws, client)
+    assert result.failed == 1
+    assert client.calls["publish"] == 0
+    with Ledger.for_workspace(ws) as led:
+        rec = led.record(led.record_ids()[0])
+        assert rec.retryable is False
+        assert "changed since it was scanned" in rec.reason
