@@ -339,6 +339,79 @@ def test_flag_rows_have_every_field(tmp_path):
     assert set(sp.flags["severity"]) <= {"error", "warning", "info"}
 
 
+def test_other_dates(tmp_path):
+    sp = load(
+        tmp_path,
+        ["catalogNumber", "dateIdentified", "modified"],
+        [
+            ["A1", "2010-01-01T00:00:00.000+0000", "2015-09-04"],
+            ["A2", "1650", "1960-01-01"],
+            ["A3", "someday", "x"],
+            ["A4", "2030", "2031-01-01"],
+        ],
+    )
+    got = rows_by_flag(sp)
+    assert got["IDENTIFIED_DATE_UNLIKELY"] == [3, 5]
+    assert got["IDENTIFIED_DATE_INVALID"] == [4]
+    assert got["MODIFIED_DATE_UNLIKELY"] == [3, 5]
+    assert got["MODIFIED_DATE_INVALID"] == [4]
+
+
+def test_elevation_depth_count_datum(tmp_path):
+    sp = load(
+        tmp_path,
+        [
+            "catalogNumber",
+            "minimumElevationInMeters",
+            "maximumElevationInMeters",
+            "minimumDepthInMeters",
+            "maximumDepthInMeters",
+            "individualCount",
+            "decimalLatitude",
+            "decimalLongitude",
+            "geodeticDatum",
+        ],
+        [
+            ["A1", "1500", "1600", "", "", "1", "50.1", "4.1", "WGS84"],
+            ["A2", "1500 m", "", "5", "2", "two", "50.1", "4.1", "Dms"],
+            ["A3", "1700", "1600", "-3", "", "1.5", "50.1", "4.1", ""],
+            ["A4", "12000", "", "", "12000", "", "", "", "EPSG:4326"],
+        ],
+    )
+    got = rows_by_flag(sp)
+    assert got["ELEVATION_NON_NUMERIC"] == [3]
+    assert got["ELEVATION_MIN_MAX_SWAPPED"] == [4]
+    assert got["ELEVATION_UNLIKELY"] == [5]
+    assert got["DEPTH_MIN_MAX_SWAPPED"] == [3]
+    assert got["DEPTH_UNLIKELY"] == [4, 5]
+    assert got["INDIVIDUAL_COUNT_INVALID"] == [3, 4]
+    assert got["GEODETIC_DATUM_INVALID"] == [3]
+    assert got["GEODETIC_DATUM_ASSUMED_WGS84"] == [4]
+    sp = load(tmp_path, ["catalogNumber", "minimumDepthInMeters"], [["A1", "deep"]])
+    assert rows_by_flag(sp)["DEPTH_NON_NUMERIC"] == [2]
+
+
+def test_uris_and_licences(tmp_path):
+    sp = load(
+        tmp_path,
+        ["catalogNumber", "references", "associatedMedia", "license"],
+        [
+            [
+                "A1",
+                "https://plutof.ut.ee/#/specimen/view/530858",
+                "https://x.org/a.jpg | https://x.org/b.jpg",
+                "CC-BY-4.0",
+            ],
+            ["A2", "plutof.ut.ee/view/1", "a.jpg", "All rights reserved"],
+            ["A3", "", "", "http://creativecommons.org/licenses/by-sa/4.0/"],
+        ],
+    )
+    got = rows_by_flag(sp)
+    assert got["REFERENCES_URI_INVALID"] == [3]
+    assert got["MULTIMEDIA_URI_INVALID"] == [3]
+    assert got["LICENSE_UNRECOGNISED"] == [3]
+
+
 @pytest.mark.parametrize(
     ("text", "kind", "iso", "edtf"),
     [

@@ -63,6 +63,13 @@ def test_icedig_known_quirks_are_flagged(icedig):
         invalid_countries
     )
     assert "LANGUAGE_INVALID" not in by  # eng, fra, lat, und, est, deu, nld, por …
+    # more quirks found by the checks: 'Dms' as a datum, units in elevations, and
+    # `modified` written as Unix timestamps by one herbarium
+    assert by["GEODETIC_DATUM_INVALID"] == 23
+    assert "1500 m" in set(flags.loc[flags["flag"] == "ELEVATION_NON_NUMERIC", "value"])
+    epoch = flags[flags["flag"] == "MODIFIED_DATE_INVALID"]
+    assert len(epoch) == 200
+    assert epoch["message"].str.contains("Unix timestamp").all()
     # catalogue numbers with spaces are kept verbatim
     assert (icedig.frame["catalogNumber"].str.contains(" ")).sum() == 241
 

@@ -42,7 +42,9 @@ import pandas as pd
 
 from specpub.specimens.values import (
     check_country_code,
+    check_geodetic_datum,
     check_language,
+    license_spdx,
     normalise_basis_of_record,
     parse_event_date,
     resolve_country,
@@ -212,6 +214,62 @@ FLAGS: dict[str, Flag] = {
         "info",
         "typeStatus expresses doubt ('?', 'possible', 'probable')",
         "nothing; consider confirming the type status",
+    ),
+    "IDENTIFIED_DATE_INVALID": Flag(
+        "warning",
+        "dateIdentified cannot be read as a date",
+        "write it as ISO 8601 (YYYY-MM-DD, YYYY-MM or YYYY)",
+    ),
+    "IDENTIFIED_DATE_UNLIKELY": Flag(
+        "warning", "dateIdentified is in the future or before 1700", "check the date"
+    ),
+    "MODIFIED_DATE_INVALID": Flag(
+        "warning", "modified cannot be read as a date", "write it as ISO 8601 (YYYY-MM-DD)"
+    ),
+    "MODIFIED_DATE_UNLIKELY": Flag(
+        "warning", "modified is in the future or before 1970", "check the date"
+    ),
+    "GEODETIC_DATUM_INVALID": Flag(
+        "warning",
+        "geodeticDatum is not a recognised datum or EPSG code",
+        "use e.g. 'WGS84' or 'EPSG:4326' (coordinate formats such as DMS go to "
+        "verbatimCoordinateSystem)",
+    ),
+    "GEODETIC_DATUM_ASSUMED_WGS84": Flag(
+        "info",
+        "coordinates are given without geodeticDatum; WGS84 is assumed",
+        "fill in geodeticDatum if it is not WGS84",
+    ),
+    "ELEVATION_NON_NUMERIC": Flag(
+        "warning",
+        "an elevation in metres is not a number",
+        "give a plain number of metres (e.g. 1500, not '1500 m'); text goes to verbatimElevation",
+    ),
+    "ELEVATION_MIN_MAX_SWAPPED": Flag(
+        "warning", "minimumElevationInMeters is greater than the maximum", "swap the two values"
+    ),
+    "ELEVATION_UNLIKELY": Flag(
+        "warning", "the elevation is below -500 m or above 9,000 m", "check the value and unit"
+    ),
+    "DEPTH_NON_NUMERIC": Flag(
+        "warning", "a depth in metres is not a number", "give a plain number of metres"
+    ),
+    "DEPTH_MIN_MAX_SWAPPED": Flag(
+        "warning", "minimumDepthInMeters is greater than the maximum", "swap the two values"
+    ),
+    "DEPTH_UNLIKELY": Flag(
+        "warning", "the depth is negative or beyond 11,000 m", "check the value and unit"
+    ),
+    "INDIVIDUAL_COUNT_INVALID": Flag(
+        "warning", "individualCount is not a whole number ≥ 0", "give a whole number"
+    ),
+    "REFERENCES_URI_INVALID": Flag(
+        "warning", "references is not a valid http(s) URL", "correct the URL or leave it empty"
+    ),
+    "LICENSE_UNRECOGNISED": Flag(
+        "warning",
+        "the licence cannot be mapped to an SPDX identifier (Zenodo needs one)",
+        "use e.g. 'CC-BY-4.0', 'CC0-1.0' or a creativecommons.org licence URL",
     ),
     "MULTIMEDIA_URI_INVALID": Flag(
         "warning",
@@ -397,6 +455,9 @@ def check_specimens(
     _check_basis_of_record(frame, col)
     _check_language(frame, col)
     _check_type_status(frame, col)
+    _check_other_dates(frame, col, today)
+    _check_numbers(frame, col)
+    _check_uris_and_licences(frame, col)
     if extra_fields:
         rows = pd.Series(sorted(extra_fields))
         mask = frame["_row"].isin(rows)
@@ -886,6 +947,17 @@ def _check_extension(core: pd.DataFrame, ext: pd.DataFrame, row_type: str, col: 
             frame=ext,
             column="coreid",
         )
+    if "license" in ext.columns:
+        lic = ext["license"].astype(str).str.strip()
+        known = _unique_apply(lic, lambda v: (not v) or license_spdx(v) is not None).astype(bool)
+        col.add(
+            "LICENSE_UNRECOGNISED",
+            (~known).to_numpy(),
+            "license",
+            values=lic,
+            frame=ext,
+            column="license",
+        )
     for term in ("identifier", "accessURI"):
         if term in ext.columns:
             values = ext[term].astype(str).str.strip()
@@ -898,3 +970,114 @@ def _check_extension(core: pd.DataFrame, ext: pd.DataFrame, row_type: str, col: 
                 frame=ext,
                 column=term,
             )
+
+
+def _check_other_dates(frame: pd.DataFrame, col: _Collector, today: dt.date) -> None:
+    for term, invalid, unlikely, earliest in (
+        ("dateIdentified", "IDENTIFIED_DATE_INVALID", "IDENTIFIED_DATE_UNLIKELY", 1700),
+        ("modified", "MODIFIED_DATE_INVALID", "MODIFIED_DATE_UNLIKELY", 1970),
+    ):
+        values = _stripped(frame, term)
+        if values is None:
+            continue
+        parsed = _unique_apply(values, parse_event_date)
+        kind = parsed.map(lambda v: v.kind)
+        bad = kind.isin(["unparsable", "ambiguous"])
+
+        def why(m: np.ndarray, p: pd.Series = parsed, v: pd.Series = values) -> pd.Series:
+            return pd.Series(
+                [_epoch_hint(text) or val.problem for text, val in zip(v[m], p[m], strict=True)],
+                dtype=object,
+            )
+
+        col.add(invalid, bad.to_numpy(dtype=bool), term, message=why)
+        start = parsed.map(lambda v: v.start.toordinal() if v.start else np.nan).astype(float)
+        end = parsed.map(lambda v: v.end.year if v.end else np.nan).astype(float)
+        odd = (start > today.toordinal()) | (end < earliest)
+        col.add(unlikely, odd.to_numpy(dtype=bool), term)
+
+
+def _epoch_hint(text: str) -> str:
+    """Explain a 9–10 digit number as the Unix timestamp it probably is."""
+    if re.fullmatch(r"\d{9,10}", text):
+        when = dt.datetime.fromtimestamp(int(text), dt.UTC).isoformat().replace("+00:00", "Z")
+        return f"{text!r} looks like a Unix timestamp ({when}); write it as ISO 8601"
+    return ""
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values.str.replace(",", ".", regex=False), errors="coerce")
+
+
+def _check_numbers(frame: pd.DataFrame, col: _Collector) -> None:
+    for low_t, high_t, prefix, lo, hi in (
+        ("minimumElevationInMeters", "maximumElevationInMeters", "ELEVATION", -500, 9000),
+        ("minimumDepthInMeters", "maximumDepthInMeters", "DEPTH", 0, 11000),
+    ):
+        low, high = _stripped(frame, low_t), _stripped(frame, high_t)
+        parsed = {}
+        for term, values in ((low_t, low), (high_t, high)):
+            if values is None:
+                continue
+            num = _numbers(values)
+            parsed[term] = num
+            col.add(f"{prefix}_NON_NUMERIC", (values.ne("") & num.isna()).to_numpy(), term)
+            col.add(f"{prefix}_UNLIKELY", ((num < lo) | (num > hi)).to_numpy(dtype=bool), term)
+        if len(parsed) == 2:
+            swapped = (parsed[low_t] > parsed[high_t]).to_numpy(dtype=bool)
+
+            def pair(m: np.ndarray, a: pd.Series = low, b: pd.Series = high) -> pd.Series:
+                return a[m] + " > " + b[m]
+
+            col.add(
+                f"{prefix}_MIN_MAX_SWAPPED",
+                swapped,
+                low_t,
+                values=pair,
+                column=f"{col.columns.get(low_t, low_t)}/{col.columns.get(high_t, high_t)}",
+            )
+    count = _stripped(frame, "individualCount")
+    if count is not None:
+        num = pd.to_numeric(count, errors="coerce")
+        ok = num.notna() & (num >= 0) & (num == num.round())
+        col.add("INDIVIDUAL_COUNT_INVALID", (count.ne("") & ~ok).to_numpy(), "individualCount")
+    datum = _stripped(frame, "geodeticDatum")
+    lat = _stripped(frame, "decimalLatitude")
+    if datum is not None:
+        known = _unique_apply(datum, lambda v: (not v) or check_geodetic_datum(v)).astype(bool)
+        col.add("GEODETIC_DATUM_INVALID", (~known).to_numpy(), "geodeticDatum")
+    if lat is not None:
+        no_datum = lat.ne("") if datum is None else lat.ne("") & datum.eq("")
+        col.add(
+            "GEODETIC_DATUM_ASSUMED_WGS84",
+            no_datum.to_numpy(),
+            "geodeticDatum",
+            values=lat,
+            column=col.columns.get("geodeticDatum", "geodeticDatum"),
+        )
+
+
+def _url_ok(values: pd.Series) -> pd.Series:
+    """http(s) URL with a host; ``values`` already stripped."""
+    lower = values.str.lower()
+    return lower.str.match(_URL_HOST) & ~values.str.contains(r"\s", regex=True)
+
+
+def _check_uris_and_licences(frame: pd.DataFrame, col: _Collector) -> None:
+    refs = _stripped(frame, "references")
+    if refs is not None:
+        bad = refs.ne("") & ~_url_ok(refs)
+        col.add("REFERENCES_URI_INVALID", bad.to_numpy(dtype=bool), "references")
+    media = _stripped(frame, "associatedMedia")
+    if media is not None:
+
+        def all_urls(text: str) -> bool:
+            parts = [p.strip() for p in re.split(r"\s*[|;]\s*|\s+,\s*", text) if p.strip()]
+            return all(_URL.match(p) for p in parts)
+
+        ok = _unique_apply(media, lambda v: (not v) or all_urls(v)).astype(bool)
+        col.add("MULTIMEDIA_URI_INVALID", (~ok).to_numpy(), "associatedMedia")
+    lic = _stripped(frame, "license")
+    if lic is not None:
+        known = _unique_apply(lic, lambda v: (not v) or license_spdx(v) is not None).astype(bool)
+        col.add("LICENSE_UNRECOGNISED", (~known).to_numpy(), "license")

@@ -31,7 +31,9 @@ __all__ = [
     "BASIS_OF_RECORD",
     "DateValue",
     "check_country_code",
+    "check_geodetic_datum",
     "check_language",
+    "license_spdx",
     "normalise_basis_of_record",
     "parse_event_date",
     "resolve_country",
@@ -101,6 +103,7 @@ _YMD = re.compile(
 _YMD_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _YM = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
 _Y = re.compile(r"^(\d{4})$")
+_MY = re.compile(r"^(\d{1,2})\s*[./-]\s*(\d{4})$")
 _DMY = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4})$")
 _D_ROMAN_Y = re.compile(r"^(\d{1,2})[.\s-]+([IVXivx]{1,4})[.\s-]+(\d{4})$")
 _ROMAN_Y = re.compile(r"^([IVXivx]{1,4})[.\s-]+(\d{4})$")
@@ -198,6 +201,12 @@ def _single(text: str) -> DateValue:
         last = (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)) if y else None
         edtf = f"{y:04d}-{m:02d}"
         return DateValue("partial", "", edtf, dt.date(y, m, 1), last, edtf != text)
+    elif m_ := _MY.match(text):
+        m, y = int(m_.group(1)), int(m_.group(2))
+        if not 1 <= m <= 12 or y == 0:
+            return DateValue("unparsable", problem=f"{text!r}: month {m} does not exist")
+        last = dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+        return DateValue("partial", "", f"{y:04d}-{m:02d}", dt.date(y, m, 1), last, True)
     elif (m_ := _ROMAN_Y.match(text)) or (m_ := _MON_Y.match(text)):
         month_text, y = m_.group(1), int(m_.group(2))
         m = _ROMAN.get(month_text.upper()) or _month_name(month_text)
@@ -249,6 +258,8 @@ def parse_event_date(text: str) -> DateValue:
     'unparsable'
     >>> parse_event_date("1892-10-00").edtf
     '1892-10'
+    >>> parse_event_date("12.2001").edtf
+    '2001-12'
     >>> parse_event_date("1935-07-02/1935-07-02").kind
     'exact'
     """
@@ -481,3 +492,99 @@ def check_language(value: str) -> str | None:
             return f"{part!r} is a language name, not a code; use {named.alpha_3!r}"
         return f"{part!r} is not an ISO 639-1/2/3 language code"
     return None
+
+
+# -- geodetic datums --------------------------------------------------------------------
+_DATUMS = {
+    "wgs84",
+    "wgs1984",
+    "worldgeodeticsystem1984",
+    "nad27",
+    "nad83",
+    "nad1927",
+    "nad1983",
+    "ed50",
+    "europeandatum1950",
+    "etrs89",
+    "gda94",
+    "gda2020",
+    "osgb36",
+    "kkj",
+    "ykj",
+    "euref-fin",
+    "eureffin",
+    "sad69",
+    "sirgas2000",
+    "pulkovo1942",
+    "tokyo",
+    "jgd2000",
+    "nzgd49",
+    "nzgd2000",
+    "agd66",
+    "agd84",
+    "hartebeesthoek94",
+    "arc1950",
+    "arc1960",
+    "indian1975",
+    "notrecorded",
+    "unknown",
+}
+
+
+def check_geodetic_datum(value: str) -> bool:
+    """Whether ``value`` names a known geodetic datum or an EPSG code.
+
+    Examples
+    --------
+    >>> [check_geodetic_datum(v) for v in ("WGS84", "EPSG:4326", "Dms")]
+    [True, True, False]
+    """
+    text = value.strip()
+    if re.fullmatch(r"(?i)(epsg|urn:ogc:def:crs:epsg:[\d.]*):\s*\d{4,6}", text):
+        return True
+    key = re.sub(r"[\s_()]+", "", text.lower()).replace("-", "") if text else ""
+    return key in {d.replace("-", "") for d in _DATUMS}
+
+
+# -- licences -----------------------------------------------------------------------------
+_CC = re.compile(
+    r"(?i)(?:creativecommons\.org/(?:licenses|licences)/|\bcc[\s_-]*)"
+    r"(by(?:[\s_-]*(?:nc|sa|nd))*)(?:[/\s_-]*v?(\d\.\d))?"
+)
+_CC0 = re.compile(r"(?i)creativecommons\.org/publicdomain/zero/1\.0|\bcc[\s_-]*0\b|\bcc[\s_-]*zero")
+_PDM = re.compile(r"(?i)creativecommons\.org/publicdomain/mark/1\.0|public\s*domain\s*mark")
+_SPDX_OTHER = {
+    "mit": "MIT",
+    "apache-2.0": "Apache-2.0",
+    "odbl-1.0": "ODbL-1.0",
+    "pddl-1.0": "PDDL-1.0",
+    "odc-by-1.0": "ODC-By-1.0",
+}
+
+
+@lru_cache(maxsize=1024)
+def license_spdx(value: str) -> str | None:
+    """The SPDX identifier of a licence given as an SPDX id, a name or a Creative Commons URL.
+
+    Versionless Creative Commons names (``CC BY``) are read as version 4.0.
+
+    Examples
+    --------
+    >>> license_spdx("http://creativecommons.org/licenses/by-sa/4.0/")
+    'CC-BY-SA-4.0'
+    >>> license_spdx("CC0"), license_spdx("CC BY-NC 3.0"), license_spdx("all rights reserved")
+    ('CC0-1.0', 'CC-BY-NC-3.0', None)
+    """
+    text = value.strip()
+    if not text:
+        return None
+    if _CC0.search(text):
+        return "CC0-1.0"
+    if _PDM.search(text):
+        return "PDM-1.0"
+    m = _CC.search(text)
+    if m:
+        parts = [p for p in re.split(r"[\s_-]+", m.group(1).lower()) if p]
+        version = m.group(2) or "4.0"
+        return "CC-" + "-".join(p.upper() for p in parts) + "-" + version
+    return _SPDX_OTHER.get(text.lower())
