@@ -356,3 +356,19 @@ def test_unclosed_quote_that_would_swallow_rows_is_refused(tmp_path):
     # a legitimate multi-line value is fine
     ok = 'catalogNumber,locality,year\nA1,"Kisantu\nnear the river, left bank",1935\nA2,x,1936\n'
     assert read_table(write(tmp_path, "ok.csv", ok.encode())).frame["_row"].tolist() == [2, 3]
+
+
+def test_excel_sep_line(tmp_path):
+    text = "sep=;\r\ncatalogNumber;locality\r\nA1;Kisantu, near river\r\n"
+    raw = read_table(write(tmp_path, "t.csv", text.encode("utf-8-sig")))
+    assert raw.info["delimiter"] == ";"
+    assert raw.columns == ["catalogNumber", "locality"]
+    assert raw.frame["_row"].tolist() == [3]
+
+
+def test_excel_sep_line_with_many_columns_and_a_ragged_row(tmp_path):
+    text = "sep=,\ncatalogNumber,a,b,c\nA1,1,2,3\nA2,1,2,3,4\n"
+    raw = read_table(write(tmp_path, "t.csv", text.encode()))
+    assert raw.columns == ["catalogNumber", "a", "b", "c", "_extra_1"]
+    assert raw.frame["_row"].tolist() == [3, 4]
+    assert raw.extra_fields == {4: 1}

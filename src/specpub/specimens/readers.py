@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,14 +197,24 @@ def _from_text(path: Path, encoding: str | None) -> RawTable:
     decoded = decode_bytes(data, file, encoding=encoding)
     if not decoded.text.strip("\ufeff \t\r\n"):
         raise InputError("the file is empty", file=file, fix="export the table again")
-    delimiter = sniff_delimiter(decoded.text[:65536], path.name)
+    skipped_lines = 0
+    hint = re.match(r"\ufeff?sep=(.)\r?\n", decoded.text[:16])
+    if hint:  # Excel's "sep=;" first line names the delimiter; the header is on line 2
+        delimiter, skipped_lines = hint.group(1), 1
+    else:
+        delimiter = sniff_delimiter(decoded.text[:65536], path.name)
     utf8 = decoded.utf8(data)
     if utf8.startswith(b"\xef\xbb\xbf"):
         utf8 = utf8[3:]
     warnings = list(decoded.warnings)
     label = decoded.label
     del decoded, data
+    if skipped_lines:
+        utf8 = utf8[utf8.index(b"\n") + 1 :]
     header, frame, more, extra = parse_delimited(utf8, file, delimiter=delimiter)
+    if skipped_lines:
+        frame["_row"] += skipped_lines
+        extra = {row + skipped_lines: n for row, n in extra.items()}
     del utf8
     warnings += more
     fmt = "tsv" if delimiter == "\t" else "csv"
