@@ -139,3 +139,11 @@ def test_a_variant_yields_to_the_term_itself(tmp_path):
 def test_two_variants_of_one_term_conflict():
     with pytest.raises(InputError, match="'Latitude' and 'lat'"):
         plan_mapping(["catalogNumber", "Latitude", "lat"])
+
+
+def test_missing_key_columns_are_warned(tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text("catalogNumber\nA1\n")
+    warnings = load_specimens(table, progress=None).warnings
+    assert any("no institutionCode column" in w for w in warnings)
+    assert any("no scientificName column" in w for w in warnings)

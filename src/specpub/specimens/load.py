@@ -105,6 +105,13 @@ def load_specimens(
                 fix="rename that column to catalogNumber, or pass a mapping such as "
                 '{"Your column": "catalogNumber"} (CLI: --mapping FILE.toml)',
             )
+        terms = set(plan["term"])
+        for term, why in (
+            ("institutionCode", "set the institution in the publication settings"),
+            ("scientificName", "record titles will fall back to the catalogue number"),
+        ):
+            if term not in terms:
+                warnings.append(f"{file}: no {term} column; {why}")
         frame = apply_mapping(raw.frame, plan)
         bar.update(1)
         core_ids = frame["_id"] if "_id" in frame.columns else None
