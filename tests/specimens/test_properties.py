@@ -144,3 +144,59 @@ def test_random_bytes_load_or_raise_one_input_error(data, name):
         else:
             assert sp.frame["_row"].is_unique
             assert set(sp.flags["row"]) <= set(sp.frame["_row"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    numbers=st.lists(
+        st.lists(st.sampled_from(list("AB01 .-")), min_size=1, max_size=6).map("".join),
+        min_size=1,
+        max_size=8,
+    ),
+    files=st.lists(
+        st.tuples(
+            st.integers(0, 7),
+            st.sampled_from(["", "_lab", "-2", "0", "x", "_all", ".5"]),
+            st.sampled_from([".jpg", ".TIF", ".png"]),
+        ),
+        max_size=12,
+    ),
+)
+def test_linking_invariants(numbers, files):
+    import re
+
+    import pandas as pd
+
+    from specpub.specimens import Specimens, link_media
+
+    frame = pd.DataFrame(
+        {"catalogNumber": numbers, "_row": range(2, len(numbers) + 2), "_source": "t.csv"}
+    )
+    sp = Specimens(frame, mapping=pd.DataFrame(), flags=pd.DataFrame())
+    with tempfile.TemporaryDirectory() as tmp:
+        names = set()
+        for idx, suffix, ext in files:
+            stem = numbers[idx % len(numbers)].strip().replace("/", "") + suffix
+            name = stem + ext
+            if not stem or name.startswith(".") or name in names:
+                continue
+            names.add(name)
+            (Path(tmp) / name).write_bytes(b"")
+        links = link_media(sp, [tmp], progress=None)
+    # every file is in exactly one of: links, unlinked, ambiguous
+    seen = (
+        list(links.links["name"])
+        + list(links.unlinked_files["name"])
+        + list(links.ambiguous["name"])
+    )
+    assert sorted(seen) == sorted(names)
+
+    def norm(text):
+        return re.sub(r"[\s.]+", "", text.lower())
+
+    for name, number in zip(links.links["name"], links.links["catalogNumber"], strict=True):
+        stem, key = norm(name.rsplit(".", 1)[0]), norm(number)
+        assert stem.startswith(key)
+        assert len(stem) == len(key) or stem[len(key)] in "_-+(#~,["
+    # specimens with files and without files partition the table
+    assert links.links["_row"].nunique() + len(links.unlinked_specimens) == len(numbers)

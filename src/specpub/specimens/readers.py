@@ -42,8 +42,6 @@ from specpub.specimens._readers_text import (
 
 __all__ = ["RawTable", "read_table"]
 
-_TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".dat", "")
-
 
 @dataclass
 class RawTable:
