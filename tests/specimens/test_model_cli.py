@@ -181,3 +181,16 @@ def test_cli_xlsx_sheet(tmp_path, capsys):
     code = main(["load", str(path), "-w", str(tmp_path / "ws"), "--sheet", "Nope"])
     assert code == 2
     assert "'Herbarium'" in capsys.readouterr().err
+
+
+def test_reloading_without_media_drops_stale_links(table, tmp_path, capsys):
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "BR0003.jpg").write_bytes(b"")
+    ws = tmp_path / "ws"
+    assert main(["load", str(table), "-w", str(ws), "--media", str(media), "--json"]) == 0
+    assert (ws / "specimens" / "links.csv").is_file()
+    assert main(["load", str(table), "-w", str(ws), "--json"]) == 0
+    capsys.readouterr()
+    assert not (ws / "specimens" / "links.csv").exists()
+    assert Specimens.load(ws).links is None

@@ -43,6 +43,14 @@ if TYPE_CHECKING:
 __all__ = ["Specimens"]
 
 _STAGE = "specimens"
+# Written by MediaLinks.save (specpub.specimens.linking).
+_LINK_FILES = (
+    "links.csv",
+    "unlinked_specimens.csv",
+    "unlinked_files.csv",
+    "ambiguous_files.csv",
+    "links_summary.json",
+)
 
 
 def _as_workspace(workspace: Workspace | str | Path, *, create: bool) -> Workspace:
@@ -289,6 +297,12 @@ class Specimens:
         ws.write_json(_STAGE, "summary.json", summary)
         if self.links is not None:
             self.links.save(ws)
+        else:  # links of an earlier table would no longer match these rows
+            for name in _LINK_FILES:
+                (folder / name).unlink(missing_ok=True)
+        for old in folder.glob("ext_*.parquet"):  # extensions of an earlier archive
+            if old.name not in ext_files.values():
+                old.unlink()
         return folder
 
     @classmethod
