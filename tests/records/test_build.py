@@ -35,6 +35,12 @@ def test_unsafe_markers_are_never_published(demo_collection):
     assert unsafe <= set(recs.skipped["_row"])
 
 
+def test_error_flags_block_and_name_the_flag(demo_collection):
+    _, recs = _build(demo_collection)
+    flagged = recs.skipped[recs.skipped["reason"].str.startswith("quality flag")]
+    assert flagged["reason"].str.contains("CATALOG_NUMBER_").all()
+
+
 def test_empty_files_skip_their_record_with_a_reason(demo_collection):
     _, recs = _build(demo_collection)
     empty = recs.skipped[recs.skipped["reason"].str.startswith("empty file")]

@@ -1,7 +1,8 @@
 """Specimens + linked media → the records the batch engine publishes.
 
-One record per specimen that can be published safely: it has a catalogue
-number that is unique in the table (the record's idempotency marker) and at
+One record per specimen that can be published safely: it has no quality
+flag of severity ``error`` (a missing or shared catalogue number, the
+record's idempotency marker, or a shared occurrenceID), and at
 least one linked file (Zenodo publishes no metadata-only records), none of
 them empty or unreadable. Each file is read once here for its fixity
 (size, mtime, MD5, SHA-256). Every
@@ -39,13 +40,6 @@ from specpub.repository.protocol import Marker
 
 __all__ = ["Records", "build_records"]
 
-# Flags that make a specimen unsafe to publish: its marker would be missing or shared.
-_BLOCKING_FLAGS = {
-    "CATALOG_NUMBER_MISSING": "no catalogNumber",
-    "CATALOG_NUMBER_DUPLICATE": "catalogNumber used by several rows",
-    "CATALOG_NUMBER_COLLISION": "catalogNumber collides with another after normalisation",
-}
-
 
 @dataclass
 class Records:
@@ -77,6 +71,22 @@ class Records:
         }
 
 
+def _blocking_flags(specimens: Any) -> dict[int, str]:
+    """Row → the error-severity flag ids of the core table (extension rows excluded)."""
+    flags: pd.DataFrame = specimens.flags
+    if flags.empty:
+        return {}
+    errors = flags[flags["severity"] == "error"]
+    frame = specimens.frame
+    if "source" in errors.columns and "_source" in frame.columns and len(frame):
+        core = set(frame["_source"].unique())
+        errors = errors[errors["source"].isin(core) | errors["source"].isna()]
+    out: dict[int, str] = {}
+    for row, group in errors.dropna(subset=["row"]).groupby("row"):
+        out[int(row)] = ", ".join(sorted(set(group["flag"])))
+    return out
+
+
 def build_records(
     specimens: Any,
     links: Any,
@@ -99,12 +109,7 @@ def build_records(
         Specs for the batch planner, and the skipped specimens with reasons.
     """
     frame: pd.DataFrame = specimens.frame
-    flags: pd.DataFrame = specimens.flags
-    blocked: dict[int, str] = {}
-    if len(flags):
-        for flag, reason in _BLOCKING_FLAGS.items():
-            for row in flags.loc[flags["flag"] == flag, "row"].dropna():
-                blocked.setdefault(int(row), reason)
+    blocked = _blocking_flags(specimens)
 
     files_by_row: dict[int, list[Path]] = defaultdict(list)
     link_frame = links.links if links is not None else pd.DataFrame(columns=["_row", "path"])
@@ -123,8 +128,8 @@ def build_records(
                 {
                     "_row": row,
                     "catalogNumber": catalog,
-                    "reason": blocked[row],
-                    "fix": "give every specimen its own catalogNumber; see the quality flags",
+                    "reason": f"quality flag {blocked[row]}",
+                    "fix": "correct the table (see specimens/flags.csv), then load it again",
                 }
             )
             continue
