@@ -111,3 +111,60 @@ def test_ambiguous_creates_resolved_by_marker_with_index_lag(
 
     asyncio.run(main())
     assert sandbox.fault_stats()
+
+
+@pytest.mark.parametrize("api", ["legacy", "native"])
+def test_edit_and_new_version_against_sandbox(ws, tmp_path, sandbox, monkeypatch, api):
+    from specpub.batch.plan import FileSpec, RecordSpec, plan_edits, plan_new_versions
+
+    from .helpers import legacy_payload, native_payload
+
+    specs = make_specs(tmp_path / "media", 2, files=(2,))
+    plan_records(ws, specs, target="embedded", api=api)
+
+    def payload(cat, title):
+        return {
+            "legacy": legacy_payload(cat, title=title) if api == "legacy" else None,
+            "native": native_payload(cat, title=title) if api == "native" else None,
+        }
+
+    async def main():
+        client = client_for(sandbox, api, monkeypatch)
+        try:
+            assert (await run_batch_async(ws, client, progress=None)).ok
+            # an edit of record 0's metadata
+            cat0 = specs[0].marker.catalog_number
+            edited = RecordSpec(specs[0].marker, files=specs[0].files, **payload(cat0, "Edited"))
+            assert plan_edits(ws, [edited], target="embedded", api=api).added == 1
+            # a new version of record 1: file 0 kept, file 1 replaced by a new file
+            cat1 = specs[1].marker.catalog_number
+            extra = tmp_path / "media" / "extra.jpg"
+            extra.write_bytes(b"a new image for the new version")
+            nv = RecordSpec(
+                specs[1].marker,
+                files=(specs[1].files[0], FileSpec.from_path(extra)),
+                **payload(cat1, "Version 2"),
+            )
+            assert plan_new_versions(ws, [nv], target="embedded", api=api).added == 1
+            result = await run_batch_async(ws, client, progress=None)
+            assert result.counts == {"published": 4}, result.summary()
+            with Ledger.for_workspace(ws) as led:
+                e = led.record_by_marker("embedded", specs[0].marker)
+                got = await client.get(e.remote_id)
+                assert got.is_published
+                assert got.title.startswith("Edited")
+                assert got.doi == e.doi
+                v = led.record_by_marker("embedded", specs[1].marker)
+                new = await client.get(v.remote_id)
+                old = await client.get(v.base_remote_id)
+                assert new.is_published
+                assert new.id != old.id
+                assert new.concept_id == old.concept_id
+                assert {f.key: f.md5 for f in new.files} == {
+                    f.key: f.md5 for f in led.record_files(v.record_id)
+                }
+                assert len(old.files) == 2  # the old version is untouched
+        finally:
+            await client.aclose()
+
+    asyncio.run(main())

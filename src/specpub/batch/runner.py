@@ -777,6 +777,17 @@ class _Run:
         """New version: drop imported files that changed or were removed; keep equal ones."""
         rid = str(rec.remote_id)
         listed = await self.request(rec, "list_files", lambda: self.client.list_files(rid))
+        importer = getattr(self.client, "import_files", None)
+        if not listed and importer is not None:
+            # InvenioRDM: a new-version draft starts without files; link the previous
+            # version's files instead of uploading unchanged ones again
+            try:
+                await self.request(rec, "import_files", lambda: importer(rid))
+            except (Ambiguous, Rejected) as err:
+                if isinstance(err, AuthenticationError):
+                    raise
+                self.note(rec, "import_files", error=str(err))
+            listed = await self.request(rec, "list_files", lambda: self.client.list_files(rid))
         planned = {f.key: f for f in files}
         for rf in listed:
             want = planned.get(rf.key)
