@@ -11,7 +11,7 @@ from specpub.batch.plan import FileSpec, RecordSpec, plan_records
 from specpub.batch.rehearsal import forecast, rehearse, requests_per_record, scale_limits
 from specpub.records import PayloadOptions, build_payloads
 from specpub.repository import Marker
-from specpub.sandbox import FaultPlan, register_fault_profile
+from specpub.sandbox import FaultPlan
 from specpub.sandbox.config import RateLimit
 from specpub.workspace import Workspace
 
@@ -63,11 +63,13 @@ def _workspace(root, n):
 
 
 @pytest.mark.slow
-def test_rehearsal_measures_overhead_and_leaves_the_ledger_alone(tmp_path):
-    register_fault_profile(
-        "test-rehearsal-heavy", FaultPlan(errors={503: 0.25}), replace=True,
-        description="25 % transient 503s",
-    )  # fmt: skip
+def test_rehearsal_measures_overhead_and_leaves_the_ledger_alone(tmp_path, monkeypatch):
+    from specpub.sandbox import faults as fault_registry
+
+    # registered for this test only (the registry is process-wide)
+    monkeypatch.setitem(
+        fault_registry._PROFILES, "test-rehearsal-heavy", FaultPlan(errors={503: 0.25})
+    )
     ws = _workspace(tmp_path / "ws", 30)
     clean = rehearse(ws, sample=10, faults=None, time_scale=3600, seed=1)
     assert clean.sample == 10
