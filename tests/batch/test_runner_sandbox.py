@@ -54,7 +54,9 @@ def test_resume_after_interrupted_run(ws, tmp_path, sandbox, monkeypatch):
         client = client_for(sandbox, "legacy", monkeypatch)
         try:
             task = asyncio.create_task(run_batch_async(ws, client, progress=None, concurrency=4))
-            await asyncio.sleep(0.4)
+            with Ledger.for_workspace(ws) as watch:
+                while watch.counts().get("published", 0) < 3:
+                    await asyncio.sleep(0.005)
             task.cancel()  # like Ctrl-C in a notebook: in-flight requests are abandoned
             with pytest.raises(asyncio.CancelledError):
                 await task
@@ -69,7 +71,10 @@ def test_resume_after_interrupted_run(ws, tmp_path, sandbox, monkeypatch):
     async def resume():
         client = client_for(sandbox, "legacy", monkeypatch)
         try:
-            result = await run_batch_async(ws, client, progress=None)
+            # records caught in 'creating' are looked up first (no index lag here)
+            result = await run_batch_async(
+                ws, client, progress=None, retry=RetryPolicy(resolve_timeout=1.0)
+            )
             assert result.ok, result.summary()
             with Ledger.for_workspace(ws) as led:
                 await check_server_matches_ledger(client, led, 30)
