@@ -260,3 +260,18 @@ os.kill(os.getpid(), signal.SIGKILL)
         assert rec.state == "created"
         assert rec.remote_id == "42"
         assert len(led.events()) == 1
+
+
+def test_attempts_survive_steps_back_and_reset_on_progress(led):
+    rid = _new(led)
+    _walk(led, rid, ["creating", "created", "uploading", "uploaded", "publishing"])
+    led.bump_attempts(rid)
+    led.transition(rid, "uploaded")  # back after a transient error
+    assert led.record(rid).attempts == 1
+    led.transition(rid, "publishing")
+    led.transition(rid, "ambiguous", step="publish")
+    led.transition(rid, "uploaded")  # the publish did not happen
+    assert led.record(rid).attempts == 1
+    led.transition(rid, "publishing")
+    led.transition(rid, "published", doi="10.1/x")
+    assert led.record(rid).attempts == 0

@@ -447,3 +447,18 @@ def test_content_changed_with_same_size_and_time_is_caught_by_md5(ws, tmp_path):
         rec = led.record(led.record_ids()[0])
         assert rec.retryable is False
         assert "changed since it was scanned" in rec.reason
+
+
+def test_lost_publish_that_never_takes_effect_is_bounded(ws, tmp_path):
+    _setup(ws, tmp_path, n=1)
+    client = FakeClient()
+    client.fail("publish", *["ambiguous_before"] * FAST.max_attempts)
+    result = _run(ws, client)
+    assert result.failed == 1
+    assert client.calls["publish"] == FAST.max_attempts
+    with Ledger.for_workspace(ws) as led:
+        rec = led.record(led.record_ids()[0])
+        assert rec.retryable is True
+        assert rec.step == "publish"
+    assert _run(ws, client).published == 1  # revived via a GET first
+    _assert_consistent(ws, client.server, 1)

@@ -302,11 +302,26 @@ def _resets_attempts(current: str, to: str) -> bool:
     """An outcome that is progress, or a revived failure, starts a fresh attempt budget.
 
     Intents (``planned → creating``) and going back after a transient error
-    (``creating → planned``) keep the count.
+    (``creating → planned``, ``publishing → uploaded``, ``ambiguous → uploaded``)
+    keep the count.
     """
     if current == "failed":
         return to != "failed"
-    return to in ("created", "uploaded", "published")
+    return (current, to) in _PROGRESS
+
+
+# The moves that are progress (an outcome of the step, not a step back).
+_PROGRESS = frozenset(
+    {
+        ("creating", "created"),
+        ("creating", "published"),
+        ("uploading", "uploaded"),
+        ("created", "uploaded"),
+        ("publishing", "published"),
+        ("ambiguous", "created"),
+        ("ambiguous", "published"),
+    }
+)
 
 
 class IllegalTransition(SpecpubError, RuntimeError):

@@ -487,6 +487,17 @@ class _Run:
             raise _Retry from err
         await self.sleep(self.policy.backoff(attempts, self.rng))
 
+    def _charge(self, rec: LedgerRecord, step: str, what: str) -> None:
+        """Count a step that had to be repeated; fail the record when it keeps happening."""
+        attempts = self.ledger.bump_attempts(rec.record_id)
+        if self.policy.exhausted(attempts):
+            self.fail(
+                rec.record_id,
+                step,
+                f"{what} {attempts} times (answers lost each time)",
+                retryable=True,
+            )
+
     def fail(
         self,
         record_id: int,
@@ -909,6 +920,7 @@ class _Run:
             self.remote[rec.record_id] = got
             self.ledger.transition(rec.record_id, "uploaded")
             self.needs_check.add(rec.record_id)
+            self._charge(rec, "publish", "the publish did not take effect")
 
     async def _resolve_create(self, rec: LedgerRecord) -> None:
         deadline = time.monotonic() + self.policy.resolve_timeout
@@ -929,6 +941,7 @@ class _Run:
         if not matches:
             self.note(rec, "resolve", for_step="create", found="nothing")
             self.ledger.transition(rec.record_id, "planned", reset_remote=True)
+            self._charge(rec, "create", "the create did not take effect")
             return
         published = [m for m in matches if m.is_published]
         pool = published or matches
