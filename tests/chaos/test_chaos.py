@@ -8,7 +8,9 @@ restarted; it is then run until nothing is left to do. At the end the server
 and the ledger must agree record by record: exactly N published, zero
 duplicates, zero drafts, every file checksum equal to the local MD5.
 
-``SPECPUB_CHAOS_RECORDS`` sets N (default 2000, the acceptance number).
+``SPECPUB_CHAOS_RECORDS`` sets N (default 2000, the acceptance number),
+``SPECPUB_CHAOS_API`` the API (``legacy``, default, or ``native``) and
+``SPECPUB_CHAOS_SEED`` the seed of the kill moments and the fault draws.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def _start_worker(ws, url, token, api, concurrency, log):
     )
 
 
-@pytest.mark.parametrize("api", ["legacy"])
+@pytest.mark.parametrize("api", [os.environ.get("SPECPUB_CHAOS_API", "legacy")])
 def test_chaos(tmp_path, sandbox_factory, monkeypatch, api):
     n = int(os.environ.get("SPECPUB_CHAOS_RECORDS", "2000"))
     rng = random.Random(int(os.environ.get("SPECPUB_CHAOS_SEED", "2019")))
