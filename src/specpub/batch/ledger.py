@@ -422,12 +422,28 @@ class LedgerRecord:
 
     @property
     def marker(self) -> Marker:
-        """The record's idempotency marker."""
+        """The record's idempotency marker.
+
+        Examples
+        --------
+        >>> row = [1, 1, "t", "legacy", "BR|X", "X", "BR", 0, "create", None, None, ""]
+        >>> row += ["planned"] + [None] * 7 + [0] + [None] * 3 + ["", "", None]
+        >>> LedgerRecord._from_row(row).marker
+        Marker(catalog_number='X', institution_code='BR')
+        """
         return Marker(self.catalog_number, self.institution_code)
 
     @property
     def is_done(self) -> bool:
-        """Whether the record is published."""
+        """Whether the record is published.
+
+        Examples
+        --------
+        >>> row = [1, 1, "t", "legacy", "|X", "X", None, 0, "create", None, None, ""]
+        >>> row += ["published", None, "5"] + [None] * 5 + [0] + [None] * 3 + ["", "", None]
+        >>> LedgerRecord._from_row(row).is_done
+        True
+        """
         return self.state == "published"
 
     @classmethod
@@ -519,7 +535,17 @@ class Ledger:
         return cls.open(workspace.ledger_path)
 
     def close(self) -> None:
-        """Close the connection (safe to call twice)."""
+        """Close the connection (safe to call twice).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> led.close(); led.close()
+        """
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
@@ -596,7 +622,19 @@ class Ledger:
             return int(cur.lastrowid)
 
     def batch(self, batch_id: int) -> BatchInfo:
-        """One batch; raises :class:`InputError` if there is no such batch."""
+        """One batch; raises :class:`InputError` if there is no such batch.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> led.batch(b).target
+        't'
+        >>> led.close()
+        """
         with self._lock:
             row = self._conn.execute(
                 "SELECT batch_id, label, target, api, created, settings FROM batches "
@@ -612,12 +650,36 @@ class Ledger:
         return BatchInfo(*row[:5], json.loads(row[5] or "{}"))
 
     def batch_ids(self) -> list[int]:
-        """All batch ids, oldest first."""
+        """All batch ids, oldest first.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> led.batch_ids()
+        [1]
+        >>> led.close()
+        """
         with self._lock:
             return [r[0] for r in self._conn.execute("SELECT batch_id FROM batches ORDER BY 1")]
 
     def batches(self) -> pd.DataFrame:
-        """The ``batches`` table with a record count per batch, as a DataFrame."""
+        """The ``batches`` table with a record count per batch, as a DataFrame.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> led.batches()[['batch_id', 'records']].values.tolist()
+        [[1, 1]]
+        >>> led.close()
+        """
         return self.query(
             "SELECT b.*, (SELECT COUNT(*) FROM records r WHERE r.batch_id=b.batch_id) AS records "
             "FROM batches b ORDER BY b.batch_id"
@@ -651,6 +713,18 @@ class Ledger:
         -------
         (record_id, changed)
             ``changed`` is True when a row was added or its plan updated.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        (1, False)
+        >>> led.close()
         """
         if operation not in _OPERATIONS:
             raise ValueError(f"operation must be one of {_OPERATIONS}, not {operation!r}")
@@ -735,7 +809,19 @@ class Ledger:
         )
 
     def record(self, record_id: int) -> LedgerRecord:
-        """One record by its local id (``KeyError`` if absent)."""
+        """One record by its local id (``KeyError`` if absent).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> led.record(rid).marker_key
+        '|A1'
+        >>> led.close()
+        """
         with self._lock:
             row = self._conn.execute(
                 f"SELECT {_RECORD_COLUMNS} FROM records WHERE record_id=?", (int(record_id),)
@@ -747,7 +833,21 @@ class Ledger:
     def record_by_marker(
         self, target: str, marker: Marker, *, revision: int | None = None
     ) -> LedgerRecord | None:
-        """The record with ``marker`` on ``target`` (latest revision unless given)."""
+        """The record with ``marker`` on ``target`` (latest revision unless given).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> led.record_by_marker("t", Marker("A1")).record_id == rid
+        True
+        >>> led.record_by_marker("t", Marker("B2")) is None
+        True
+        >>> led.close()
+        """
         sql = f"SELECT {_RECORD_COLUMNS} FROM records WHERE target=? AND marker_key=?"
         params: list[Any] = [target, marker.key]
         if revision is not None:
@@ -761,7 +861,19 @@ class Ledger:
     def record_ids(
         self, *, batch: int | None = None, state: str | Sequence[str] | None = None
     ) -> list[int]:
-        """Local ids of the records matching ``batch`` and ``state``, in id order."""
+        """Local ids of the records matching ``batch`` and ``state``, in id order.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> led.record_ids(batch=b, state="planned")
+        [1]
+        >>> led.close()
+        """
         where, params = self._where(batch=batch, state=state)
         with self._lock:
             return [
@@ -772,7 +884,19 @@ class Ledger:
             ]
 
     def payload(self, record_id: int) -> dict[str, Any]:
-        """The planned API body of a record (decoded JSON)."""
+        """The planned API body of a record (decoded JSON).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> led.payload(rid)
+        {'metadata': {}}
+        >>> led.close()
+        """
         with self._lock:
             row = self._conn.execute(
                 "SELECT payload FROM records WHERE record_id=?", (int(record_id),)
@@ -782,7 +906,19 @@ class Ledger:
         return json.loads(row[0])
 
     def record_files(self, record_id: int) -> list[LedgerFile]:
-        """The file rows of a record, in key order."""
+        """The file rows of a record, in key order.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> [(f.key, f.state) for f in led.record_files(rid)]
+        [('a.jpg', 'planned')]
+        >>> led.close()
+        """
         with self._lock:
             rows = self._conn.execute(
                 "SELECT file_id, record_id, key, path, size, mtime, md5, sha256, state, "
@@ -838,7 +974,19 @@ class Ledger:
         *,
         record: int | None = None,
     ) -> pd.DataFrame:
-        """The ``files`` table joined with the record's batch, marker and state."""
+        """The ``files`` table joined with the record's batch, marker and state.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> led.files(batch=b)[['key', 'state', 'marker_key']].values.tolist()
+        [['a.jpg', 'planned', '|A1']]
+        >>> led.close()
+        """
         clauses, params = [], []
         if batch is not None:
             clauses.append("r.batch_id=?")
@@ -865,7 +1013,20 @@ class Ledger:
         kind: str | None = None,
         since: float | None = None,
     ) -> pd.DataFrame:
-        """The ``events`` table (optionally filtered) as a DataFrame, in time order."""
+        """The ``events`` table (optionally filtered) as a DataFrame, in time order.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> _ = led.record_event(b, rid, "create", "transient", http_status=502)
+        >>> led.events(record=rid)[['step', 'outcome', 'http_status']].values.tolist()
+        [['create', 'transient', 502]]
+        >>> led.close()
+        """
         clauses, params = [], []
         for col, value in (("batch_id", batch), ("record_id", record), ("kind", kind)):
             if value is not None:
@@ -900,7 +1061,19 @@ class Ledger:
         return {s: n for s, n in sorted(rows, key=lambda r: order.get(r[0], 99))}
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
-        """Run a read-only SQL query and return a DataFrame."""
+        """Run a read-only SQL query and return a DataFrame.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> int(led.query("SELECT COUNT(*) AS n FROM files").n[0])
+        1
+        >>> led.close()
+        """
         with self._lock:
             cur = self._conn.execute(sql, list(params))
             cols = [d[0] for d in cur.description] if cur.description else []
@@ -956,6 +1129,21 @@ class Ledger:
         ------
         IllegalTransition
             When the move is not allowed or a required value is missing.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> led.transition(rid, "creating", durable=True).state
+        'creating'
+        >>> led.transition(rid, "published")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        specpub.batch.ledger.IllegalTransition: record 1: published needs a remote_id
+        >>> led.close()
         """
         if to not in TRANSITIONS:
             raise IllegalTransition(f"record {record_id}: unknown state {to!r}")
@@ -1023,7 +1211,19 @@ class Ledger:
         return self.record(record_id)
 
     def bump_attempts(self, record_id: int) -> int:
-        """Count one more failed attempt at the record's current step; return the total."""
+        """Count one more failed attempt at the record's current step; return the total.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> led.bump_attempts(rid), led.bump_attempts(rid)
+        (1, 2)
+        >>> led.close()
+        """
         with self._tx() as conn:
             conn.execute(
                 "UPDATE records SET attempts=attempts+1, updated_at=? WHERE record_id=?",
@@ -1048,6 +1248,20 @@ class Ledger:
         ``uploaded`` requires a ``server_checksum`` equal to the planned MD5
         (an ``md5:`` prefix is accepted); ``mismatch`` records the differing one.
         Moving to ``uploading`` or ``mismatch`` counts an attempt.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> f = led.record_files(rid)[0]
+        >>> led.transition_file(f.file_id, "uploading").attempts
+        1
+        >>> led.transition_file(f.file_id, "uploaded", server_checksum="md5:" + "0" * 32).state
+        'uploaded'
+        >>> led.close()
         """
         if to not in FILE_TRANSITIONS:
             raise IllegalTransition(f"file {file_id}: unknown state {to!r}")
@@ -1087,7 +1301,21 @@ class Ledger:
         return LedgerFile(*r)
 
     def reset_files(self, record_id: int) -> None:
-        """Put every file of a record back to ``planned`` (a new draft has none of them)."""
+        """Put every file of a record back to ``planned`` (a new draft has none of them).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> f = led.record_files(rid)[0]
+        >>> _ = led.transition_file(f.file_id, "uploaded", server_checksum="0" * 32)
+        >>> led.reset_files(rid); led.record_files(rid)[0].state
+        'planned'
+        >>> led.close()
+        """
         with self._tx() as conn:
             conn.execute(
                 "UPDATE files SET state='planned', server_checksum=NULL, remote_file_id=NULL, "
@@ -1116,6 +1344,17 @@ class Ledger:
 
         ``outcome`` is one of :data:`OUTCOMES`; ``kind`` one of ``request``,
         ``pause``, ``note``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}},
+        ...     files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3, "md5": "0" * 32}])
+        >>> led.record_event(b, rid, "upload", "ok", duration=0.2, file_key="a.jpg")
+        1
+        >>> led.close()
         """
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {OUTCOMES}, not {outcome!r}")
