@@ -66,7 +66,13 @@ class Limit:
 
     @property
     def interval(self) -> float:
-        """The mean spacing of requests at full speed."""
+        """The mean spacing of requests at full speed.
+
+        Examples
+        --------
+        >>> Limit(30, 60.0).interval
+        2.0
+        """
         return self.seconds / self.count
 
 
@@ -219,7 +225,13 @@ class Pacer:
 
     @property
     def unlimited(self) -> bool:
-        """True when no limit is configured (the pacer still honours 429s)."""
+        """True when no limit is configured (the pacer still honours 429s).
+
+        Examples
+        --------
+        >>> Pacer().unlimited, Pacer("100/minute").unlimited
+        (True, False)
+        """
         return not self.limits and not self.search_limits
 
     def bound(self, requests_per_record: float) -> float | None:
@@ -243,7 +255,13 @@ class Pacer:
         return out
 
     def delay(self, endpoint: str = "api") -> float:
-        """Seconds until a request to ``endpoint`` may be sent (0.0 if now)."""
+        """Seconds until a request to ``endpoint`` may be sent (0.0 if now).
+
+        Examples
+        --------
+        >>> Pacer("1/minute").delay()
+        0.0
+        """
         now = self._clock()
         ready = max(now, self._paused_until)
         for lim, sent in self._windows(endpoint):
@@ -292,6 +310,14 @@ class Pacer:
         :meth:`release` when the answer arrives (the request then counts at
         its answer time, which bounds when the server counted it); untracked
         requests count at their send time.
+
+        Examples
+        --------
+        >>> import asyncio
+        >>> p = Pacer("10/second")
+        >>> ticket = asyncio.run(p.acquire(track=True))
+        >>> p.release(ticket); ticket.end >= ticket.grant
+        True
         """
         if self._lock is None:
             self._lock = asyncio.Lock()
@@ -309,7 +335,17 @@ class Pacer:
         return ticket
 
     def release(self, ticket: Ticket) -> None:
-        """Mark a tracked request as answered (or failed): it now counts at this time."""
+        """Mark a tracked request as answered (or failed): it now counts at this time.
+
+        Examples
+        --------
+        >>> import asyncio
+        >>> p = Pacer()
+        >>> t = asyncio.run(p.acquire(track=True)); t.end is None
+        True
+        >>> p.release(t); t.end is not None
+        True
+        """
         if ticket.end is None:
             ticket.end = max(self._clock(), ticket.grant)
 
@@ -321,7 +357,14 @@ class Pacer:
             self.on_pause(reason, total)
 
     def pause_for(self, seconds: float, *, reason: str = "rate_limit") -> None:
-        """Hold every request back for ``seconds`` from now (longest pause wins)."""
+        """Hold every request back for ``seconds`` from now (longest pause wins).
+
+        Examples
+        --------
+        >>> p = Pacer(clock=lambda: 0.0)
+        >>> p.pause_for(3.0); p.pause_for(1.0); p.paused_for
+        3.0
+        """
         until = self._clock() + max(0.0, seconds)
         if until > self._paused_until:
             self._paused_until = until
@@ -329,7 +372,13 @@ class Pacer:
 
     @property
     def paused_for(self) -> float:
-        """Seconds left of the current pause (0.0 when not paused)."""
+        """Seconds left of the current pause (0.0 when not paused).
+
+        Examples
+        --------
+        >>> Pacer().paused_for
+        0.0
+        """
         return max(0.0, self._paused_until - self._clock())
 
     # -- feedback ---------------------------------------------------------------------
@@ -388,6 +437,12 @@ class Pacer:
 
         Same effect as ``on_response(429, ...)`` for clients without the hook
         wired; a 429 the hook already reported is not counted twice.
+
+        Examples
+        --------
+        >>> p = Pacer(clock=lambda: 0.0)
+        >>> p.note_rate_limited(2.0); p.paused_for, p.rate_limited
+        (2.0, 1)
         """
         if self._unclaimed_429 > 0:
             self._unclaimed_429 -= 1
@@ -395,7 +450,13 @@ class Pacer:
         self._count_429(RateLimitInfo(retry_after=retry_after))
 
     def summary(self) -> dict[str, Any]:
-        """Counters for reports: granted requests, seconds waited, 429s seen."""
+        """Counters for reports: granted requests, seconds waited, 429s seen.
+
+        Examples
+        --------
+        >>> Pacer("100/minute").summary()["limits"]
+        ['100/60s']
+        """
         return {
             "granted": dict(self.granted),
             "waited": round(self.waited, 3),

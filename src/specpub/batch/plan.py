@@ -82,7 +82,15 @@ class FileSpec:
 
     @classmethod
     def from_path(cls, path: Path | str, key: str | None = None) -> FileSpec:
-        """Scan ``path`` once: size, mtime, MD5 and SHA-256."""
+        """Scan ``path`` once: size, mtime, MD5 and SHA-256.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> p = Path(tempfile.mkdtemp()) / "x.tif"; _ = p.write_bytes(b"tiff")
+        >>> FileSpec.from_path(p, key="BR1_a.tif").key
+        'BR1_a.tif'
+        """
         path = Path(path)
         md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
         with path.open("rb") as fh:
@@ -100,7 +108,13 @@ class FileSpec:
         )
 
     def as_row(self) -> dict[str, Any]:
-        """The mapping :meth:`Ledger.add_record` expects."""
+        """The mapping :meth:`Ledger.add_record` expects.
+
+        Examples
+        --------
+        >>> FileSpec(Path("/m/a.jpg"), "a.jpg", 3, "AB" * 16).as_row()["md5"]
+        'abababababababababababababababab'
+        """
         return {
             "key": self.key,
             "path": str(self.path),
@@ -144,7 +158,15 @@ class RecordSpec:
     title: str | None = None
 
     def payload(self, api: str) -> Mapping[str, Any]:
-        """The body for ``api`` (``InputError`` if the record has none)."""
+        """The body for ``api`` (``InputError`` if the record has none).
+
+        Examples
+        --------
+        >>> RecordSpec(Marker("X"), legacy={"metadata": {}}).payload("native")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        specpub.errors.InputError: field 'native payload': record |X has no native payload. Fix: ...
+        """
         body = self.legacy if api == "legacy" else self.native
         if body is None:
             raise InputError(
@@ -155,7 +177,13 @@ class RecordSpec:
         return body
 
     def display_title(self, api: str) -> str | None:
-        """The title shown in reports."""
+        """The title shown in reports.
+
+        Examples
+        --------
+        >>> RecordSpec(Marker("X"), legacy={"metadata": {"title": "T"}}).display_title("legacy")
+        'T'
+        """
         if self.title:
             return self.title
         body = self.legacy if api == "legacy" else self.native
@@ -163,7 +191,17 @@ class RecordSpec:
         return meta.get("title") if isinstance(meta, Mapping) else None
 
     def check(self, api: str, *, need_files: bool = True) -> None:
-        """Raise :class:`InputError` if the record cannot be sent as planned."""
+        """Raise :class:`InputError` if the record cannot be sent as planned.
+
+        Examples
+        --------
+        >>> custom = {"dwc:catalogNumber": ["Y"]}
+        >>> spec = RecordSpec(Marker("X"), legacy={"metadata": {"custom": custom}})
+        >>> spec.check("legacy")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        specpub.errors.InputError: ...the payload's marker |Y must equal the record's marker |X...
+        """
         where = f"record {self.marker.key}"
         body = self.payload(api)
         custom = (
@@ -234,11 +272,23 @@ class PlanResult:
 
     @property
     def total(self) -> int:
-        """Records looked at."""
+        """Records looked at.
+
+        Examples
+        --------
+        >>> PlanResult(added=1, skipped=[("|X", "why")]).total
+        2
+        """
         return self.added + self.updated + self.unchanged + len(self.skipped)
 
     def summary(self) -> str:
-        """One line of text."""
+        """One line of text.
+
+        Examples
+        --------
+        >>> PlanResult(batch_ids=[2], added=5).summary()
+        'planned 5 records: 5 added, 0 updated, 0 unchanged, 0 skipped (batches 2)'
+        """
         batches = ", ".join(map(str, self.batch_ids)) or "none"
         return (
             f"planned {self.total} records: {self.added} added, {self.updated} updated, "
@@ -297,6 +347,14 @@ def plan_records(
     InputError
         A record cannot be sent as planned (marker not in its payload, no
         files, duplicate keys, empty files, ...); nothing is written then.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from specpub.workspace import Workspace
+    >>> ws = Workspace.create(tempfile.mkdtemp())
+    >>> plan_records(ws, [], target="embedded").summary()
+    'planned 0 records: 0 added, 0 updated, 0 unchanged, 0 skipped (batches none)'
     """
     _check_api(api)
     if batch_size < 1:

@@ -98,7 +98,13 @@ class RetryPolicy:
         return rng.uniform(0.0, high)
 
     def exhausted(self, attempts: int) -> bool:
-        """Whether ``attempts`` failed attempts used up the budget."""
+        """Whether ``attempts`` failed attempts used up the budget.
+
+        Examples
+        --------
+        >>> RetryPolicy(max_attempts=3).exhausted(2), RetryPolicy(max_attempts=3).exhausted(3)
+        (False, True)
+        """
         return attempts >= self.max_attempts
 
 
@@ -157,17 +163,35 @@ class CircuitBreaker:
 
     @property
     def is_open(self) -> bool:
-        """Whether the batch should pause."""
+        """Whether the batch should pause.
+
+        Examples
+        --------
+        >>> CircuitBreaker().is_open
+        False
+        """
         return self._opened_at is not None
 
     @property
     def state(self) -> str:
-        """``"open"`` or ``"closed"``."""
+        """``"open"`` or ``"closed"``.
+
+        Examples
+        --------
+        >>> CircuitBreaker().state
+        'closed'
+        """
         return "open" if self.is_open else "closed"
 
     @property
     def open_for(self) -> float:
-        """Seconds since the breaker opened (0.0 when closed)."""
+        """Seconds since the breaker opened (0.0 when closed).
+
+        Examples
+        --------
+        >>> CircuitBreaker().open_for
+        0.0
+        """
         return 0.0 if self._opened_at is None else self._clock() - self._opened_at
 
     def _trim(self, now: float) -> None:
@@ -178,7 +202,13 @@ class CircuitBreaker:
             self._successes.popleft()
 
     def record_success(self) -> None:
-        """Count a successful request."""
+        """Count a successful request.
+
+        Examples
+        --------
+        >>> cb = CircuitBreaker(); cb.record_success(); cb.is_open
+        False
+        """
         now = self._clock()
         self._successes.append(now)
         self._trim(now)
@@ -187,6 +217,12 @@ class CircuitBreaker:
         """Count an outage-like failure (5xx, 404, connection error) of ``record``.
 
         Returns True if this failure opened the breaker.
+
+        Examples
+        --------
+        >>> cb = CircuitBreaker(min_failures=2, min_records=2)
+        >>> cb.record_failure("a"), cb.record_failure("b")
+        (False, True)
         """
         now = self._clock()
         self._failures.append((now, record))
@@ -218,6 +254,13 @@ class CircuitBreaker:
         """Whether recent failures look like the start of an outage (half the threshold).
 
         Used to read a 404 as an outage symptom rather than a rejection.
+
+        Examples
+        --------
+        >>> cb = CircuitBreaker(min_failures=4)
+        >>> _ = cb.record_failure("a"), cb.record_failure("b")
+        >>> cb.in_burst()
+        True
         """
         self._trim(self._clock())
         return len(self._failures) >= max(2, self.min_failures // 2) and len(self._successes) < len(
@@ -225,7 +268,16 @@ class CircuitBreaker:
         )
 
     def probe_succeeded(self) -> None:
-        """Close the breaker (a probe got through)."""
+        """Close the breaker (a probe got through).
+
+        Examples
+        --------
+        >>> cb = CircuitBreaker(min_failures=1, min_records=1)
+        >>> cb.record_failure("a")
+        True
+        >>> cb.probe_succeeded(); cb.state
+        'closed'
+        """
         if self._opened_at is not None:
             self.open_seconds += self._clock() - self._opened_at
         self._opened_at = None
@@ -249,7 +301,13 @@ class CircuitBreaker:
         return out
 
     async def wait_closed(self) -> None:
-        """Return at once when closed; else wait until a probe closes the breaker."""
+        """Return at once when closed; else wait until a probe closes the breaker.
+
+        Examples
+        --------
+        >>> import asyncio
+        >>> asyncio.run(CircuitBreaker().wait_closed())  # closed: returns at once
+        """
         if not self.is_open:
             return
         if self._closed_event is None:

@@ -99,6 +99,11 @@ class RunOptions:
         Seconds a marker lookup waits for others to share its query.
     check_files
         Check size and mtime of every file before sending a record.
+
+    Examples
+    --------
+    >>> RunOptions(concurrency=4, retry_failed="all").retry_failed
+    'all'
     """
 
     concurrency: int = 8
@@ -140,16 +145,34 @@ class BatchResult:
 
     @property
     def pending(self) -> int:
-        """Records neither published nor failed."""
+        """Records neither published nor failed.
+
+        Examples
+        --------
+        >>> BatchResult(total=5, published=3).pending
+        2
+        """
         return self.total - self.published - self.failed
 
     @property
     def ok(self) -> bool:
-        """True when every record is published."""
+        """True when every record is published.
+
+        Examples
+        --------
+        >>> BatchResult(total=2, published=2).ok
+        True
+        """
         return self.published == self.total and self.stopped is None
 
     def summary(self) -> str:
-        """A short text summary."""
+        """A short text summary.
+
+        Examples
+        --------
+        >>> BatchResult(batch_ids=[1], total=1, published=1).summary().startswith("batch 1: 1/1")
+        True
+        """
         batches = ", ".join(map(str, self.batch_ids)) or "none"
         text = (
             f"batch {batches}: {self.published}/{self.total} published, {self.failed} failed, "
@@ -169,7 +192,13 @@ class BatchResult:
         return self.summary()
 
     def to_dict(self) -> dict[str, Any]:
-        """All fields as a plain dict (JSON-friendly)."""
+        """All fields as a plain dict (JSON-friendly).
+
+        Examples
+        --------
+        >>> BatchResult(total=1).to_dict()["pending"]
+        1
+        """
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
         out["pending"] = self.pending
         return out
@@ -1103,6 +1132,14 @@ async def run_batch_async(
     BatchResult
         Counts, requests, retries, pauses; ``stopped`` is set when the run
         stopped early (authentication refused).
+
+    Examples
+    --------
+    >>> import asyncio, tempfile
+    >>> from specpub.workspace import Workspace
+    >>> ws = Workspace.create(tempfile.mkdtemp())
+    >>> asyncio.run(run_batch_async(ws, None, dry_run=True)).total
+    0
     """
     opts = options or RunOptions()
     opts = RunOptions(
