@@ -462,3 +462,45 @@ def test_lost_publish_that_never_takes_effect_is_bounded(ws, tmp_path):
         assert rec.step == "publish"
     assert _run(ws, client).published == 1  # revived via a GET first
     _assert_consistent(ws, client.server, 1)
+
+
+@pytest.mark.parametrize("op", ["edit", "update", "new_version", "delete_file", "publish"])
+def test_crash_during_edits_and_versions_resumes_cleanly(ws, tmp_path, op):
+    from specpub.batch.plan import FileSpec
+
+    specs = _setup(ws, tmp_path, n=2, files=(2,))
+    server = FakeServer()
+    client = FakeClient(server)
+    assert _run(ws, client).published == 2
+    edited = RecordSpec(
+        specs[0].marker,
+        legacy=legacy_payload(specs[0].marker.catalog_number, title="E"),
+        files=specs[0].files,
+    )
+    plan_edits(ws, [edited], target="embedded")
+    extra = tmp_path / "media" / "v2.jpg"
+    extra.write_bytes(b"version two")
+    nv = RecordSpec(
+        specs[1].marker,
+        legacy=specs[1].legacy,
+        files=(specs[1].files[0], FileSpec.from_path(extra)),
+    )
+    plan_new_versions(ws, [nv], target="embedded")
+    client.fail(op, "crash_after")
+    with pytest.raises(SimulatedCrash):
+        _run(ws, client, concurrency=1)
+    client2 = FakeClient(server)
+    result = _run(ws, client2)
+    assert result.counts == {"published": 4}, result.summary()
+    assert server.drafts() == []
+    # one published record per marker version chain: 2 originals + 1 new version
+    assert len(server.records) == 3
+    with Ledger.for_workspace(ws) as led:
+        v = led.record_by_marker("embedded", specs[1].marker)
+        assert server.records[v.remote_id].published == {
+            f.key: f.md5 for f in led.record_files(v.record_id)
+        }
+        e = led.record_by_marker("embedded", specs[0].marker)
+        assert server.records[e.remote_id].metadata["metadata"]["title"] == "E " + (
+            specs[0].marker.catalog_number
+        )
