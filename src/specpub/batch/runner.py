@@ -1222,7 +1222,15 @@ async def _run(
         total += sum(counts.values())
         published += counts.get("published", 0)
         failed += counts.get("failed", 0)
-        todo += ledger.record_ids(batch=bid, state=_ACTIVE)
+        # records caught mid-request are reconciled first, then work already
+        # started (closest to published first), then new records
+        for states in (
+            ("creating", "publishing", "ambiguous"),
+            ("uploaded",),
+            ("created", "uploading"),
+            ("planned",),
+        ):
+            todo += ledger.record_ids(batch=bid, state=states)
     done = published + failed
     description = f"publish ({done} of {total} done before)" if done else "publish"
     bar = make_progress(progress, total=len(todo), description=description, unit="rec")
