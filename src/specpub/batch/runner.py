@@ -767,6 +767,9 @@ class _Run:
         except _Retry:
             raise
         except (RepositoryError, InputError, _StopBatch) as err:
+            if isinstance(err, RepositoryError):
+                # something went wrong mid-upload: check the server's list before publishing
+                self.needs_check.add(rid)
             await self.handle(self.ledger.record(rid), "upload", err)
             return
         self.ledger.transition(rid, "uploaded", expected="uploading")
