@@ -44,6 +44,11 @@ def test_small_batch_both_apis(ws, tmp_path, sandbox, monkeypatch, api):
 
     stats, _ = asyncio.run(main())
     assert stats["files_checked"] == sum(len(s.files) for s in specs)
+    # the token never reaches the workspace (ledger, WAL, reports)
+    token = sandbox.token.encode()
+    for path in ws.root.rglob("*"):
+        if path.is_file():
+            assert token not in path.read_bytes(), path
 
 
 def test_resume_after_interrupted_run(ws, tmp_path, sandbox, monkeypatch):
