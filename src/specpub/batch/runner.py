@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
+import dataclasses
 import random
 import threading
 import time
@@ -60,6 +60,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from specpub.batch._lock import RunLock
+from specpub.batch._lookup import MarkerLookup
 from specpub.batch.ledger import TRANSITIONS, Ledger, LedgerFile, LedgerRecord
 from specpub.batch.pacing import Pacer
 from specpub.batch.retry import CircuitBreaker, RetryPolicy
@@ -75,11 +77,9 @@ from specpub.errors import (
     Transient,
 )
 from specpub.progress import make_progress
-from specpub.repository.protocol import Marker, RemoteFile, RemoteRecord, RepositoryClient
+from specpub.repository.protocol import RemoteFile, RemoteRecord, RepositoryClient
 
 __all__ = ["BatchResult", "RunOptions", "run_batch", "run_batch_async"]
-
-_ACTIVE = ("planned", "creating", "created", "uploading", "uploaded", "publishing", "ambiguous")
 
 
 @dataclass(frozen=True)
@@ -212,97 +212,6 @@ class _Retry(Exception):
     """The step should be tried again after a pause (already counted)."""
 
 
-class _RunLock:
-    """An exclusive lock on the ledger, so that two runners never share it."""
-
-    def __init__(self, ledger_path: Path) -> None:
-        self.path = Path(str(ledger_path) + ".run-lock")
-        self._fh: Any = None
-
-    def __enter__(self) -> _RunLock:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: no lock
-            return self
-        self._fh = self.path.open("a+")
-        try:
-            fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as err:
-            self._fh.seek(0)
-            holder = self._fh.read().strip() or "another process"
-            self._fh.close()
-            self._fh = None
-            raise InputError(
-                f"another specpub run is publishing from this ledger ({holder})",
-                file=str(self.path.parent),
-                fix="wait for it to finish, or stop it; runs resume where they stopped",
-            ) from err
-        self._fh.seek(0)
-        self._fh.truncate()
-        self._fh.write(f"pid {os.getpid()}")
-        self._fh.flush()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-
-
-class _MarkerLookup:
-    """Batch marker searches of many records into one OR query per chunk."""
-
-    def __init__(self, run: _Run) -> None:
-        self.run = run
-        self.pending: dict[Marker, list[asyncio.Future[list[RemoteRecord]]]] = {}
-        self._flusher: asyncio.Task[None] | None = None
-
-    async def find(self, marker: Marker) -> list[RemoteRecord]:
-        fut: asyncio.Future[list[RemoteRecord]] = asyncio.get_running_loop().create_future()
-        self.pending.setdefault(marker, []).append(fut)
-        if len(self.pending) >= self.run.opts.search_chunk:
-            self._flush_now()
-        elif self._flusher is None:
-            self._flusher = asyncio.create_task(self._linger())
-        return await fut
-
-    async def _linger(self) -> None:
-        await asyncio.sleep(self.run.opts.search_linger)
-        self._flusher = None
-        self._flush_now()
-
-    def _flush_now(self) -> None:
-        if not self.pending:
-            return
-        batch, self.pending = self.pending, {}
-        task = asyncio.create_task(self._query(batch))
-        self.run.background.add(task)
-        task.add_done_callback(self.run.background.discard)
-
-    async def _query(self, batch: dict[Marker, list[asyncio.Future[list[RemoteRecord]]]]) -> None:
-        markers = list(batch)
-        try:
-            found = await self.run.request(
-                None,
-                "search",
-                lambda: self.run.client.find_by_markers(markers),
-                endpoint="search",
-                detail={"markers": len(markers)},
-            )
-        except BaseException as err:
-            for futs in batch.values():
-                for fut in futs:
-                    if not fut.done():
-                        fut.set_exception(err if isinstance(err, Exception) else RuntimeError())
-            if not isinstance(err, Exception):
-                raise
-            return
-        for marker, futs in batch.items():
-            for fut in futs:
-                if not fut.done():
-                    fut.set_result(list(found.get(marker, [])))
-
-
 class _Run:
     """State shared by the workers of one run."""
 
@@ -331,7 +240,7 @@ class _Run:
         self.rng = rng
         self.sleep = sleep
         self.result = BatchResult(batch_ids=list(batch_ids))
-        self.lookup = _MarkerLookup(self)
+        self.lookup = MarkerLookup(self)
         self.background: set[asyncio.Task[Any]] = set()
         self.remote: dict[int, RemoteRecord] = {}
         self.server_files: dict[int, dict[str, str | None]] = {}
@@ -1024,9 +933,7 @@ class _RetryFiles(_Retry):
 
 
 def _with(remote: RemoteRecord, **changes: Any) -> RemoteRecord:
-    from dataclasses import replace
-
-    return replace(remote, **changes)
+    return dataclasses.replace(remote, **changes)
 
 
 def _num(value: str) -> int:
@@ -1185,7 +1092,7 @@ async def run_batch_async(
             )
         if client is None:
             raise InputError("a repository client is needed to publish", fix="pass client=")
-        with _RunLock(ledger.path):
+        with RunLock(ledger.path):
             return await _run(
                 ledger, client, batch_ids, opts, pacer, breaker, retry, progress, seed
             )
