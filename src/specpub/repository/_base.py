@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import httpx
 
-from specpub.errors import ChecksumMismatch, InputError
+from specpub.errors import ChecksumMismatch, InputError, NotFound
 from specpub.repository._http import DEFAULT_TIMEOUT, HttpSession
 from specpub.repository._query import DEFAULT_MAX_QUERY_LENGTH, marker_queries
 from specpub.repository._token import DEFAULT_TOKEN_ENV
@@ -84,6 +84,8 @@ class BaseClient:
 
     api: str = ""
     _accept: str = "application/json"
+    #: Turns a record's JSON into a :class:`RemoteRecord` (set by each client).
+    _parse_record: Callable[[Mapping[str, Any]], RemoteRecord]
 
     def __init__(
         self,
@@ -140,6 +142,40 @@ class BaseClient:
     async def aclose(self) -> None:
         """Close the HTTP connections."""
         await self._http.aclose()
+
+    # -- requests ------------------------------------------------------------------
+
+    async def _record(
+        self,
+        method: str,
+        url: str,
+        *,
+        step: str,
+        idempotent: bool,
+        resource: bool = True,
+        json_body: Any = None,
+        ok: tuple[int, ...] = (200, 201, 202),
+    ) -> RemoteRecord:
+        """One request whose answer is a record object, parsed by the client's parser."""
+        data = await self._http.json(
+            method,
+            url,
+            step=step,
+            idempotent=idempotent,
+            resource=resource,
+            json_body=json_body,
+            ok=ok,
+            expect=dict,
+        )
+        return self._parse_record(data)
+
+    async def _delete(self, method: str, url: str, *, step: str, ok: tuple[int, ...]) -> bool:
+        """Send a deleting request; ``False`` if the server answered 404 (already gone)."""
+        try:
+            await self._http.send(method, url, step=step, idempotent=True, resource=True, ok=ok)
+        except NotFound:
+            return False
+        return True
 
     # -- searching -----------------------------------------------------------------
 

@@ -17,7 +17,6 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -145,33 +144,11 @@ class LegacyClient(BaseClient):
     """
 
     api = "legacy"
+    _parse_record = staticmethod(parse_deposition)
     _accept = "application/json"
 
     def _dep(self, record_id: str | int, suffix: str = "") -> str:
         return f"{_DEPOSITIONS}/{_legacy_id(record_id)}{suffix}"
-
-    async def _record(
-        self,
-        method: str,
-        url: str,
-        *,
-        step: str,
-        idempotent: bool,
-        resource: bool = True,
-        json_body: Any = None,
-        ok: tuple[int, ...] = (200, 201, 202),
-    ) -> RemoteRecord:
-        data = await self._http.json(
-            method,
-            url,
-            step=step,
-            idempotent=idempotent,
-            resource=resource,
-            json_body=json_body,
-            ok=ok,
-            expect=dict,
-        )
-        return parse_deposition(data)
 
     async def create(self, payload: Mapping[str, Any]) -> RemoteRecord:
         """Create a deposition with its full metadata (``{"metadata": {...}}``): one POST.
@@ -248,35 +225,17 @@ class LegacyClient(BaseClient):
         deposition is read, and an open edit draft (``state: inprogress``) is
         discarded with ``actions/discard``.
         """
-        try:
-            await self._http.send(
-                "DELETE",
-                self._dep(record_id),
-                step="delete_draft",
-                idempotent=True,
-                resource=True,
-                ok=(200, 201, 202, 204),
-            )
+        done = (200, 201, 202, 204)
+        if await self._delete("DELETE", self._dep(record_id), step="delete_draft", ok=done):
             return
-        except NotFound:
-            pass
         try:
             record = await self.get(record_id)
         except NotFound:
             return
-        if record.state != "edit-draft":
-            return
-        try:
-            await self._http.send(
-                "POST",
-                self._dep(record_id, "/actions/discard"),
-                step="delete_draft",
-                idempotent=True,
-                resource=True,
-                ok=(200, 201, 202, 204),
+        if record.state == "edit-draft":
+            await self._delete(
+                "POST", self._dep(record_id, "/actions/discard"), step="delete_draft", ok=done
             )
-        except NotFound:
-            return
 
     async def list_files(self, record_id: str) -> list[RemoteFile]:
         """The deposition's files (``GET …/files``), checksums as plain MD5 hex."""
@@ -299,15 +258,8 @@ class LegacyClient(BaseClient):
             return
         for f in files:
             if f.key == key and f.file_id:
-                with contextlib.suppress(NotFound):
-                    await self._http.send(
-                        "DELETE",
-                        self._dep(record_id, "/files/" + path_segment(f.file_id, what="file id")),
-                        step="delete_file",
-                        idempotent=True,
-                        resource=True,
-                        ok=(200, 204),
-                    )
+                url = self._dep(record_id, "/files/" + path_segment(f.file_id, what="file id"))
+                await self._delete("DELETE", url, step="delete_file", ok=(200, 204))
 
     async def search(
         self, query: str, *, page: int = 1, size: int = 100, sort: str = "newest"

@@ -152,34 +152,12 @@ class NativeClient(BaseClient):
     """
 
     api = "native"
+    _parse_record = staticmethod(parse_record)
     _accept = ACCEPT
 
     @staticmethod
     def _rec(record_id: str, suffix: str = "") -> str:
         return "/api/records/" + path_segment(str(record_id), what="record id") + suffix
-
-    async def _record(
-        self,
-        method: str,
-        url: str,
-        *,
-        step: str,
-        idempotent: bool,
-        resource: bool = True,
-        json_body: Any = None,
-        ok: tuple[int, ...] = (200, 201, 202),
-    ) -> RemoteRecord:
-        data = await self._http.json(
-            method,
-            url,
-            step=step,
-            idempotent=idempotent,
-            resource=resource,
-            json_body=json_body,
-            ok=ok,
-            expect=dict,
-        )
-        return parse_record(data)
 
     async def create(self, payload: Mapping[str, Any]) -> RemoteRecord:
         """Create a draft with the full native body: one POST (not idempotent).
@@ -268,17 +246,9 @@ class NativeClient(BaseClient):
 
     async def delete_draft(self, record_id: str) -> None:
         """Delete the draft (``DELETE …/draft``); a 404 counts as done."""
-        try:
-            await self._http.send(
-                "DELETE",
-                self._rec(record_id, "/draft"),
-                step="delete_draft",
-                idempotent=True,
-                resource=True,
-                ok=(200, 202, 204),
-            )
-        except NotFound:
-            return
+        await self._delete(
+            "DELETE", self._rec(record_id, "/draft"), step="delete_draft", ok=(200, 202, 204)
+        )
 
     async def _files(self, url: str, *, step: str) -> list[RemoteFile]:
         data = await self._http.json(
@@ -301,17 +271,7 @@ class NativeClient(BaseClient):
 
     async def delete_file(self, record_id: str, key: str) -> None:
         """Delete file ``key`` from the draft; a 404 counts as done."""
-        try:
-            await self._http.send(
-                "DELETE",
-                self._file(record_id, key),
-                step="delete_file",
-                idempotent=True,
-                resource=True,
-                ok=(200, 204),
-            )
-        except NotFound:
-            return
+        await self._delete("DELETE", self._file(record_id, key), step="delete_file", ok=(200, 204))
 
     async def search(
         self, query: str, *, page: int = 1, size: int = 100, sort: str = "newest"
