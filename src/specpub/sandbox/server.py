@@ -182,7 +182,29 @@ def _find_injector(stack: Any) -> FaultInjector:
     return layer
 
 
-class SandboxHandle:
+class _Served:
+    """What both handles say about where the sandbox listens and how to authenticate."""
+
+    url: str
+    token: str
+
+    @property
+    def api_url(self) -> str:
+        """The API root (``url + "/api"``)."""
+        return self.url + "/api"
+
+    @property
+    def port(self) -> int:
+        """The TCP port the sandbox listens on."""
+        return int(self.url.rsplit(":", 1)[1])
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Authorization`` header for the sandbox token (for raw httpx calls)."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class SandboxHandle(_Served):
     """A sandbox serving in a background thread of this process.
 
     Attributes
@@ -228,7 +250,6 @@ class SandboxHandle:
         self.config = config
         self.token = token
         self.url = config.base_url
-        self.api_url = self.url + "/api"
         self.data_dir = Path(config.data_dir)
         self.app = stack
         self._injector = _find_injector(stack)
@@ -242,16 +263,6 @@ class SandboxHandle:
     def __repr__(self) -> str:
         state = "stopped" if self._stopped else "running"
         return f"<SandboxHandle {self.url} {state}>"
-
-    @property
-    def port(self) -> int:
-        """The TCP port the sandbox listens on."""
-        return int(self.url.rsplit(":", 1)[1])
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """``Authorization`` header for the sandbox token (for raw httpx calls)."""
-        return {"Authorization": f"Bearer {self.token}"}
 
     def set_faults(self, plan: str | FaultPlan | None) -> FaultPlan:
         """Switch the fault plan while serving (a profile name, a plan or ``None``).
@@ -494,7 +505,7 @@ def running(
 # --------------------------------------------------------------------------- subprocess
 
 
-class SandboxProcess:
+class SandboxProcess(_Served):
     """A sandbox serving in a child process (``specpub sandbox serve``).
 
     Attributes
@@ -516,23 +527,12 @@ class SandboxProcess:
         self._log = log
         self.process = process
         self.url = url
-        self.api_url = url + "/api"
         self.token = token
         self.data_dir = data_dir
         self._control_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<SandboxProcess pid={self.process.pid} {self.url}>"
-
-    @property
-    def port(self) -> int:
-        """The TCP port the child listens on."""
-        return int(self.url.rsplit(":", 1)[1])
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """``Authorization`` header for the sandbox token."""
-        return {"Authorization": f"Bearer {self.token}"}
 
     def stderr_text(self) -> str:
         """What the child wrote to stderr so far (warnings, errors)."""
