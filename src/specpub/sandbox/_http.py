@@ -9,7 +9,7 @@ import json
 import mimetypes
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -146,7 +146,7 @@ class Context:
         digest = hashlib.md5()  # noqa: S324 - a checksum, not security
         size = 0
         limit = int(self.config.max_file_bytes)
-        try:
+        with removed_on_error(tmp):
             with open(tmp, "wb") as fh:
                 async for chunk in request.stream():
                     if not chunk:
@@ -157,11 +157,18 @@ class Context:
                     digest.update(chunk)
                     fh.write(chunk)
             store.check_size(rec.id, key, size)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
         return tmp, size, digest.hexdigest()
+
+
+@contextlib.contextmanager
+def removed_on_error(tmp: Path) -> Iterator[None]:
+    """Remove the received temporary file ``tmp`` if the block raises (then re-raise)."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def _reject_constant(name: str) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import hashlib
 from pathlib import Path
@@ -15,7 +14,14 @@ from starlette.routing import Route
 
 from . import _render
 from ._errors import ApiError, validation_error
-from ._http import Context, check_key, check_octet_stream, mimetype, secure_filename
+from ._http import (
+    Context,
+    check_key,
+    check_octet_stream,
+    mimetype,
+    removed_on_error,
+    secure_filename,
+)
 from ._search import compile_query, pagination, sort_order
 from ._store import RecordRow
 from ._validation import legacy_clean, legacy_to_native, publish_errors
@@ -44,6 +50,11 @@ def routes(ctx: Context) -> list[Route]:
             slugs=legacy_slugs(body, ctx.id_to_slug()),
         )
         return JSONResponse(out, status_code=status)
+
+    def put_nonempty(rec: RecordRow, key: str, tmp: Path, size: int, md5: str) -> Any:
+        if size == 0:
+            raise ApiError(400, "Empty files are not accepted.")
+        return store.put_object(rec, key, tmp, size, md5, mimetype(key))
 
     def today() -> str:
         return _dt.datetime.fromtimestamp(ctx.clock(), _dt.UTC).date().isoformat()
@@ -142,15 +153,9 @@ def routes(ctx: Context) -> list[Route]:
         if rec.record is not None:
             raise ApiError(403, "Permission denied.")
         tmp, size, md5, name = await _receive_multipart(ctx, request, rec)
-        try:
+        with removed_on_error(tmp):
             key = check_key(secure_filename(name))
-            if size == 0:
-                raise ApiError(400, "Empty files are not accepted.")
-            f = store.put_object(rec, key, tmp, size, md5, mimetype(key))
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
+            f = put_nonempty(rec, key, tmp, size, md5)
         return file_json(rec, f, 201)
 
     def file_by_id(rec: RecordRow, file_id: str) -> Any:
@@ -242,14 +247,8 @@ def routes(ctx: Context) -> list[Route]:
         if rec.record is not None or rec.draft is None:
             raise ApiError(403, "Bucket is locked: the record is published.")
         tmp, size, md5 = await ctx.receive_file(request, rec, key)
-        try:
-            if size == 0:
-                raise ApiError(400, "Empty files are not accepted.")
-            f = store.put_object(rec, key, tmp, size, md5, mimetype(key))
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
+        with removed_on_error(tmp):
+            f = put_nonempty(rec, key, tmp, size, md5)
         return JSONResponse(_render.bucket_object(ctx.base, rec.bucket_id, f), status_code=201)
 
     async def bucket_get(request: Request) -> Response:
@@ -351,25 +350,20 @@ async def _receive_multipart(
             "on_part_data": on_part_data,
         },
     )
-    try:
+    with removed_on_error(tmp):
         try:
-            async for chunk in request.stream():
-                parser.write(chunk)
-            parser.finalize()
-        finally:
-            fh.close()
-        if state["filename"] is None:
-            raise ApiError(400, "Missing the 'file' field of the multipart upload.")
-        name = name_buf.decode("utf-8", "replace") or state["filename"]
-        ctx.store.check_size(rec.id, name, state["size"])
-    except ApiError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if isinstance(exc, Exception):
+            try:
+                async for chunk in request.stream():
+                    parser.write(chunk)
+                parser.finalize()
+            finally:
+                fh.close()
+            if state["filename"] is None:
+                raise ApiError(400, "Missing the 'file' field of the multipart upload.")
+            name = name_buf.decode("utf-8", "replace") or state["filename"]
+            ctx.store.check_size(rec.id, name, state["size"])
+        except ApiError:
+            raise
+        except Exception as exc:
             raise ApiError(400, "Malformed multipart/form-data body.") from exc
-        raise
     return tmp, state["size"], digest.hexdigest(), name

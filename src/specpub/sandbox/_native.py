@@ -7,7 +7,6 @@ plain ``application/json``). Other ``Accept`` values get 406.
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from typing import Any
 
@@ -17,7 +16,7 @@ from starlette.routing import Route
 
 from . import _render
 from ._errors import ApiError, validation_error
-from ._http import Context, check_key, check_octet_stream, mimetype
+from ._http import Context, check_key, check_octet_stream, mimetype, removed_on_error
 from ._legacy import download
 from ._search import compile_query, pagination, sort_order
 from ._store import RecordRow
@@ -204,18 +203,20 @@ def routes(ctx: Context) -> list[Route]:
         store.set_review(rec, review)
         return JSONResponse(request_json(review))
 
-    async def get_review(request: Request) -> Response:
-        _, rec = own_draft(request)
+    def draft_review(rec: RecordRow, *, missing: int) -> dict:
         review = (rec.draft or {}).get("review")
         if not review:
-            raise ApiError(404, "No review exists for this draft.")
+            raise ApiError(missing, "No review exists for this draft.")
+        return review
+
+    async def get_review(request: Request) -> Response:
+        _, rec = own_draft(request)
+        review = draft_review(rec, missing=404)
         return JSONResponse(request_json(review))
 
     async def delete_review(request: Request) -> Response:
         _, rec = own_draft(request)
-        review = (rec.draft or {}).get("review")
-        if not review:
-            raise ApiError(404, "No review exists for this draft.")
+        review = draft_review(rec, missing=404)
         if review["status"] == "submitted":
             raise ApiError(400, "The review is open: cancel the request instead.")
         store.set_review(rec, None)
@@ -224,9 +225,7 @@ def routes(ctx: Context) -> list[Route]:
     async def submit_review(request: Request) -> Response:
         user, rec = own_draft(request)
         body = await ctx.json_body(request, empty={})
-        review = (rec.draft or {}).get("review")
-        if not review:
-            raise ApiError(400, "No review exists for this draft.")
+        review = draft_review(rec, missing=400)
         if review["status"] == "submitted":
             raise ApiError(400, "The review was already submitted.")
         check_publishable(rec)
@@ -357,12 +356,8 @@ def routes(ctx: Context) -> list[Route]:
             if existing.status == "completed":
                 raise ApiError(400, f'File with key "{key}" is already committed.')
             tmp, size, md5 = await ctx.receive_file(request, rec, key)
-            try:
+            with removed_on_error(tmp):
                 f = store.set_content(rec, key, tmp, size, md5, mimetype(key))
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    tmp.unlink()
-                raise
             return entry_json(rec, f)
         if op == "commit" and method == "POST":
             editable(rec)
