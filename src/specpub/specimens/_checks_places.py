@@ -137,30 +137,14 @@ def _check_against_country(
         return build
 
     column = _pair_column(col)
-    col.add(
-        "COORDINATES_LIKELY_SWAPPED",
-        swapped.to_numpy(dtype=bool),
-        "decimalLatitude",
-        values=pair,
-        column=column,
-        message=near("swapped latitude/longitude"),
-    )
-    col.add(
-        "PRESUMED_NEGATED_LATITUDE",
-        neg_lat.to_numpy(dtype=bool),
-        "decimalLatitude",
-        values=pair,
-        column=column,
-        message=near("negated latitude"),
-    )
-    col.add(
-        "PRESUMED_NEGATED_LONGITUDE",
-        neg_lon.to_numpy(dtype=bool),
-        "decimalLongitude",
-        values=pair,
-        column=column,
-        message=near("negated longitude"),
-    )
+    for flag, mask, term, what in (
+        ("COORDINATES_LIKELY_SWAPPED", swapped, "decimalLatitude", "swapped latitude/longitude"),
+        ("PRESUMED_NEGATED_LATITUDE", neg_lat, "decimalLatitude", "negated latitude"),
+        ("PRESUMED_NEGATED_LONGITUDE", neg_lon, "decimalLongitude", "negated longitude"),
+    ):
+        col.add(
+            flag, mask.to_numpy(dtype=bool), term, values=pair, column=column, message=near(what)
+        )
 
 
 def _check_countries(frame: pd.DataFrame, col: _Collector) -> None:

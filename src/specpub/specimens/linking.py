@@ -420,6 +420,22 @@ def link_media(
             )
         )
 
+    def link_or_flag(
+        found: list[int], path: str, name: str, suffix: str, rule: str, also: str = ""
+    ) -> None:
+        """Link the file to its one specimen, or record it as ambiguous between several."""
+        if len(found) > 1:
+            ambiguous.append(
+                (
+                    path,
+                    name,
+                    " | ".join(cat_list[p] for p in found),
+                    ", ".join(str(rows[p]) for p in found),
+                )
+            )
+        else:
+            add_link(found[0], path, name, suffix, rule, also)
+
     # Table-driven rules first: they name files explicitly.
     for rule in rules:
         if isinstance(rule, MultimediaRule):
@@ -427,7 +443,6 @@ def link_media(
         elif isinstance(rule, ColumnRule):
             _apply_column(frame, rule, by_name, consumed, add_link)
 
-    seps = _SEPARATORS
     for n_done, (path, name) in enumerate(files, start=1):
         if n_done % 10000 == 0:
             bar.update(10000)
@@ -453,17 +468,7 @@ def link_media(
                 if hit is None:
                     continue
                 found, suffix = hit
-                if len(found) > 1:
-                    ambiguous.append(
-                        (
-                            path,
-                            name,
-                            " | ".join(cat_list[p] for p in found),
-                            ", ".join(str(rows[p]) for p in found),
-                        )
-                    )
-                else:
-                    add_link(found[0], path, name, suffix, rule.name, " | ".join(also))
+                link_or_flag(found, path, name, suffix, rule.name, " | ".join(also))
                 matched = True
                 break
             if isinstance(rule, RegexRule) and rx is not None:
@@ -475,17 +480,7 @@ def link_media(
                 if found is None:
                     continue
                 suffix = stem[m.end("catalog") :] if m.end("catalog") <= len(stem) else ""
-                if len(found) > 1:
-                    ambiguous.append(
-                        (
-                            path,
-                            name,
-                            " | ".join(cat_list[p] for p in found),
-                            ", ".join(str(rows[p]) for p in found),
-                        )
-                    )
-                else:
-                    add_link(found[0], path, name, suffix, rule.name)
+                link_or_flag(found, path, name, suffix, rule.name)
                 matched = True
                 break
         if not matched:

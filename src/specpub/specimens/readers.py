@@ -127,15 +127,7 @@ def read_table(
             file=file,
             fix="pass a CSV/TSV/XLSX file, a Darwin Core Archive (.zip), or a folder with meta.xml",
         )
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(8)
-    except OSError as err:
-        raise InputError(
-            f"cannot read the file ({err.strerror or err})",
-            file=file,
-            fix="check that it exists and that you may read it",
-        ) from err
+    head = _read_bytes(path, 8)
     suffix = path.suffix.lower()
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return _from_zip(path, sheet)
@@ -152,6 +144,19 @@ def read_table(
             fix="save the sheet as .xlsx or CSV (UTF-8)",
         )
     return _from_text(path, encoding)
+
+
+def _read_bytes(path: Path, size: int = -1) -> bytes:
+    """The first ``size`` bytes of ``path`` (all if -1); an InputError if unreadable."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(size)
+    except OSError as err:
+        raise InputError(
+            f"cannot read the file ({err.strerror or err})",
+            file=str(path),
+            fix="check that it exists and that you may read it",
+        ) from err
 
 
 def _from_zip(path: Path, sheet: str | None) -> RawTable:
@@ -179,14 +184,7 @@ def _from_zip(path: Path, sheet: str | None) -> RawTable:
 
 def _from_text(path: Path, encoding: str | None) -> RawTable:
     file = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise InputError(
-            f"cannot read the file ({err.strerror or err})",
-            file=file,
-            fix="check that it exists and that you may read it",
-        ) from err
+    data = _read_bytes(path)
     if not data.strip():
         raise InputError(
             "the file is empty", file=file, fix="export the table again, with its header row"
