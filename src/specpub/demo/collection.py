@@ -400,13 +400,7 @@ def _check_arguments(
             fix="pass e.g. image_size=(900, 1300)",
         )
     fmts = tuple(dict.fromkeys(str(f).lower() for f in formats))
-    unknown = [f for f in fmts if f not in _FORMATS]
-    if unknown:
-        raise InputError(
-            f"unknown image format(s) {', '.join(unknown)}",
-            field="formats",
-            fix=f"choose from {', '.join(_FORMATS)}",
-        )
+    _check_known(fmts, _FORMATS, what="image format", field="formats")
     if not re.fullmatch(r"[A-Z]{1,8}", institution or ""):
         raise InputError(
             f"institution must be 1-8 capital letters A-Z, got {institution!r}",
@@ -417,14 +411,19 @@ def _check_arguments(
         kinds = tuple(DEFECT_KINDS)
     else:
         kinds = tuple(dict.fromkeys(defects))
-        bad = [k for k in kinds if k not in DEFECT_KINDS]
-        if bad:
-            raise InputError(
-                f"unknown defect kind(s) {', '.join(bad)}",
-                field="defects",
-                fix=f"choose from {', '.join(DEFECT_KINDS)}",
-            )
+        _check_known(kinds, DEFECT_KINDS, what="defect kind", field="defects")
     return (w, h), fmts, kinds
+
+
+def _check_known(values: Iterable[str], allowed: Iterable[str], *, what: str, field: str) -> None:
+    known = list(allowed)
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        raise InputError(
+            f"unknown {what}(s) {', '.join(unknown)}",
+            field=field,
+            fix=f"choose from {', '.join(known)}",
+        )
 
 
 def _prepare_folder(folder: Path, overwrite: bool) -> None:
