@@ -282,3 +282,95 @@ def test_versions_are_not_duplicates_or_orphans(tmp_path):
         ("duplicate-published", "30"), ("published", "20"),
     ]  # fmt: skip
     led.close()
+
+
+class OutageClient(FakeClient):
+    """Searches answer; from the first GET on, every GET answers 404 (a database outage)."""
+
+    async def get(self, record_id):
+        self.calls.append(("get", record_id))
+        raise NotFound("PID is not registered", status=404)
+
+
+def test_a_404_outage_replans_nothing(tmp_path):
+    led, b, ids = _ledger(tmp_path)
+    _setup(led, ids)
+    before = led.records(batch=b).set_index("record_id")["state"].to_dict()
+    client = OutageClient(SERVER)
+    res = asyncio.run(reconcile(led, client, b, index_lag=0, search_limits=(), confirm_delay=0.01))
+    cats = {(f.marker, f.category) for f in res.findings}
+    # D (published, id 4) and E (draft 5) answered 404: unconfirmed, not missing / lost-draft
+    assert ("BR|D", "unconfirmed") in cats
+    assert ("BR|E", "unconfirmed") in cats
+    assert not res.by_category("missing")
+    assert not res.by_category("lost-draft")
+    after = led.records(batch=b).set_index("record_id")["state"].to_dict()
+    assert after[ids["D"]] == "published"
+    assert led.record(ids["D"]).remote_id == "4"
+    assert after[ids["E"]] == "created"
+    assert led.record(ids["E"]).remote_id == "5"
+    # nothing was put back for a re-run (that would publish duplicates)
+    assert [rid for rid, st in after.items() if st == "planned" and before[rid] != "planned"] == []
+    # D, E asked twice; then one record seen moments ago was probed, and it 404ed too
+    gets = [c[1] for c in client.calls if c[0] == "get"]
+    assert gets.count("4") == 2
+    assert gets.count("5") == 2
+    assert set(gets) - {"4", "5"}, "the health probe fetched a record just seen"
+    assert res.unconfirmed_reason
+    assert "404" in res.unconfirmed_reason
+    assert not res.ok
+    assert "UNCONFIRMED 2 records" in res.summary()
+    assert res.to_json()["unconfirmed_reason"] == res.unconfirmed_reason
+    led.close()
+
+
+def test_a_404_that_does_not_repeat_is_not_missing(tmp_path):
+    led = Ledger.open(tmp_path / "l.sqlite")
+    b = led.create_batch(target="embedded", api="legacy")
+    rid, _ = led.add_record(b, Marker("A", "BR"), payload={})
+    _to(led, rid, "creating", "created", "uploaded", "publishing", "published", remote_id="1")
+
+    class Blip(FakeClient):
+        misses = 1
+
+        async def get(self, record_id):
+            if self.misses:
+                self.misses -= 1
+                self.calls.append(("get", record_id))
+                raise NotFound("blip", status=404)
+            return await super().get(record_id)
+
+    client = Blip([replace(pub("1", "A"), files=())], hidden_from_marker_search={"1"})
+    res = asyncio.run(reconcile(led, client, b, index_lag=0, search_limits=(), confirm_delay=0.01))
+    assert [f.category for f in res.findings] == ["published"]
+    assert led.record(rid).state == "published"
+    assert res.ok
+    assert res.unconfirmed_reason is None
+    led.close()
+
+
+def test_missing_is_confirmed_when_the_repository_is_healthy(tmp_path):
+    led = Ledger.open(tmp_path / "l.sqlite")
+    b = led.create_batch(target="embedded", api="legacy")
+    ra, _ = led.add_record(b, Marker("A", "BR"), payload={})
+    rz, _ = led.add_record(b, Marker("Z", "BR"), payload={})
+    _to(led, ra, "creating", "created", "uploaded", "publishing", "published", remote_id="1")
+    _to(led, rz, "creating", "created", "uploaded", "publishing", "published", remote_id="404")
+    client = FakeClient([pub("1", "A")])
+    res = asyncio.run(reconcile(led, client, b, index_lag=0, search_limits=(), confirm_delay=0.01))
+    assert ("BR|Z", "missing") in {(f.marker, f.category) for f in res.findings}
+    assert led.record(rz).state == "planned"
+    assert ("get", "1") in client.calls  # the health probe: a record seen moments ago
+    led.close()
+
+
+def test_reconcile_shares_the_callers_pacer(tmp_path):
+    from specpub.batch.pacing import Pacer
+
+    led, b, ids = _ledger(tmp_path)
+    _setup(led, ids)
+    pacer = Pacer()
+    res = asyncio.run(reconcile(led, FakeClient(SERVER), b, index_lag=0, pacer=pacer,
+                                confirm_delay=0))  # fmt: skip
+    assert pacer.granted["search"] == res.searches
+    assert pacer.granted["api"] == res.gets

@@ -182,3 +182,60 @@ def test_reconcile_native_api(sandbox, monkeypatch, tmp_path):
     kept = led.record(ids["Q"]).remote_id
     assert {kept, *res.deleted} == {q1.id, q2.id}
     led.close()
+
+
+def test_reconcile_during_a_404_outage_replans_nothing(sandbox, client, tmp_path):
+    """Zenodo's May 2019 outage answered 404 to everything: reconcile must not re-plan."""
+    led = Ledger.open(tmp_path / "ledger.sqlite")
+    b = led.create_batch(target="embedded", api="legacy")
+    path, md5, size = _image(tmp_path, "S")
+    files = {"S": [{"key": "S.jpg", "path": str(path), "size": size, "md5": md5}], "T": []}
+    ids = {
+        cat: led.add_record(b, Marker(cat, "BR"), payload=_payload(cat), files=files[cat])[0]
+        for cat in "ST"
+    }
+
+    def published(cat, remote_id, doi):
+        led.transition(ids[cat], "creating")
+        led.transition(ids[cat], "created", remote_id=remote_id)
+        led.transition(ids[cat], "uploaded")
+        led.transition(ids[cat], "publishing")
+        led.transition(ids[cat], "published", doi=doi)
+
+    async def scenario():
+        c = client()
+        real_get = c.get
+
+        async def get_after_outage_began(record_id):
+            # the outage begins right after the searches, at the first GET
+            sandbox.add_outage(60.0, status=404)
+            return await real_get(record_id)
+
+        try:
+            s = await _publish(c, tmp_path, "S")
+            s = await c.get(s.id)
+            published("S", s.id, s.doi)
+            published("T", "987654", "10.5072/zenodo.987654")  # truly gone
+            c.get = get_after_outage_began
+            during = await reconcile(led, c, b, index_lag=0, confirm_delay=0.1)
+            state_during = led.record(ids["T"]).state
+            sandbox.clear_outages()
+            c.get = real_get
+            after = await reconcile(led, c, b, index_lag=0, confirm_delay=0.1)
+            return during, state_during, after
+        finally:
+            await c.aclose()
+
+    during, state_during, after = asyncio.run(scenario())
+    assert [(f.marker, f.category) for f in during.findings] == [
+        ("BR|S", "published"), ("BR|T", "unconfirmed"),
+    ]  # fmt: skip
+    assert state_during == "published"
+    assert during.corrected == 0
+    assert not during.ok
+    assert "UNCONFIRMED" in during.summary()
+    # once the repository is healthy again the loss is confirmed and acted on
+    assert ("BR|T", "missing") in {(f.marker, f.category) for f in after.findings}
+    assert led.record(ids["T"]).state == "planned"
+    assert led.record(ids["S"]).state == "published"
+    led.close()

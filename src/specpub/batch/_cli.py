@@ -407,6 +407,7 @@ def _confirm(question: str) -> bool:
 def cmd_reconcile(args: argparse.Namespace) -> int:
     """``specpub reconcile``: compare the ledger with the repository; correct; clean up."""
     from specpub.batch.ledger import Ledger
+    from specpub.batch.pacing import Pacer
     from specpub.batch.reconcile import delete_orphan_drafts, reconcile
 
     ws = _open_workspace(args.workspace)
@@ -415,7 +416,8 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         with Ledger.for_workspace(ws) as led:
             batch = _latest_batch(led, args.batch)
             api = args.api or led.batch(batch).api
-            async with _session(args, ws, api=api) as client:
+            pacer = Pacer.for_target(led.batch(batch).target)
+            async with _session(args, ws, api=api, on_response=pacer.on_response) as client:
                 res = await reconcile(
                     led,
                     client,
@@ -424,12 +426,13 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
                     correct_ledger=not args.report_only,
                     index_lag=args.index_lag,
                     progress=_progress(args),
+                    pacer=pacer,
                 )
                 orphans = [f for f in res.findings if f.cleanable and f.action != "deleted"]
                 if args.delete_orphans and not args.yes and orphans:
                     ids = ", ".join(f.remote_id or "?" for f in orphans[:20])
                     if _confirm(f"Delete {len(orphans)} orphan drafts ({ids})?"):
-                        await delete_orphan_drafts(led, client, res)
+                        await delete_orphan_drafts(led, client, res, pacer=pacer)
                     else:
                         print(
                             "specpub: orphan drafts NOT deleted (answer y, or pass --yes)",
@@ -455,6 +458,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     """``specpub audit``: re-check every published file."""
     from specpub.batch.audit import audit
     from specpub.batch.ledger import Ledger
+    from specpub.batch.pacing import Pacer
     from specpub.workspace import atomic_write_text
 
     ws = _open_workspace(args.workspace)
@@ -463,10 +467,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
         with Ledger.for_workspace(ws) as led:
             batch = _latest_batch(led, args.batch)
             api = args.api or led.batch(batch).api
-            async with _session(args, ws, api=api) as client:
+            pacer = Pacer.for_target(led.batch(batch).target)
+            async with _session(args, ws, api=api, on_response=pacer.on_response) as client:
                 return await audit(
-                    led, client, batch, verify_local=args.verify_local, progress=_progress(args)
-                )
+                    led, client, batch, verify_local=args.verify_local,
+                    progress=_progress(args), pacer=pacer,
+                )  # fmt: skip
 
     res = asyncio.run(go())
     path = ws.path("reports", f"audit-batch-{res.batch}.csv")

@@ -9,7 +9,9 @@ files and re-computes their MD5 (did the master change since the upload?).
 Statuses per file: ``ok``, ``mismatch`` (size or MD5 differs), ``missing``
 (in the ledger, not on the server), ``extra`` (on the server, not in the
 ledger), ``local-changed`` (the local file no longer has the scanned MD5),
-and per record ``error`` (the GET failed, e.g. 404 for a vanished record).
+and per record ``error`` (the GET failed, e.g. 404 for a vanished record). The
+GETs go through the shared :class:`~specpub.batch.pacing.Pacer` and are
+retried on 429 and 5xx.
 
 Examples
 --------
@@ -31,6 +33,9 @@ from typing import Any
 
 import pandas as pd
 
+from specpub.batch._paced import CHECK_RETRY, check_pacer, paced_call
+from specpub.batch.pacing import Pacer
+from specpub.batch.retry import RetryPolicy
 from specpub.errors import RepositoryError
 from specpub.repository.protocol import RepositoryClient
 from specpub.sandbox.config import RateLimit
@@ -141,6 +146,8 @@ async def audit(
     concurrency: int = 4,
     rate_limits: Sequence[RateLimit] | None = None,
     progress: Any = None,
+    pacer: Pacer | None = None,
+    retry: RetryPolicy | None = None,
 ) -> AuditResult:
     """Re-check the files of every published record of a batch against the ledger.
 
@@ -157,9 +164,15 @@ async def audit(
     concurrency
         GETs in flight at once.
     rate_limits
-        Pace of the GETs (default: the target's documented limits).
+        Pace of the GETs when no ``pacer`` is given (default: the target's
+        documented limits; ``()``: none).
     progress
         See :func:`specpub.progress.make_progress`.
+    pacer
+        The :class:`~specpub.batch.pacing.Pacer` to share (default: one
+        with the target's documented limits).
+    retry
+        Retries of 429 and 5xx answers (default: 4 attempts, backoff up to 8 s).
 
     Returns
     -------
@@ -184,7 +197,6 @@ async def audit(
     {'mismatch': 1}
     >>> led.close()
     """
-    from specpub.batch.reconcile import _call, _WindowLimiter
     from specpub.progress import make_progress
 
     started = time.monotonic()
@@ -194,11 +206,8 @@ async def audit(
             return AuditResult([], batch=None)
         batch = ids[-1]
     info = ledger.batch(batch)
-    if rate_limits is None:
-        from specpub.batch.rehearsal import DOCUMENTED_LIMITS
-
-        rate_limits = DOCUMENTED_LIMITS.get(info.target, DOCUMENTED_LIMITS["zenodo"])[0]
-    limiter = _WindowLimiter(tuple(rate_limits))
+    pacer = check_pacer(info.target, pacer, limits=rate_limits)
+    policy = retry or CHECK_RETRY
     frame = ledger.records(batch=batch, state="published")
     recs = [ledger.record(int(r)) for r in frame["record_id"].tolist()]
     rows: list[AuditRow] = []
@@ -209,10 +218,11 @@ async def audit(
         marker = rec.marker.key
         local = {f.key: f for f in ledger.record_files(rec.record_id)}
         async with sem:
-            await limiter.acquire()
             t = time.monotonic()
             try:
-                remote_files = await _call(client.list_files, rec.remote_id)
+                remote_files = await paced_call(
+                    pacer, client.list_files, rec.remote_id, retry=policy, client=client
+                )
             except RepositoryError as err:
                 ledger.record_event(
                     batch, rec.record_id, "list_files", "rejected", http_status=err.status,

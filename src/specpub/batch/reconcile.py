@@ -48,6 +48,18 @@ Classification (one finding per marker, plus one per extra server record):
     deletable with ``delete_orphans=True``.
 ``checksum-mismatch`` (serious)
     A file's server MD5 (or its presence) differs from the ledger's scan.
+``unconfirmed``
+    The record's GET answered 404 twice, but the repository's health could
+    not be confirmed (records seen moments before no longer answer either:
+    an outage such as Zenodo's of May 2019, which answered 404 to
+    everything). Nothing is corrected for it, nor for unknown creates that
+    no search found; run reconcile again when the repository is healthy.
+
+Outage safety: "missing" and "lost-draft" put records back to ``planned``,
+and a re-run then publishes them again, so a 404 alone never decides it.
+The 404ed ids are fetched again after ``confirm_delay`` seconds, and up to
+three records that reconcile has just seen (published ones first) are
+fetched too; only if those answer is the repository taken to be healthy.
 
 Examples
 --------
@@ -73,7 +85,10 @@ from typing import Any
 
 import pandas as pd
 
-from specpub.errors import NotFound, RateLimited, Transient
+from specpub.batch._paced import CHECK_RETRY, check_pacer, paced_call
+from specpub.batch.pacing import Pacer
+from specpub.batch.retry import RetryPolicy
+from specpub.errors import NotFound, RepositoryError
 from specpub.repository.protocol import Marker, RemoteRecord, RepositoryClient
 from specpub.sandbox.config import RateLimit
 
@@ -97,6 +112,7 @@ CATEGORIES = (
     "duplicate-published",
     "orphan-draft",
     "checksum-mismatch",
+    "unconfirmed",
 )
 #: Categories that need a person's attention.
 SERIOUS = frozenset({"missing", "duplicate-published", "checksum-mismatch"})
@@ -177,11 +193,13 @@ class ReconcileResult:
     deleted: list[str] = field(default_factory=list)
     corrected: int = 0
     elapsed: float = 0.0
+    #: Why the repository's health could not be confirmed (``None``: it was, or no 404).
+    unconfirmed_reason: str | None = None
 
     @property
     def ok(self) -> bool:
-        """True when no finding is serious."""
-        return not any(f.serious for f in self.findings)
+        """True when no finding is serious and none is left unconfirmed."""
+        return not any(f.serious or f.category == "unconfirmed" for f in self.findings)
 
     def counts(self) -> dict[str, int]:
         """Findings per category (categories with none left out), in :data:`CATEGORIES` order."""
@@ -229,6 +247,13 @@ class ReconcileResult:
                 f"  {len(orphans)} orphan drafts left on the server "
                 "(delete them with delete_orphans=True / --delete-orphans)"
             )
+        unsure = self.by_category("unconfirmed")
+        if unsure:
+            lines.append(
+                f"  UNCONFIRMED {len(unsure)} records: the repository looks unhealthy "
+                f"({self.unconfirmed_reason}); nothing was corrected for them. "
+                "Run reconcile again when the repository answers normally."
+            )
         for f in self.findings:
             if f.serious:
                 lines.append(f"  SERIOUS {f.category}: {f.marker} {f.detail}")
@@ -244,6 +269,7 @@ class ReconcileResult:
             "deleted": list(self.deleted),
             "searches": self.searches,
             "gets": self.gets,
+            "unconfirmed_reason": self.unconfirmed_reason,
             "findings": [
                 {**asdict(f), "server_ids": list(f.server_ids), "serious": f.serious}
                 for f in self.findings
@@ -253,65 +279,6 @@ class ReconcileResult:
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}={v}" for k, v in self.counts().items())
         return f"ReconcileResult(batch={self.batch}, {counts or 'empty'}, ok={self.ok})"
-
-
-# ----------------------------------------------------------------- pacing
-class _WindowLimiter:
-    """Moving-window limiter: at most ``count`` calls in any ``seconds`` window."""
-
-    def __init__(self, limits: Sequence[RateLimit]) -> None:
-        self._limits = [lim for lim in limits if lim.count > 0]
-        self._stamps: list[collections.deque[float]] = [collections.deque() for _ in self._limits]
-
-    async def acquire(self) -> float:
-        waited = 0.0
-        while True:
-            now = time.monotonic()
-            delay = 0.0
-            for lim, stamps in zip(self._limits, self._stamps, strict=True):
-                while stamps and stamps[0] <= now - lim.seconds:
-                    stamps.popleft()
-                if len(stamps) >= lim.count:
-                    delay = max(delay, stamps[0] + lim.seconds - now)
-            if delay <= 0:
-                for stamps in self._stamps:
-                    stamps.append(now)
-                return waited
-            await asyncio.sleep(delay)
-            waited += delay
-
-
-def _search_limits_for(target: str | None) -> tuple[RateLimit, ...]:
-    from specpub.batch.rehearsal import DOCUMENTED_LIMITS
-
-    try:  # the repository layer's own table, when it knows the target
-        from specpub.repository import resolve_target  # type: ignore[attr-defined]
-
-        info = resolve_target(target)
-        limits = getattr(info, "search_rate_limits", None) or getattr(info, "search_limits", None)
-        if limits:
-            return tuple(limits)
-    except Exception:  # noqa: S110 - fall back to the documented table below
-        pass
-    if target in DOCUMENTED_LIMITS:
-        return DOCUMENTED_LIMITS[target][1]
-    return DOCUMENTED_LIMITS["zenodo"][1]
-
-
-async def _call(func: Any, *args: Any, attempts: int = 4, **kwargs: Any) -> Any:
-    """Call ``func``; on 429/5xx wait (Retry-After or exponential) and try again."""
-    for attempt in range(attempts):
-        try:
-            return await func(*args, **kwargs)
-        except RateLimited as err:
-            if attempt == attempts - 1:
-                raise
-            await asyncio.sleep(err.retry_after if err.retry_after is not None else 2**attempt)
-        except Transient:
-            if attempt == attempts - 1:
-                raise
-            await asyncio.sleep(0.5 * 2**attempt)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 # ----------------------------------------------------------------- ledger edits
@@ -400,6 +367,9 @@ async def reconcile(
     chunk_size: int = 40,
     check_files: bool = True,
     progress: Any = None,
+    pacer: Pacer | None = None,
+    retry: RetryPolicy | None = None,
+    confirm_delay: float = 1.0,
 ) -> ReconcileResult:
     """Compare a batch's ledger with the repository, correct the ledger, optionally clean up.
 
@@ -423,8 +393,8 @@ async def reconcile(
         Seconds to wait before searching again for records whose create
         outcome is unknown and that no search found (0: do not search again).
     search_limits
-        Pace of the searches (default: the target's documented search limit,
-        30/min on zenodo.org).
+        Pace of the searches when no ``pacer`` is given (default: the
+        target's documented search limit, 30/min on zenodo.org; ``()``: none).
     chunk_size
         Markers per ``find_by_markers`` call (one OR query each).
     check_files
@@ -435,6 +405,19 @@ async def reconcile(
     progress
         ``"auto"``, ``"text"``, ``None`` or a tqdm-like object (see
         :func:`specpub.progress.make_progress`).
+    pacer
+        The :class:`~specpub.batch.pacing.Pacer` to share (wire its
+        ``on_response`` into the client). Default: one with the target's
+        documented limits (``Pacer.for_target``), searches paced by its
+        search limits, GETs and deletes by its general limits.
+    retry
+        Retries of 429 and 5xx answers (default: 4 attempts, backoff up to 8 s).
+    confirm_delay
+        Seconds to wait before GETting the records that answered 404 a second
+        time. A 404 counts as "gone" only when it repeats *and* records seen
+        moments ago can still be fetched (a repository outage, like Zenodo's
+        of May 2019, answers 404 to everything); otherwise the findings are
+        ``unconfirmed`` and nothing is corrected for them.
 
     Returns
     -------
@@ -467,9 +450,14 @@ async def reconcile(
             return ReconcileResult([], batch=None)
         batch = ids[-1]
     info = ledger.batch(batch)
-    limiter = _WindowLimiter(
-        tuple(search_limits) if search_limits is not None else _search_limits_for(info.target)
-    )
+    pacer = check_pacer(info.target, pacer, search_limits=search_limits)
+    policy = retry or CHECK_RETRY
+
+    async def call(func: Any, *args: Any, endpoint: str = "api", **kwargs: Any) -> Any:
+        return await paced_call(
+            pacer, func, *args, endpoint=endpoint, retry=policy, client=client, **kwargs
+        )
+
     frame = ledger.records(batch=batch)
     frame = frame[frame["revision"] == 0] if "revision" in frame.columns else frame
     recs = [ledger.record(int(rid)) for rid in frame["record_id"].tolist()]
@@ -481,9 +469,8 @@ async def reconcile(
     async def search_markers(markers: list[Marker]) -> None:
         for i in range(0, len(markers), max(1, chunk_size)):
             chunk = markers[i : i + chunk_size]
-            await limiter.acquire()
             t = time.monotonic()
-            hits = await _call(client.find_by_markers, chunk)
+            hits = await call(client.find_by_markers, chunk, endpoint="search")
             result.searches += 1
             ledger.record_event(
                 batch, None, "search", "ok", duration=time.monotonic() - t,
@@ -500,10 +487,10 @@ async def reconcile(
         if sweep:
             page = 1
             while page * _PAGE <= _MAX_WINDOW:
-                await limiter.acquire()
-                hits = await _call(
-                    client.search, "is_published:false", page=page, size=_PAGE, sort="newest"
-                )
+                hits = await call(
+                    client.search, "is_published:false", page=page, size=_PAGE, sort="newest",
+                    endpoint="search",
+                )  # fmt: skip
                 result.searches += 1
                 for rec in hits:
                     if rec.marker in found and not rec.is_published:
@@ -516,7 +503,7 @@ async def reconcile(
         for rec in recs:
             if rec.remote_id and rec.remote_id not in found[rec.marker]:
                 try:
-                    got = await _call(client.get, rec.remote_id)
+                    got = await call(client.get, rec.remote_id)
                     found[rec.marker][got.id] = got
                 except NotFound:
                     gone.add(rec.remote_id)
@@ -526,8 +513,14 @@ async def reconcile(
             for rid, remote in list(found[rec.marker].items()):
                 if remote.is_published and remote.files is None:
                     with contextlib.suppress(NotFound):
-                        found[rec.marker][rid] = await _call(client.get, rid)
+                        found[rec.marker][rid] = await call(client.get, rid)
                     result.gets += 1
+        # A 404 is an outage symptom until confirmed: ask again, and check the
+        # repository still serves records it served moments ago.
+        doubt = None
+        if gone:
+            doubt = await _confirm_gone(client, call, found, gone, recs, result, confirm_delay)
+            result.unconfirmed_reason = doubt
         # Index lag: unknown creates that nothing found get a second look later.
         unsure = [
             r.marker
@@ -553,12 +546,13 @@ async def reconcile(
         for rec in recs:
             known = known_ids.get(rec.marker.key, set()) - {rec.remote_id}
             _classify(
-                ledger, rec, found[rec.marker], gone, result, correct_ledger, batch, known
+                ledger, rec, found[rec.marker], gone, result, correct_ledger, batch, known,
+                doubt,
             )  # fmt: skip
             bar.update(1)
         # 5. delete orphan drafts
         if delete_orphans:
-            await delete_orphan_drafts(ledger, client, result)
+            await delete_orphan_drafts(ledger, client, result, pacer=pacer, retry=policy)
     finally:
         bar.close()
     result.elapsed = time.monotonic() - started
@@ -566,14 +560,20 @@ async def reconcile(
 
 
 async def delete_orphan_drafts(
-    ledger: Any, client: RepositoryClient, result: ReconcileResult
+    ledger: Any,
+    client: RepositoryClient,
+    result: ReconcileResult,
+    *,
+    pacer: Pacer | None = None,
+    retry: RetryPolicy | None = None,
 ) -> list[str]:
     """Delete the orphan drafts a reconciliation found; returns the ids deleted.
 
     Never deletes a published record or a draft any ledger record points at
     (checked again against the ledger right before each delete). A draft that
     is already gone (404) counts as deleted. The findings are updated in place
-    (``action="deleted"``).
+    (``action="deleted"``). The deletes go through ``pacer`` (default: one
+    without limits, which still honours 429) with ``retry`` for 429 and 5xx.
 
     Examples
     --------
@@ -589,6 +589,8 @@ async def delete_orphan_drafts(
     ['12']
     >>> led.close()
     """
+    pacer = pacer if pacer is not None else Pacer()
+    policy = retry or CHECK_RETRY
     pointed = set(ledger.records()["remote_id"].dropna().astype(str))
     done = []
     for i, f in enumerate(result.findings):
@@ -597,7 +599,7 @@ async def delete_orphan_drafts(
         if f.remote_id in pointed:
             continue
         t = time.monotonic()
-        await _call(client.delete_draft, f.remote_id)
+        await paced_call(pacer, client.delete_draft, f.remote_id, retry=policy, client=client)
         ledger.record_event(
             result.batch, f.record_id, "delete_draft", "ok", duration=time.monotonic() - t,
             detail={"purpose": "reconcile", "remote_id": f.remote_id},
@@ -617,6 +619,7 @@ def _classify(
     correct: bool,
     batch: int,
     known: set[str] = frozenset(),  # type: ignore[assignment]
+    doubt: str | None = None,
 ) -> None:
     marker = rec.marker.key
     ids = tuple(sorted(server, key=lambda i: _sort_key(server[i])))
@@ -629,6 +632,22 @@ def _classify(
     def finding(category: str, **kw: Any) -> None:
         add(Finding(marker, rec.record_id, category, ledger_state=before, server_ids=ids, **kw))
 
+    if doubt is not None and (
+        (rec.remote_id is not None and rec.remote_id in gone)
+        or (not server and before in ("creating", "ambiguous"))
+    ):
+        # The repository may be down: neither a 404 nor an empty search proves anything.
+        what = (
+            f"GET {rec.remote_id} answered 404 twice"
+            if rec.remote_id in gone
+            else "no search found the record"
+        )
+        finding(
+            "unconfirmed", ledger_state_after=before, remote_id=rec.remote_id,
+            detail=f"{what}, but the repository's health is not confirmed ({doubt}); "
+            "nothing corrected",
+        )  # fmt: skip
+        return
     if published:
         keep = next((r for r in published if r.id == rec.remote_id), published[0])
         if before == "published" and rec.remote_id == keep.id:
@@ -744,6 +763,56 @@ def _classify(
             ledger, batch, rec.record_id,
             {"from": before, "to": ledger.record(rec.record_id).state, "server_ids": list(ids)},
         )  # fmt: skip
+
+
+async def _confirm_gone(
+    client: RepositoryClient,
+    call: Any,
+    found: Mapping[Marker, dict[str, RemoteRecord]],
+    gone: set[str],
+    recs: Sequence[Any],
+    result: ReconcileResult,
+    delay: float,
+) -> str | None:
+    """Re-check 404s; return why the repository's health is unconfirmed (``None``: healthy).
+
+    Ids that answer the second GET are moved from ``gone`` to ``found``.
+    """
+    if delay > 0:
+        await asyncio.sleep(delay)
+    for rec in recs:
+        if rec.remote_id not in gone:
+            continue
+        result.gets += 1
+        try:
+            got = await call(client.get, rec.remote_id)
+        except NotFound:
+            continue
+        except RepositoryError as err:
+            return f"GET {rec.remote_id} failed again: {err}"
+        gone.discard(rec.remote_id)
+        found[rec.marker][got.id] = got
+    if not gone:
+        return None
+    seen = [r for hits in found.values() for r in hits.values() if r.id not in gone]
+    seen.sort(key=lambda r: not r.is_published)  # published records cannot vanish
+    probes = [r.id for r in seen[:3]]
+    if not probes:
+        result.searches += 1
+        try:
+            hits = await call(client.search, "*", size=1, endpoint="search")
+        except RepositoryError as err:
+            return f"a search failed: {err}"
+        if not hits:
+            return "no record of the repository could be fetched to compare"
+        probes = [hits[0].id]
+    for rid in probes:
+        result.gets += 1
+        try:
+            await call(client.get, rid)
+        except RepositoryError as err:
+            return f"record {rid}, seen moments ago, answered {err.status or 'an error'}"
+    return None
 
 
 def _planned_files(ledger: Any, rid: int) -> dict[str, tuple[int, str]]:
