@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
-import json
 import os
 import sys
 import tempfile
@@ -33,6 +32,7 @@ import time
 from collections import deque
 from pathlib import Path
 
+from _common import write_results
 from specpub.batch import FileSpec, Ledger, Pacer, RecordSpec, plan_records, run_batch_async
 from specpub.repository import open_client
 from specpub.repository.protocol import Marker
@@ -178,8 +178,7 @@ def main() -> int:
         "median_request_s",
     ):
         print(f"{key:32} {result[key]}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    write_results(RESULTS, result)
     return 0
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from specpub.sandbox.server import running_subprocess
 from specpub.workspace import Workspace
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _common import write_results
 from batch_efficiency import make_records
 
 RESULTS = Path(__file__).with_name("results") / "batch_throughput.json"
@@ -88,8 +88,7 @@ def main() -> int:
             f"{row['concurrency']:>11} {row['records_per_s']:>10} {row['requests_per_s']:>11} "
             f"{row['client_cpu_ms_per_record']:>11}"
         )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    write_results(RESULTS, result)
     return 0
 
 

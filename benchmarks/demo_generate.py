@@ -16,7 +16,6 @@ Prints a table (median of the runs) and writes
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from _common import write_results
 from specpub.demo import generate_collection
 from specpub.demo._sheets import SheetText, draw_sheet
 
@@ -121,8 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_average_end": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         "rows": rows,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_results(RESULTS, result)
     print(f"wrote {RESULTS}")
     return 0
 

@@ -26,7 +26,6 @@ Prints a table and writes ``benchmarks/results/forecast.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -34,6 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import write_results
 from specpub.batch.plan import FileSpec, RecordSpec, plan_records
 from specpub.batch.rehearsal import DOCUMENTED_LIMITS, forecast, rehearse, scale_limits
 from specpub.records import PayloadOptions, build_payloads
@@ -149,8 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         "rehearsal_wall_s": wall,
         "rehearsal_model_bound_s": bound.seconds,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=2, default=str) + "\n")
+    write_results(RESULTS, out)
     print(f"\nwrote {RESULTS}")
     return 0
 

@@ -16,7 +16,6 @@ Target: ≤ 30 s for 300,000 files.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -25,6 +24,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
+
+from _common import write_results
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
@@ -108,8 +109,7 @@ def main() -> None:
         f"{result['seconds']!s:>20} {result['files_per_second']:>9}"
     )
     if not args.quick:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "media_link.json").write_text(json.dumps(result, indent=2) + "\n")
+        write_results(RESULTS / "media_link.json", result)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import httpx
 
+from _common import cpu_seconds, write_results
 from specpub.sandbox.server import running_subprocess
 
 RESULTS = Path(__file__).parent / "results" / "sandbox_app_cpu.json"
@@ -41,11 +42,6 @@ METADATA = {
         "custom": {"dwc:catalogNumber": ["BR0"], "dwc:institutionCode": ["BR"]},
     }
 }
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def one_record(c: httpx.AsyncClient, i: int) -> None:
@@ -114,8 +110,7 @@ def main() -> None:
         f"{summary['records_per_s_per_server_core']:>20} {summary['wall_records_per_s']:>15}"
     )
     print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"summary": summary, "runs": results}, indent=2) + "\n")
+    write_results(RESULTS, {"summary": summary, "runs": results})
     print(f"wrote {RESULTS}")
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import statistics
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import httpx
 
+from _common import cpu_seconds, write_results
 from specpub.sandbox import running, running_subprocess
 
 RESULTS = Path(__file__).parent / "results" / "sandbox_throughput.json"
@@ -121,10 +121,9 @@ def _cpu_seconds(pid: int | None) -> float | None:
     if pid is None:
         return time.process_time()
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return cpu_seconds(pid)
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _sandbox(kind: str, data_dir: Path) -> AbstractContextManager:
@@ -201,25 +200,21 @@ def main(argv: list[str] | None = None) -> int:
             f"{_fmt(row['client_cpu_ms_per_record']):>14}"
         )
     print(f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "benchmark": "sandbox_throughput",
-                "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "quick": args.quick,
-                "server": args.server,
-                "file_bytes": FILE_BYTES,
-                "target_records_per_s": TARGET,
-                "python": sys.version.split()[0],
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "load_average_end": os.getloadavg()[0],
-                "rows": rows,
-            },
-            indent=2,
-        )
-        + "\n"
+    write_results(
+        RESULTS,
+        {
+            "benchmark": "sandbox_throughput",
+            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "quick": args.quick,
+            "server": args.server,
+            "file_bytes": FILE_BYTES,
+            "target_records_per_s": TARGET,
+            "python": sys.version.split()[0],
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+            "load_average_end": os.getloadavg()[0],
+            "rows": rows,
+        },
     )
     print(f"\nwrote {RESULTS}")
     return 0

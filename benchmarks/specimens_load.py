@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from _common import write_results
+
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
 RESULTS = HERE / "results"
@@ -311,8 +313,7 @@ def main() -> None:
         f"{result['peak_rss_mb_max']:>12}"
     )
     if not args.quick:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "specimens_load.json").write_text(json.dumps(result, indent=2) + "\n")
+        write_results(RESULTS / "specimens_load.json", result)
 
 
 if __name__ == "__main__":
