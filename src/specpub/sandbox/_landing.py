@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from ._render import qkey
+from ._sanitize import sanitize_html
 
 
 def landing_page(body: dict, base: str) -> str:
@@ -26,7 +27,7 @@ def landing_page(body: dict, base: str) -> str:
             f'<li><a href="{escape(href, quote=True)}">{escape(e["key"])}</a> '
             f"({int(e.get('size') or 0)} bytes, {escape(str(e.get('checksum') or ''))})</li>"
         )
-    desc = escape(str(md.get("description", "")))
+    desc = sanitize_html(str(md.get("description", "")))
     custom = "".join(
         f"<tr><th>{escape(str(k))}</th><td>{escape(', '.join(map(str, v)))}</td></tr>"
         for k, v in body.get("custom_fields", {}).items()
