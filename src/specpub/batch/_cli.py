@@ -184,6 +184,14 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, default=str))
 
 
+def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    """Print ``data`` as JSON with ``--json``, else ``text``."""
+    if args.json:
+        _print_json(data)
+    else:
+        print(text)
+
+
 def _latest_batch(ledger: Any, batch: int | None) -> int:
     if batch is not None:
         ledger.batch(batch)
@@ -335,10 +343,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         infos = [led.batch(b) for b in batch_ids]
     if args.dry_run:
         result = run_batch(ws, None, batch=args.batch, dry_run=True)
-        if args.json:
-            _print_json(result.to_dict())
-        else:
-            print(result.message or result.summary())
+        _emit(args, result.to_dict(), result.message or result.summary())
         return _EXIT_OK
     if args.rehearse:
         from specpub.batch.rehearsal import rehearse
@@ -353,10 +358,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
             concurrency=args.concurrency,
             progress=_progress(args),
         )
-        if args.json:
-            _print_json(reh.to_dict())
-        else:
-            print(reh.summary())
+        _emit(args, reh.to_dict(), reh.summary())
         return _EXIT_OK
     target = _target_name(args.to)
     wrong = [i.batch_id for i in infos if i.target != target]
@@ -386,10 +388,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
             )
 
     result = asyncio.run(go())
-    if args.json:
-        _print_json(result.to_dict())
-    else:
-        print(result.summary())
+    _emit(args, result.to_dict(), result.summary())
     if result.stopped:
         return _EXIT_REPO
     return _EXIT_OK if result.ok else _EXIT_FAILED
@@ -404,85 +403,82 @@ def _confirm(question: str) -> bool:
         return False
 
 
-def cmd_reconcile(args: argparse.Namespace) -> int:
-    """``specpub reconcile``: compare the ledger with the repository; correct; clean up."""
+def _check_batch(args: argparse.Namespace, check: Any) -> tuple[Any, Any]:
+    """Run ``check(ledger, client, batch, pacer)`` on ``--batch`` (default: the latest).
+
+    The client speaks the batch's api (or ``--api``) and shares one pacer with
+    the target's documented limits. Returns the workspace and the check's result.
+    """
     from specpub.batch.ledger import Ledger
     from specpub.batch.pacing import Pacer
-    from specpub.batch.reconcile import delete_orphan_drafts, reconcile
 
     ws = _open_workspace(args.workspace)
 
     async def go() -> Any:
         with Ledger.for_workspace(ws) as led:
             batch = _latest_batch(led, args.batch)
-            api = args.api or led.batch(batch).api
-            pacer = Pacer.for_target(led.batch(batch).target)
+            info = led.batch(batch)
+            pacer = Pacer.for_target(info.target)
+            api = args.api or info.api
             async with _session(args, ws, api=api, on_response=pacer.on_response) as client:
-                res = await reconcile(
-                    led,
-                    client,
-                    batch,
-                    delete_orphans=args.delete_orphans and args.yes,
-                    correct_ledger=not args.report_only,
-                    index_lag=args.index_lag,
-                    progress=_progress(args),
-                    pacer=pacer,
-                )
-                orphans = [f for f in res.findings if f.cleanable and f.action != "deleted"]
-                if args.delete_orphans and not args.yes and orphans:
-                    ids = ", ".join(f.remote_id or "?" for f in orphans[:20])
-                    if _confirm(f"Delete {len(orphans)} orphan drafts ({ids})?"):
-                        await delete_orphan_drafts(led, client, res, pacer=pacer)
-                    else:
-                        print(
-                            "specpub: orphan drafts NOT deleted (answer y, or pass --yes)",
-                            file=sys.stderr,
-                        )
-                return res
+                return await check(led, client, batch, pacer)
 
-    res = asyncio.run(go())
-    frame = res.to_frame()
-    path = ws.path("reports", f"reconcile-batch-{res.batch}.csv")
+    return ws, asyncio.run(go())
+
+
+def _write_check(args: argparse.Namespace, ws: Any, res: Any, name: str, what: str) -> int:
+    """Write a check's rows to ``WS/reports/NAME-batch-N.csv``, print it, and exit by ``ok``."""
     from specpub.workspace import atomic_write_text
 
-    atomic_write_text(path, frame.to_csv(index=False))
-    if args.json:
-        _print_json({**res.to_json(), "csv": str(path)})
-    else:
-        print(res.summary())
-        print(f"findings written to {path}")
+    path = ws.path("reports", f"{name}-batch-{res.batch}.csv")
+    atomic_write_text(path, res.to_frame().to_csv(index=False))
+    _emit(args, {**res.to_json(), "csv": str(path)}, f"{res.summary()}\n{what} written to {path}")
     return _EXIT_OK if res.ok else _EXIT_FAILED
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    """``specpub reconcile``: compare the ledger with the repository; correct; clean up."""
+    from specpub.batch.reconcile import delete_orphan_drafts, reconcile
+
+    async def check(led: Any, client: Any, batch: int, pacer: Any) -> Any:
+        res = await reconcile(
+            led,
+            client,
+            batch,
+            delete_orphans=args.delete_orphans and args.yes,
+            correct_ledger=not args.report_only,
+            index_lag=args.index_lag,
+            progress=_progress(args),
+            pacer=pacer,
+        )
+        orphans = [f for f in res.findings if f.cleanable and f.action != "deleted"]
+        if args.delete_orphans and not args.yes and orphans:
+            ids = ", ".join(f.remote_id or "?" for f in orphans[:20])
+            if _confirm(f"Delete {len(orphans)} orphan drafts ({ids})?"):
+                await delete_orphan_drafts(led, client, res, pacer=pacer)
+            else:
+                print(
+                    "specpub: orphan drafts NOT deleted (answer y, or pass --yes)",
+                    file=sys.stderr,
+                )
+        return res
+
+    ws, res = _check_batch(args, check)
+    return _write_check(args, ws, res, "reconcile", "findings")
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     """``specpub audit``: re-check every published file."""
     from specpub.batch.audit import audit
-    from specpub.batch.ledger import Ledger
-    from specpub.batch.pacing import Pacer
-    from specpub.workspace import atomic_write_text
 
-    ws = _open_workspace(args.workspace)
+    async def check(led: Any, client: Any, batch: int, pacer: Any) -> Any:
+        return await audit(
+            led, client, batch, verify_local=args.verify_local, progress=_progress(args),
+            pacer=pacer,
+        )  # fmt: skip
 
-    async def go() -> Any:
-        with Ledger.for_workspace(ws) as led:
-            batch = _latest_batch(led, args.batch)
-            api = args.api or led.batch(batch).api
-            pacer = Pacer.for_target(led.batch(batch).target)
-            async with _session(args, ws, api=api, on_response=pacer.on_response) as client:
-                return await audit(
-                    led, client, batch, verify_local=args.verify_local,
-                    progress=_progress(args), pacer=pacer,
-                )  # fmt: skip
-
-    res = asyncio.run(go())
-    path = ws.path("reports", f"audit-batch-{res.batch}.csv")
-    atomic_write_text(path, res.to_frame().to_csv(index=False))
-    if args.json:
-        _print_json({**res.to_json(), "csv": str(path)})
-    else:
-        print(res.summary())
-        print(f"audit written to {path}")
-    return _EXIT_OK if res.ok else _EXIT_FAILED
+    ws, res = _check_batch(args, check)
+    return _write_check(args, ws, res, "audit", "audit")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -500,11 +496,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             write_to=ws,
             html_path=Path(args.html) if args.html else None,
         )
-    if args.json:
-        _print_json({**rep.to_json(), "files": {k: str(v) for k, v in rep.files.items()}})
-    else:
-        print(rep.summary())
-        print(f"HTML report: {rep.files['html']}")
+    files = {k: str(v) for k, v in rep.files.items()}
+    _emit(args, {**rep.to_json(), "files": files}, f"{rep.summary()}\nHTML report: {files['html']}")
     return _EXIT_OK
 
 
@@ -517,10 +510,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if not args.publish:
         path, table = write_summary(ws, args.batch, base_url=args.base_url)
         out = {"csv": str(path), "rows": len(table), "records": int(table["record_id"].nunique())}
-        if args.json:
-            _print_json(out)
-        else:
-            print(f"{out['records']} published records, {out['rows']} files listed in {path}")
+        text = f"{out['records']} published records, {out['rows']} files listed in {path}"
+        _emit(args, out, text)
         return _EXIT_OK
     if not args.to:
         raise InputError("--publish needs --to TARGET", field="--to", fix=f"use {_TARGET_HELP}")
@@ -546,9 +537,6 @@ def cmd_summary(args: argparse.Namespace) -> int:
         "record_id": dep.record.id if dep.record else None,
         "doi": dep.doi,
     }
-    if args.json:
-        _print_json(out)
-    else:
-        print(f"summary of {out['rows']} files published as record {out['record_id']}, "
-              f"DOI {out['doi']} ({dep.csv_path})")  # fmt: skip
+    _emit(args, out, f"summary of {out['rows']} files published as record "
+                     f"{out['record_id']}, DOI {out['doi']} ({dep.csv_path})")  # fmt: skip
     return _EXIT_OK
