@@ -262,6 +262,12 @@ class Store:
             ).fetchone()
         return FileRow(*row) if row else None
 
+    def _written_file(self, record_id: int, key: str) -> FileRow:
+        """The row of a file this store has just written (it must exist)."""
+        out = self.file(record_id, key)
+        assert out is not None
+        return out
+
     def file_by_id(self, record_id: int, file_id: str) -> FileRow | None:
         with self._lock:
             row = self._conn.execute(
@@ -843,9 +849,7 @@ class Store:
                 (size, md5, mimetype, blob, self.now(), rec.id, key),
             )
         self._unlink([old])
-        out = self.file(rec.id, key)
-        assert out is not None
-        return out
+        return self._written_file(rec.id, key)
 
     def commit_file(self, rec: RecordRow, key: str) -> FileRow:
         with self._tx() as c:
@@ -864,9 +868,7 @@ class Store:
                     (self.now(), rec.id, key),
                 )
                 self._index_files(c, rec)
-        out = self.file(rec.id, key)
-        assert out is not None
-        return out
+        return self._written_file(rec.id, key)
 
     def put_object(
         self, rec: RecordRow, key: str, tmp: Path, size: int, md5: str, mimetype: str
@@ -902,9 +904,7 @@ class Store:
             )
             self._index_files(c, rec)
         self._unlink([old])
-        out = self.file(rec.id, key)
-        assert out is not None
-        return out
+        return self._written_file(rec.id, key)
 
     def delete_file(self, rec: RecordRow, key: str) -> None:
         with self._tx() as c:
