@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +11,8 @@ import pytest
 
 from specpub.specimens import FLAGS, load_specimens
 from specpub.specimens.values import parse_event_date
+
+from ._archives import write_media_dwca
 
 TODAY = dt.date(2026, 1, 1)
 SEEN: set[str] = set()
@@ -293,24 +294,11 @@ def test_ragged_rows_are_flagged(tmp_path):
 
 
 def test_extension_checks(tmp_path):
-    meta = """<archive xmlns="http://rs.tdwg.org/dwc/text/">
-  <core fieldsTerminatedBy="," ignoreHeaderLines="1" rowType="http://rs.tdwg.org/dwc/terms/Occurrence">
-    <files><location>occ.csv</location></files><id index="0"/>
-    <field index="1" term="http://rs.tdwg.org/dwc/terms/catalogNumber"/>
-  </core>
-  <extension fieldsTerminatedBy="," ignoreHeaderLines="1" rowType="http://rs.gbif.org/terms/1.0/Multimedia">
-    <files><location>media.csv</location></files><coreid index="0"/>
-    <field index="1" term="http://purl.org/dc/terms/identifier"/>
-  </extension>
-</archive>"""
-    path = tmp_path / "a.zip"
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("meta.xml", meta)
-        zf.writestr("occ.csv", "id,catalogNumber\n1,A1\n2,A2\n")
-        zf.writestr(
-            "media.csv",
-            "id,identifier\n1,https://x.org/a.jpg\n3,https://x.org/b.jpg\n2,not a url\n",
-        )
+    path = write_media_dwca(
+        tmp_path / "a.zip",
+        "id,catalogNumber\n1,A1\n2,A2\n",
+        "id,identifier\n1,https://x.org/a.jpg\n3,https://x.org/b.jpg\n2,not a url\n",
+    )
     sp = load_specimens(path, progress=None)
     SEEN.update(sp.flags["flag"])
     got = sp.flags.set_index("flag")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +20,8 @@ from specpub.specimens import (
 )
 from specpub.specimens.linking import guess_role
 from specpub.workspace import Workspace
+
+from ._archives import AC_ACCESS_URI, AC_MULTIMEDIA, write_media_dwca
 
 
 def specimens(*numbers: str, **columns: list[str]) -> Specimens:
@@ -149,24 +150,14 @@ def test_column_rule(tmp_path):
 
 
 def test_multimedia_rule_links_local_and_online_media(tmp_path):
-    meta = """<archive xmlns="http://rs.tdwg.org/dwc/text/">
-  <core fieldsTerminatedBy="," ignoreHeaderLines="1" rowType="http://rs.tdwg.org/dwc/terms/Occurrence">
-    <files><location>occ.csv</location></files><id index="0"/>
-    <field index="1" term="http://rs.tdwg.org/dwc/terms/catalogNumber"/>
-  </core>
-  <extension fieldsTerminatedBy="," ignoreHeaderLines="1" rowType="http://rs.tdwg.org/ac/terms/Multimedia">
-    <files><location>ac.csv</location></files><coreid index="0"/>
-    <field index="1" term="http://rs.tdwg.org/ac/terms/accessURI"/>
-  </extension>
-</archive>"""
-    archive = tmp_path / "a.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr("meta.xml", meta)
-        zf.writestr("occ.csv", "id,catalogNumber\nu1,8528\nu2,8512\nu3,9000\n")
-        zf.writestr(
-            "ac.csv",
-            "id,accessURI\nu1,https://x.org/media/sheet%20one.jpg\nu2,https://x.org/get.php?id=5\n",
-        )
+    archive = write_media_dwca(
+        tmp_path / "a.zip",
+        "id,catalogNumber\nu1,8528\nu2,8512\nu3,9000\n",
+        "id,accessURI\nu1,https://x.org/media/sheet%20one.jpg\nu2,https://x.org/get.php?id=5\n",
+        location="ac.csv",
+        row_type=AC_MULTIMEDIA,
+        term=AC_ACCESS_URI,
+    )
     media = tmp_path / "media"
     touch(media, "sheet one.jpg", "9000.jpg")
     sp = load_specimens(archive, progress=None)

@@ -11,6 +11,8 @@ from specpub.cli import main
 from specpub.specimens import Specimens, link_media, load_specimens
 from specpub.workspace import Workspace
 
+from ._archives import write_media_dwca
+
 TABLE = (
     "Catalog Number,scientificName,eventDate,institutionCode,<b>notes</b>\n"
     "BR0001,<script>alert(1)</script>,1935-7-2,BR,x\n"
@@ -85,23 +87,12 @@ def test_load_from_empty_workspace_says_what_to_do(tmp_path):
 
 
 def test_dwca_extensions_round_trip(tmp_path):
-    import zipfile
-
-    meta = """<archive xmlns="http://rs.tdwg.org/dwc/text/">
-  <core fieldsTerminatedBy="," ignoreHeaderLines="1" rowType="http://rs.tdwg.org/dwc/terms/Occurrence">
-    <files><location>occ.csv</location></files><id index="0"/>
-    <field index="1" term="http://rs.tdwg.org/dwc/terms/catalogNumber"/>
-  </core>
-  <extension fieldsTerminatedBy="," ignoreHeaderLines="1" rowType="http://rs.gbif.org/terms/1.0/Multimedia">
-    <files><location>m.csv</location></files><coreid index="0"/>
-    <field index="1" term="http://purl.org/dc/terms/identifier"/>
-  </extension>
-</archive>"""
-    path = tmp_path / "a.zip"
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("meta.xml", meta)
-        zf.writestr("occ.csv", "id,catalogNumber\n1,A1\n")
-        zf.writestr("m.csv", "id,identifier\n1,https://x.org/a.jpg\n")
+    path = write_media_dwca(
+        tmp_path / "a.zip",
+        "id,catalogNumber\n1,A1\n",
+        "id,identifier\n1,https://x.org/a.jpg\n",
+        location="m.csv",
+    )
     sp = load_specimens(path, progress=None)
     sp.save(tmp_path / "ws")
     back = Specimens.load(tmp_path / "ws")
