@@ -129,7 +129,7 @@ def read_table(
         )
     head = _read_bytes(path, 8)
     suffix = path.suffix.lower()
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _from_zip(path, sheet)
     if suffix in (".xlsx", ".xlsm"):
         raise InputError(
