@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from specpub.batch.ledger import Ledger
-from specpub.batch.reconcile import ReconcileResult, reconcile
+from specpub.batch.reconcile import ReconcileResult, delete_orphan_drafts, reconcile
 from specpub.errors import NotFound
 from specpub.repository.protocol import Marker, RemoteFile, RemoteRecord
 
@@ -374,3 +374,29 @@ def test_reconcile_shares_the_callers_pacer(tmp_path):
                                 confirm_delay=0))  # fmt: skip
     assert pacer.granted["search"] == res.searches
     assert pacer.granted["api"] == res.gets
+
+
+def test_a_correcting_reconcile_never_races_a_running_batch(tmp_path):
+    from specpub.batch._lock import RunLock
+    from specpub.errors import InputError
+
+    led, b, ids = _ledger(tmp_path)
+    _setup(led, ids)
+    before = led.records(batch=b)[["record_id", "state", "remote_id"]]
+    client = FakeClient(SERVER)
+    with RunLock(led.path):  # a runner is publishing from this ledger
+        with pytest.raises(InputError, match="another specpub run"):
+            asyncio.run(reconcile(led, client, b, index_lag=0, search_limits=()))
+        empty = ReconcileResult([], batch=b)
+        with pytest.raises(InputError, match="another specpub run"):
+            asyncio.run(delete_orphan_drafts(led, client, empty))
+        # looking without touching is fine
+        res = asyncio.run(reconcile(led, client, b, correct_ledger=False, index_lag=0,
+                                    search_limits=(), confirm_delay=0))  # fmt: skip
+        assert res.by_category("missing")
+    assert before.equals(led.records(batch=b)[["record_id", "state", "remote_id"]])
+    assert not [c for c in client.calls if c[0] == "delete"]
+    # once the run is over, the correction goes ahead
+    asyncio.run(reconcile(led, client, b, index_lag=0, search_limits=(), confirm_delay=0))
+    assert led.record(ids["D"]).state == "planned"
+    led.close()

@@ -55,6 +55,9 @@ Classification (one finding per marker, plus one per extra server record):
     everything). Nothing is corrected for it, nor for unknown creates that
     no search found; run reconcile again when the repository is healthy.
 
+A correcting (or deleting) reconciliation holds the ledger's run lock, so it
+never races a runner publishing from the same ledger.
+
 Outage safety: "missing" and "lost-draft" put records back to ``planned``,
 and a re-run then publishes them again, so a 404 alone never decides it.
 The 404ed ids are fetched again after ``confirm_delay`` seconds, and up to
@@ -85,6 +88,7 @@ from typing import Any
 
 import pandas as pd
 
+from specpub.batch._lock import RunLock
 from specpub.batch._paced import CHECK_RETRY, check_pacer, paced_call
 from specpub.batch.pacing import Pacer
 from specpub.batch.retry import RetryPolicy
@@ -464,6 +468,11 @@ async def reconcile(
     by_marker: dict[Marker, Any] = {r.marker: r for r in recs}
     result = ReconcileResult([], batch=batch)
     found: dict[Marker, dict[str, RemoteRecord]] = {m: {} for m in by_marker}
+    # A runner working on this ledger meanwhile would race the corrections (a record
+    # put back to planned while its create is in flight is created twice).
+    lock = RunLock(ledger.path) if (correct_ledger or delete_orphans) else None
+    if lock is not None:
+        lock.__enter__()
     bar = make_progress(progress, total=len(recs), description="reconcile")
 
     async def search_markers(markers: list[Marker]) -> None:
@@ -552,9 +561,11 @@ async def reconcile(
             bar.update(1)
         # 5. delete orphan drafts
         if delete_orphans:
-            await delete_orphan_drafts(ledger, client, result, pacer=pacer, retry=policy)
+            await _delete_orphans(ledger, client, result, pacer, policy)
     finally:
         bar.close()
+        if lock is not None:
+            lock.__exit__()
     result.elapsed = time.monotonic() - started
     return result
 
@@ -574,6 +585,8 @@ async def delete_orphan_drafts(
     is already gone (404) counts as deleted. The findings are updated in place
     (``action="deleted"``). The deletes go through ``pacer`` (default: one
     without limits, which still honours 429) with ``retry`` for 429 and 5xx.
+    Holds the ledger's run lock meanwhile: a runner could be adopting one of
+    these drafts (:class:`~specpub.errors.InputError` if one is running).
 
     Examples
     --------
@@ -589,8 +602,19 @@ async def delete_orphan_drafts(
     ['12']
     >>> led.close()
     """
-    pacer = pacer if pacer is not None else Pacer()
-    policy = retry or CHECK_RETRY
+    with RunLock(ledger.path):
+        return await _delete_orphans(
+            ledger, client, result, pacer if pacer is not None else Pacer(), retry or CHECK_RETRY
+        )
+
+
+async def _delete_orphans(
+    ledger: Any,
+    client: RepositoryClient,
+    result: ReconcileResult,
+    pacer: Pacer,
+    policy: RetryPolicy,
+) -> list[str]:
     pointed = set(ledger.records()["remote_id"].dropna().astype(str))
     done = []
     for i, f in enumerate(result.findings):
