@@ -244,15 +244,19 @@ def routes(ctx: Context) -> list[Route]:
             review = dict(review, status="accepted", is_open=False, is_closed=True)
         return JSONResponse(request_json(review), status_code=202)
 
-    async def request_action(request: Request) -> Response:
+    def review_request(request: Request) -> tuple[Any, dict, RecordRow | None, Any]:
+        """The caller, the review request named in the path, its record and community."""
         user = ctx.user(request)
         assert user is not None
         found = store.review_request(request.path_params["request_id"])
         if found is None:
             raise ApiError(404, "The request does not exist.")
         review, rec = found
+        return user, review, rec, find_community(review["receiver"]["community"])
+
+    async def request_action(request: Request) -> Response:
+        user, review, rec, community = review_request(request)
         action = request.path_params["action"]
-        community = find_community(review["receiver"]["community"])
         if review["status"] != "submitted" or rec is None or rec.draft is None:
             raise ApiError(400, f"The request cannot be {action}ed in state {review['status']}.")
         if action == "cancel":
@@ -283,13 +287,7 @@ def routes(ctx: Context) -> list[Route]:
         return JSONResponse(request_json(review))
 
     async def get_request(request: Request) -> Response:
-        user = ctx.user(request)
-        assert user is not None
-        found = store.review_request(request.path_params["request_id"])
-        if found is None:
-            raise ApiError(404, "The request does not exist.")
-        review, rec = found
-        community = find_community(review["receiver"]["community"])
+        user, review, rec, community = review_request(request)
         owners = community.owners if community else ()
         if (rec is None or user.id != rec.owner) and user.name not in owners:
             raise ApiError(403, "Permission denied.")
