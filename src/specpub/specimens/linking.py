@@ -313,6 +313,42 @@ def _split_name(name: str) -> tuple[str, str]:
 _NORM = re.compile(r"[\s.]+")
 
 
+def _match_name(
+    rule: Rule, rx: re.Pattern[str] | None, name: str, stem: str, index: dict[str, list[int]]
+) -> tuple[list[int], str, list[int]] | None:
+    """What a name rule makes of one file name: ``(positions, suffix, also)`` or ``None``.
+
+    ``positions`` are the table positions whose catalogue key matched (several: ambiguous),
+    ``suffix`` the rest of the stem, ``also`` the positions of shorter keys that also matched
+    (prefix rule only). Table-driven rules match nothing here.
+    """
+    if isinstance(rule, PrefixRule):
+        s = _NORM.sub("", stem.lower())
+        seps = frozenset(rule.separators)
+        cands = [len(s)] + [i for i in range(len(s) - 1, 0, -1) if s[i] in seps]
+        hit = None
+        also: list[int] = []
+        for i in cands:
+            found = index.get(s[:i])
+            if found is None:
+                continue
+            if hit is None:
+                hit = (found, s[i:])
+            else:
+                also.extend(found)
+        return None if hit is None else (hit[0], hit[1], also)
+    if isinstance(rule, RegexRule) and rx is not None:
+        m = rx.search(name)
+        if not m or not m.group("catalog"):
+            return None
+        found = index.get(_NORM.sub("", m.group("catalog").lower()))
+        if found is None:
+            return None
+        suffix = stem[m.end("catalog") :] if m.end("catalog") <= len(stem) else ""
+        return found, suffix, []
+    return None
+
+
 def link_media(
     specimens: Specimens,
     folders: Iterable[str | Path] = (),
@@ -449,41 +485,14 @@ def link_media(
         if path in consumed:
             continue
         stem = _split_name(name)[0]
-        matched = False
         for rule, rx in zip(rules, compiled, strict=True):
-            if isinstance(rule, PrefixRule):
-                s = _NORM.sub("", stem.lower())
-                seps = frozenset(rule.separators)
-                cands = [len(s)] + [i for i in range(len(s) - 1, 0, -1) if s[i] in seps]
-                hit = None
-                also: list[str] = []
-                for i in cands:
-                    found = index.get(s[:i])
-                    if found is None:
-                        continue
-                    if hit is None:
-                        hit = (found, s[i:])
-                    else:
-                        also.extend(cat_list[p] for p in found)
-                if hit is None:
-                    continue
-                found, suffix = hit
-                link_or_flag(found, path, name, suffix, rule.name, " | ".join(also))
-                matched = True
+            hit = _match_name(rule, rx, name, stem, index)
+            if hit is not None:
+                found, suffix, also = hit
+                also_names = " | ".join(cat_list[p] for p in also)
+                link_or_flag(found, path, name, suffix, rule.name, also_names)
                 break
-            if isinstance(rule, RegexRule) and rx is not None:
-                m = rx.search(name)
-                if not m or not m.group("catalog"):
-                    continue
-                key = _NORM.sub("", m.group("catalog").lower())
-                found = index.get(key)
-                if found is None:
-                    continue
-                suffix = stem[m.end("catalog") :] if m.end("catalog") <= len(stem) else ""
-                link_or_flag(found, path, name, suffix, rule.name)
-                matched = True
-                break
-        if not matched:
+        else:
             unlinked.append((path, name, "no specimen matches the file name"))
     bar.update(len(files) % 10000)
     bar.close()
