@@ -504,3 +504,17 @@ def test_crash_during_edits_and_versions_resumes_cleanly(ws, tmp_path, op):
         assert server.records[e.remote_id].metadata["metadata"]["title"] == "E " + (
             specs[0].marker.catalog_number
         )
+
+
+def test_batches_of_two_targets_are_never_sent_through_one_client(ws, tmp_path):
+    specs = make_specs(tmp_path / "media", 2, files=(1,))
+    plan_records(ws, specs[:1], target="embedded")
+    plan_records(ws, specs[1:], target="zenodo")
+    server = FakeServer()
+    with pytest.raises(InputError, match="different targets"):
+        _run(ws, FakeClient(server))
+    assert server.records == {}  # nothing was sent
+    with Ledger.for_workspace(ws) as led:
+        first = led.batch_ids()[0]
+        assert set(led.records().state) == {"planned"}
+    assert _run(ws, FakeClient(server), batch=first).published == 1

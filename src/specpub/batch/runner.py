@@ -1113,6 +1113,15 @@ async def _run(
     seed: int | None,
 ) -> BatchResult:
     start = time.monotonic()
+    targets = sorted({ledger.batch(bid).target for bid in batch_ids})
+    if len(targets) > 1:
+        # one client speaks to one repository: records planned for another target
+        # would be published there and then count as published for their own
+        raise InputError(
+            f"batches {', '.join(map(str, batch_ids))} were planned for different targets "
+            f"({', '.join(targets)}); a run publishes to one",
+            fix="pass batch= with the batches of the client's target",
+        )
     for bid in batch_ids:
         info = ledger.batch(bid)
         if info.api != client.api:
