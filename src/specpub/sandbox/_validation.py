@@ -199,9 +199,11 @@ def check_vocabularies(metadata: dict) -> None:
     def ids(key: str) -> list[Any]:
         return [x.get("id") for x in metadata.get(key, []) if isinstance(x, dict) and "id" in x]
 
-    rt = metadata.get("resource_type")
-    if isinstance(rt, dict) and rt.get("id") not in vocab.RESOURCE_TYPES:
-        raise _vocab_error()
+    def check(value: Any, allowed: Any) -> None:
+        if isinstance(value, dict) and value.get("id") not in allowed:
+            raise _vocab_error()
+
+    check(metadata.get("resource_type"), vocab.RESOURCE_TYPES)
     for lic in ids("rights"):
         if lic not in vocab.LICENSES:
             raise _vocab_error()
@@ -209,20 +211,12 @@ def check_vocabularies(metadata: dict) -> None:
         if not isinstance(lang, str) or len(lang) != 3 or vocab.language_id(lang) != lang:
             raise _vocab_error()
     for rel in metadata.get("related_identifiers", []):
-        rel_type = rel.get("relation_type")
-        if isinstance(rel_type, dict) and rel_type.get("id") not in vocab.RELATION_TYPES:
-            raise _vocab_error()
-        rtype = rel.get("resource_type")
-        if isinstance(rtype, dict) and rtype.get("id") not in vocab.RESOURCE_TYPES:
-            raise _vocab_error()
+        check(rel.get("relation_type"), vocab.RELATION_TYPES)
+        check(rel.get("resource_type"), vocab.RESOURCE_TYPES)
     for contrib in metadata.get("contributors", []):
-        role = contrib.get("role")
-        if isinstance(role, dict) and role.get("id") not in vocab.ROLES:
-            raise _vocab_error()
+        check(contrib.get("role"), vocab.ROLES)
     for date in metadata.get("dates", []):
-        dtype = date.get("type")
-        if isinstance(dtype, dict) and dtype.get("id") not in vocab.DATE_TYPES:
-            raise _vocab_error()
+        check(date.get("type"), vocab.DATE_TYPES)
 
 
 def _person_errors(entry: dict, path: str, *, role: bool) -> list[dict]:
