@@ -248,7 +248,6 @@ class _Run:
         self.stop: str | None = None
         self._probe_task: asyncio.Task[None] | None = None
         self.known_remote_id: str | None = None
-        self._batch_of: dict[int, int] = {}
         pacer.on_pause = self._on_pause
 
     # -- bookkeeping ------------------------------------------------------------------
@@ -383,14 +382,8 @@ class _Run:
                 self.stop = str(err)
                 self.breaker.probe_succeeded()
                 break
-            except NotFound:
-                if self.known_remote_id is None:
-                    interval = min(self.breaker.probe_max, interval * 2)
-                    continue
-                # a known record answering 404 is the outage itself (May 2019)
-                interval = min(self.breaker.probe_max, interval * 2)
-                continue
             except RepositoryError:
+                # still down (a known record answering 404 is the outage itself, May 2019)
                 interval = min(self.breaker.probe_max, interval * 2)
                 continue
             self.breaker.probe_succeeded()
