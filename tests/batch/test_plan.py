@@ -143,3 +143,15 @@ def test_edits_and_versions_only_for_published(ws, tmp_path):
     newfile.write_bytes(b"new image")
     nv = RecordSpec(specs[2].marker, legacy=specs[2].legacy, files=(FileSpec.from_path(newfile),))
     assert plan_new_versions(ws, [nv], target="embedded").added == 1
+
+
+def test_edits_and_versions_are_checked_like_new_records(ws, tmp_path):
+    specs = make_specs(tmp_path / "m", 2)
+    plan_records(ws, specs, target="embedded")
+    for plan in (plan_edits, plan_new_versions):
+        with pytest.raises(InputError, match="twice"):
+            plan(ws, [specs[0], specs[0]], target="embedded")
+        with pytest.raises(InputError, match="batch_size"):
+            plan(ws, specs, target="embedded", batch_size=0)
+    with Ledger.for_workspace(ws) as led:
+        assert len(led.records()) == 2

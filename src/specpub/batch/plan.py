@@ -312,6 +312,26 @@ def _check_api(api: str) -> None:
         raise InputError(f"unknown api {api!r}", field="api", fix="use 'legacy' or 'native'")
 
 
+def _checked(
+    records: Iterable[RecordSpec], api: str, batch_size: int, *, need_files: bool = True
+) -> list[RecordSpec]:
+    """The records as a list, each checked; one record per marker; a sane batch size."""
+    _check_api(api)
+    if batch_size < 1:
+        raise InputError("batch_size must be at least 1", field="batch_size", fix="use e.g. 10000")
+    specs = list(records)
+    seen: set[str] = set()
+    for spec in specs:
+        spec.check(api, need_files=need_files)
+        if spec.marker.key in seen:
+            raise InputError(
+                f"record {spec.marker.key} appears twice in the records to plan",
+                fix="make catalogNumber/institutionCode unique, or drop the duplicate",
+            )
+        seen.add(spec.marker.key)
+    return specs
+
+
 def plan_records(
     workspace: Any,
     records: Iterable[RecordSpec],
@@ -356,19 +376,7 @@ def plan_records(
     >>> plan_records(ws, [], target="embedded").summary()
     'planned 0 records: 0 added, 0 updated, 0 unchanged, 0 skipped (batches none)'
     """
-    _check_api(api)
-    if batch_size < 1:
-        raise InputError("batch_size must be at least 1", field="batch_size", fix="use e.g. 10000")
-    specs = list(records)
-    seen: set[str] = set()
-    for spec in specs:
-        spec.check(api)
-        if spec.marker.key in seen:
-            raise InputError(
-                f"record {spec.marker.key} appears twice in the records to plan",
-                fix="make catalogNumber/institutionCode unique, or drop the duplicate",
-            )
-        seen.add(spec.marker.key)
+    specs = _checked(records, api, batch_size)
     ledger, owned = _ledger_for(workspace)
     result = PlanResult()
     try:
@@ -427,10 +435,7 @@ def _plan_changes(
     batch_size: int,
     label: str | None,
 ) -> PlanResult:
-    _check_api(api)
-    specs = list(records)
-    for spec in specs:
-        spec.check(api, need_files=operation == "new_version")
+    specs = _checked(records, api, batch_size, need_files=operation == "new_version")
     ledger, owned = _ledger_for(workspace)
     result = PlanResult()
     try:
