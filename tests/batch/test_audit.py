@@ -79,3 +79,40 @@ def test_audit_finds_every_kind_of_problem(tmp_path):
         ("|A", "local-changed")
     }
     led.close()
+
+
+def test_audit_goes_through_the_shared_pacer_and_retries_5xx(tmp_path):
+    from specpub.batch.pacing import Pacer
+    from specpub.batch.retry import RetryPolicy
+    from specpub.errors import RateLimited, Transient
+
+    led = Ledger.open(tmp_path / "l.sqlite")
+    b = led.create_batch(target="zenodo", api="legacy")
+    rid, _ = led.add_record(b, Marker("A"), payload={},
+                            files=[{"key": "a.jpg", "path": "/m/a.jpg", "size": 3,
+                                    "md5": "a" * 32}])  # fmt: skip
+    _publish(led, rid, "7")
+
+    class Flaky(FakeFiles):
+        def __init__(self, files):
+            super().__init__(files)
+            self.errors = [
+                Transient("bad gateway", status=502),
+                RateLimited("slow", retry_after=0.01),
+            ]
+
+        async def list_files(self, record_id):
+            if self.errors:
+                self.calls.append(record_id)
+                raise self.errors.pop(0)
+            return await super().list_files(record_id)
+
+    pacer = Pacer()
+    client = Flaky({"7": [RemoteFile("a.jpg", 3, "a" * 32)]})
+    res = asyncio.run(audit(led, client, b, pacer=pacer,
+                            retry=RetryPolicy(max_attempts=4, base=0.001, cap=0.002)))  # fmt: skip
+    assert res.counts() == {"ok": 1}
+    assert client.calls == ["7", "7", "7"]
+    assert pacer.granted["api"] == 3
+    assert pacer.rate_limited == 1
+    led.close()
