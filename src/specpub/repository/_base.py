@@ -189,6 +189,22 @@ class BaseClient:
                 fix="narrow the query (e.g. by created:[A TO B] ranges)",
             )
 
+    async def _search_page(
+        self, url: str, query: str, *, page: int, size: int, sort: str, expect: type
+    ) -> Any:
+        """One page of a search (``GET url?q=&page=&size=&sort=``) after checking the window."""
+        self._check_page(page, size)
+        return await self._http.json(
+            "GET",
+            url,
+            step="search",
+            idempotent=True,
+            params={"q": query, "page": page, "size": size, "sort": sort},
+            ok=(200,),
+            expect=expect,
+            endpoint="search",
+        )
+
     async def search(
         self, query: str, *, page: int = 1, size: int = 100, sort: str = "newest"
     ) -> list[RemoteRecord]:

@@ -269,17 +269,8 @@ class LegacyClient(BaseClient):
         ``sort`` ``"newest"``/``"oldest"`` are sent as the legacy
         ``mostrecent``/``-mostrecent``; other values are passed through.
         """
-        self._check_page(page, size)
-        params = {"q": query, "page": page, "size": size, "sort": _SORTS.get(sort, sort)}
-        data = await self._http.json(
-            "GET",
-            _DEPOSITIONS,
-            step="search",
-            idempotent=True,
-            params=params,
-            ok=(200,),
-            expect=list,
-            endpoint="search",
+        data = await self._search_page(
+            _DEPOSITIONS, query, page=page, size=size, sort=_SORTS.get(sort, sort), expect=list
         )
         return [parse_deposition(d, from_list=True) for d in data if isinstance(d, Mapping)]
 

@@ -277,17 +277,8 @@ class NativeClient(BaseClient):
         self, query: str, *, page: int = 1, size: int = 100, sort: str = "newest"
     ) -> list[RemoteRecord]:
         """Search own drafts and records (``GET /api/user/records``)."""
-        self._check_page(page, size)
-        params = {"q": query, "page": page, "size": size, "sort": sort}
-        data = await self._http.json(
-            "GET",
-            "/api/user/records",
-            step="search",
-            idempotent=True,
-            params=params,
-            ok=(200,),
-            expect=dict,
-            endpoint="search",
+        data = await self._search_page(
+            "/api/user/records", query, page=page, size=size, sort=sort, expect=dict
         )
         hits = data.get("hits")
         hits = hits.get("hits") if isinstance(hits, Mapping) else None
