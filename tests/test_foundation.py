@@ -123,3 +123,18 @@ def test_workspace_files_are_plain_json(tmp_path):
     Workspace.create(tmp_path)
     meta = json.loads((tmp_path / "workspace.json").read_text())
     assert meta["format"] == 1
+
+
+def test_every_area_contributes_its_commands():
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    expected = {"load", "plan", "publish", "status", "reconcile", "audit", "report",
+                "summary", "sandbox", "demo", "demo-data"}  # fmt: skip
+    assert expected <= set(sub.choices)
+
+
+def test_cli_turns_input_errors_into_exit_code_2(tmp_path, capsys):
+    assert cli.main(["status", "--workspace", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert "not a specpub workspace" in err
+    assert "Traceback" not in err
