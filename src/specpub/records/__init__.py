@@ -17,11 +17,14 @@ Examples
 from specpub.records.build import Records, build_records
 from specpub.records.custom_fields import CUSTOM_FIELD_TYPES, to_custom_fields
 from specpub.records.payloads import PayloadOptions, Payloads, build_payloads
+from specpub.records.spec import FileSpec, RecordSpec
 
 __all__ = [
     "CUSTOM_FIELD_TYPES",
+    "FileSpec",
     "PayloadOptions",
     "Payloads",
+    "RecordSpec",
     "Records",
     "build_payloads",
     "build_records",

@@ -34,8 +34,8 @@ from typing import Any
 
 import pandas as pd
 
-from specpub.batch.plan import FileSpec, RecordSpec
 from specpub.records.payloads import PayloadOptions, build_payloads
+from specpub.records.spec import FileSpec, RecordSpec
 from specpub.repository.protocol import Marker
 
 __all__ = ["Records", "build_records"]
@@ -48,7 +48,7 @@ class Records:
     Attributes
     ----------
     specs
-        One :class:`~specpub.batch.plan.RecordSpec` per publishable specimen.
+        One :class:`~specpub.records.spec.RecordSpec` per publishable specimen.
     skipped
         Specimens left out: ``_row``, ``catalogNumber``, ``reason``, ``fix``.
     left_out_terms
