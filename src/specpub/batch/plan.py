@@ -1,10 +1,11 @@
 """Planning: turn records to publish into ledger rows, split into batches.
 
 A :class:`~specpub.records.spec.RecordSpec` (defined by the records layer,
-re-exported here) is one record as the batch engine receives it: its idempotency marker, the API payload(s) (the marker
-must already be in the payload's custom fields ``dwc:catalogNumber`` /
-``dwc:institutionCode``), the files as scanned (:class:`FileSpec`: path,
-key, size, mtime, MD5, SHA-256) and an optional title.
+re-exported here) is one record as the batch engine receives it: its
+idempotency marker, the API payload(s) (the marker must already be in the
+payload's custom fields ``dwc:catalogNumber`` / ``dwc:institutionCode``),
+the files as scanned (:class:`FileSpec`: path, key, size, mtime, MD5,
+SHA-256) and an optional title.
 
 :func:`plan_records` validates every record first (nothing is written if
 one is bad), then writes the new ones into the ledger in batches of
