@@ -55,7 +55,7 @@ def _run_plan(args: argparse.Namespace) -> int:
         keywords=tuple(args.keyword or ()),
         publisher=args.publisher,
     )
-    records = build_records(specimens, links, options)
+    records = build_records(specimens, links, options, progress="auto")
     skipped_path = ws.path("records", "skipped.csv")
     records.skipped.to_csv(skipped_path, index=False)
     plan = plan_records(ws, records.specs, target=target, api=api, batch_size=args.batch_size)

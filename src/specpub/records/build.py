@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from specpub.progress import make_progress
 from specpub.records.payloads import PayloadOptions, build_payloads
 from specpub.records.spec import FileSpec, RecordSpec
 from specpub.repository.protocol import Marker
@@ -91,6 +92,8 @@ def build_records(
     specimens: Any,
     links: Any,
     options: PayloadOptions | None = None,
+    *,
+    progress: Any = None,
 ) -> Records:
     """Build one record per publishable specimen.
 
@@ -102,6 +105,9 @@ def build_records(
         The :class:`specpub.specimens.MediaLinks` of those specimens.
     options
         Collection-wide payload choices.
+    progress
+        ``"auto"``, ``"text"``, ``None`` or a tqdm-like object (one step per
+        specimen; each linked file is read once for its fixity).
 
     Returns
     -------
@@ -120,7 +126,9 @@ def build_records(
     specs: list[RecordSpec] = []
     skipped: list[dict[str, Any]] = []
     left_out: dict[str, int] = defaultdict(int)
+    bar = make_progress(progress, total=len(frame), description="build records", unit="specimen")
     for values in frame.to_dict("records"):
+        bar.update()
         row = int(values["_row"])
         catalog = str(values.get("catalogNumber") or "").strip()
         if row in blocked:
@@ -181,4 +189,5 @@ def build_records(
             )
         )
     columns = ["_row", "catalogNumber", "reason", "fix"]
+    bar.close()
     return Records(specs, pd.DataFrame(skipped, columns=columns), dict(left_out))
