@@ -84,7 +84,9 @@ def test_table5_percentages_and_counts(ledger_and_batch):
     assert (s["records"], s["published"], s["failed"], s["remaining"]) == (20, 12, 2, 8)
     assert s["attempts"] == 36 + 100
     assert s["failed_attempts"] == 100
-    assert s["retries"] == 100
+    # a retry repeats a failed attempt of the same record and step: the first failure of
+    # each step here follows a successful attempt, so 100 failures make 97 retries
+    assert s["retries"] == 97
     assert s["rate_limit_wait_s"] == 30.0
     assert s["outage_pause_s"] == 120.0
     assert s["backoff_wait_s"] == 5.0
@@ -170,3 +172,16 @@ def test_svg_is_well_formed_and_inside_its_box():
     points = root.find(f"{ns}polyline").get("points").split()
     ys = [float(p.split(",")[1]) for p in points]
     assert ys == sorted(ys, reverse=True)  # cumulative never goes down (SVG y grows downwards)
+
+
+def test_retries_are_repeats_of_failed_attempts_not_later_steps(tmp_path):
+    """The ledger's ``retry`` column counts attempts per record across steps; a record that
+    failed once at create must not make its upload and publish count as retries."""
+    with Ledger.for_workspace(Workspace.create(tmp_path / "ws")) as led:
+        b = led.create_batch(target="zenodo", api="legacy")
+        rid, _ = led.add_record(b, Marker("BR1", "BR"), payload={})
+        steps = [("create", "transient", 502, 0), ("create", "ok", 201, 1),
+                 ("upload", "ok", 201, 1), ("publish", "ok", 202, 1)]  # fmt: skip
+        for i, (step, outcome, status, retry) in enumerate(steps):
+            led.record_event(b, rid, step, outcome, http_status=status, retry=retry, ts=T0 + i)
+        assert batch_report(led, b).stats["retries"] == 1

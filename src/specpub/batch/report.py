@@ -195,7 +195,9 @@ def throughput(
     published_times
         Epoch seconds at which records became published.
     bin_seconds
-        Bin width; default 60 s, widened so that there are at most 240 bins.
+        Bin width; default 60 s, widened so that there are at most 240 bins, and
+        narrowed (down to 1 s) for runs shorter than 10 minutes so that the plot
+        has at least 10 bins.
     start
         Start of the first bin (default: the first time).
 
@@ -206,9 +208,11 @@ def throughput(
 
     Examples
     --------
-    >>> t = throughput([0, 10, 59, 60, 200])
+    >>> t = throughput([0, 10, 59, 60, 200], bin_seconds=60)
     >>> t[["published", "cumulative"]].values.tolist()
     [[3, 3], [1, 4], [0, 4], [1, 5]]
+    >>> len(throughput([0, 10, 59, 60, 200]))  # a short run: 15 s bins
+    14
     """
     times = np.sort(np.asarray([t for t in published_times if pd.notna(t)], dtype=float))
     cols = ["start", "published", "per_minute", "cumulative"]
@@ -217,9 +221,13 @@ def throughput(
     t0 = float(times[0] if start is None else min(start, times[0]))
     span = float(times[-1] - t0)
     if bin_seconds is None:
-        bin_seconds = 60.0
-        while span / bin_seconds > 240:
-            bin_seconds *= 2
+        if span > 600:
+            bin_seconds = 60.0
+            while span / bin_seconds > 240:
+                bin_seconds *= 2
+        else:  # a short run still gets a curve: the widest bin giving 10 or more
+            widths = (60.0, 30.0, 15.0, 10.0, 5.0, 2.0)
+            bin_seconds = next((w for w in widths if span / w >= 10), 1.0)
     n_bins = int(span // bin_seconds) + 1
     idx = ((times - t0) // bin_seconds).astype(int)
     counts = np.bincount(idx, minlength=n_bins)
@@ -412,7 +420,7 @@ class BatchReport:
             ("Elapsed", _fmt_seconds(s["elapsed_s"])),
             ("Lost to rate-limit waits", _fmt_seconds(s["rate_limit_wait_s"])),
             ("Lost to outages / breaker pauses", _fmt_seconds(s["outage_pause_s"])),
-            ("Retry back-off waits", _fmt_seconds(s["backoff_wait_s"])),
+            ("Retry back-off waits (summed over records)", _fmt_seconds(s["backoff_wait_s"])),
             ("Recent throughput", f"{s['recent_per_minute']:.1f} records/min"),
             ("ETA for the rest", _fmt_seconds(s["eta_s"])),
         ]
@@ -572,6 +580,34 @@ def render_svg(tp: pd.DataFrame, *, width: int = 720, height: int = 280) -> str:
 
 
 # ---------------------------------------------------------------- builder
+def _count_retries(requests: pd.DataFrame) -> int:
+    """Request attempts that repeat a failed attempt of the same record, step and file.
+
+    The ledger's ``retry`` column counts the attempts charged to a *record* so
+    far (across its steps), so it cannot tell a retry from the next step;
+    the order of the attempts can. Without record ids, fall back to ``retry > 0``.
+
+    Examples
+    --------
+    >>> req = pd.DataFrame({"record_id": [1, 1, 1, 2], "step": ["create", "create", "upload",
+    ...                     "create"], "file_key": [None] * 4, "ok": [False, True, True, True],
+    ...                     "time": [0, 1, 2, 3], "retry": [0, 1, 1, 0]})
+    >>> _count_retries(req)
+    1
+    """
+    rec_col = next((c for c in ("record_id", "record") if c in requests.columns), None)
+    if rec_col is None:
+        return int((requests["retry"] > 0).sum())
+    ordered = requests.sort_values("time", kind="stable")
+    fkey = ordered["file_key"] if "file_key" in ordered.columns else None
+    keys = [ordered[rec_col].astype(str), ordered["step"].astype(str)]
+    if fkey is not None:
+        keys.append(fkey.fillna("").astype(str))
+    failed = ~ordered["ok"].astype(bool)
+    previous_failed = failed.groupby(keys).shift(1, fill_value=False)
+    return int(previous_failed.astype(bool).sum())
+
+
 def build_report(
     records: pd.DataFrame,
     events: pd.DataFrame | None,
@@ -653,7 +689,7 @@ def build_report(
         "remaining": remaining,
         "attempts": len(requests),
         "failed_attempts": int((~requests["ok"]).sum()),
-        "retries": int((requests["retry"] > 0).sum()),
+        "retries": _count_retries(requests),
         "rate_limit_wait_s": float(ev.loc[ev["kind"] == "rate-limit", "duration"].sum()),
         "outage_pause_s": float(ev.loc[ev["kind"] == "outage", "duration"].sum()),
         "backoff_wait_s": float(ev.loc[ev["kind"] == "backoff", "duration"].sum()),

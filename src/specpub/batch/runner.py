@@ -416,7 +416,12 @@ class _Run:
                 retryable=True,
             )
             raise _Retry from err
-        await self.sleep(self.policy.backoff(attempts, self.rng))
+        delay = self.policy.backoff(attempts, self.rng)
+        await self.sleep(delay)
+        # one pause row per back-off, so the report can show the time spent backing off
+        self.ledger.record_pause(
+            rec.batch_id, "backoff", delay, detail={"record": rec.record_id, "step": step}
+        )
 
     def _charge(self, rec: LedgerRecord, step: str, what: str) -> None:
         """Count a step that had to be repeated; fail the record when it keeps happening."""
