@@ -9,8 +9,12 @@ import os
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from specpub.cli import main
+from specpub.errors import InputError
 from specpub.specimens import Specimens, link_media
+from specpub.specimens.readers import read_table
 
 
 def _specimens(numbers: list[str]) -> Specimens:
@@ -49,3 +53,28 @@ def test_linking_makes_no_stat_per_file(tmp_path, monkeypatch):
     # a constant number of stats (the folders given), none per file or specimen
     assert 1 <= len(calls) <= 5, calls[:10]  # the root folder check is seen
     assert not [c for c in calls if Path(c).suffix in (".jpg", ".tif")]
+
+
+def test_an_unreadable_table_is_one_clear_input_error(tmp_path, monkeypatch, capsys):
+    # Issue 4 "Bad input": an unreadable table gets one InputError naming the file.
+    # (The tests run as root, where chmod 000 does not stop reading: refuse the open.)
+    table = tmp_path / "locked.csv"
+    table.write_text("catalogNumber\nBR1\n", encoding="utf-8")
+    real_open = Path.open
+
+    def refusing_open(self, *args, **kwargs):
+        if self.name == "locked.csv":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refusing_open)
+    with pytest.raises(InputError) as info:
+        read_table(table)
+    message = str(info.value)
+    assert "locked.csv" in message
+    assert "Permission denied" in message
+    assert info.value.fix
+    assert main(["load", str(table), "--workspace", str(tmp_path / "ws")]) == 2
+    err = capsys.readouterr().err
+    assert "locked.csv" in err
+    assert "Traceback" not in err
