@@ -9,7 +9,7 @@ import hashlib
 
 import httpx
 import pytest
-from _app_client import ALICE, client, native_draft, native_file
+from _app_client import ALICE, client, legacy_draft, native_draft, native_file, path
 
 from specpub.sandbox.server import running_subprocess
 
@@ -72,3 +72,22 @@ def test_cli_serve_applies_doi_prefix_and_rate_limit(tmp_path):
         assert r.status_code == 429
         assert int(r.headers["retry-after"]) > 0
         assert r.headers["x-ratelimit-remaining"] == "0"
+
+
+@pytest.mark.anyio
+async def test_file_keys_longer_than_255_are_refused_on_both_apis(tmp_path):
+    # §1.4: "File names longer than the key limit → 400 'Filename is too long.'" (255).
+    async with client(tmp_path) as c:
+        dep = await legacy_draft(c)
+        bucket = path(dep["links"]["bucket"])
+        ok, long = "a" * 251 + ".jpg", "a" * 252 + ".jpg"
+        r = await c.put(f"{bucket}/{long}", content=b"x", headers=ALICE)
+        assert r.status_code == 400
+        assert r.json()["message"] == "Filename is too long."
+        assert (await c.put(f"{bucket}/{ok}", content=b"x", headers=ALICE)).status_code == 201
+        rid = (await native_draft(c))["id"]
+        files = f"/api/records/{rid}/draft/files"
+        r = await c.post(files, json=[{"key": long}], headers=ALICE)
+        assert r.status_code == 400
+        assert r.json()["message"] == "Filename is too long."
+        assert (await c.post(files, json=[{"key": ok}], headers=ALICE)).status_code == 201
