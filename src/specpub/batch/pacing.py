@@ -402,7 +402,12 @@ class Pacer:
             self._unclaimed_429 += 1
             self._count_429(info)
             return
-        if info.remaining is None or info.reset is None or info.remaining > 0:
+        if info.remaining is None or info.reset is None:
+            return
+        # Requests already on their way will use up what remains of the window
+        # (this answer's own request is among them): only a window that cannot
+        # hold them all needs a pause, and then before they all come back as 429.
+        if info.remaining > max(0, self._in_flight(info.endpoint) - 1):
             return
         # The server's window is full. If it is one of our limits and our own
         # window says the same, our schedule already waits exactly as long (the
@@ -411,6 +416,11 @@ class Pacer:
         if not self._foreign_usage(info):
             return
         self.pause_for(min(info.reset - self._wall(), 3600.0))
+
+    def _in_flight(self, endpoint: str | None) -> int:
+        """Tracked requests granted and not yet answered (among the most recent ones)."""
+        sent = self._sent["search" if endpoint == "search" else "api"]
+        return sum(1 for t in list(sent)[-_TAIL:] if t.end is None)
 
     def _foreign_usage(self, info: RateLimitInfo) -> bool:
         """Whether the server counts more requests in a window than we sent."""
