@@ -192,20 +192,6 @@ def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
         print(text)
 
 
-def _latest_batch(ledger: Any, batch: int | None) -> int:
-    if batch is not None:
-        ledger.batch(batch)
-        return batch
-    ids = ledger.batch_ids()
-    if not ids:
-        raise InputError(
-            "the workspace ledger has no batch",
-            file=str(ledger.path),
-            fix="plan records first (specpub.batch.plan_records in a notebook or script)",
-        )
-    return ids[-1]
-
-
 def _batch_api(ledger: Any, batch: int | None) -> str | None:
     ids = [batch] if batch is not None else ledger.batch_ids()
     return ledger.batch(ids[-1]).api if ids else None
@@ -416,7 +402,7 @@ def _check_batch(args: argparse.Namespace, check: Any) -> tuple[Any, Any]:
 
     async def go() -> Any:
         with Ledger.for_workspace(ws) as led:
-            batch = _latest_batch(led, args.batch)
+            batch = led.latest_batch(args.batch)
             info = led.batch(batch)
             pacer = Pacer.for_target(info.target)
             api = args.api or info.api

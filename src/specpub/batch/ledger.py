@@ -649,6 +649,36 @@ class Ledger:
             )
         return BatchInfo(*row[:5], json.loads(row[5] or "{}"))
 
+    def latest_batch(self, batch: int | None = None) -> int:
+        """``batch`` if given (checked to exist), else the newest batch.
+
+        Raises :class:`InputError` when nothing is planned yet.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> led.latest_batch()
+        Traceback (most recent call last):
+        ...
+        specpub.errors.InputError: ...nothing is planned in this workspace...
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> led.latest_batch() == b
+        True
+        >>> led.close()
+        """
+        if batch is not None:
+            self.batch(batch)
+            return int(batch)
+        ids = self.batch_ids()
+        if not ids:
+            raise InputError(
+                "nothing is planned in this workspace",
+                file=str(self.path),
+                fix="plan records first (`specpub plan`, or specpub.batch.plan_records)",
+            )
+        return ids[-1]
+
     def batch_ids(self) -> list[int]:
         """All batch ids, oldest first.
 

@@ -520,14 +520,7 @@ def rehearse(
     from specpub.repository import open_client
 
     with Ledger.for_workspace(workspace) as led:
-        ids = led.batch_ids()
-        if not ids:
-            raise InputError(
-                "nothing is planned in this workspace",
-                file=str(led.path),
-                fix="plan records first (specpub.batch.plan_records)",
-            )
-        batch = ids[-1] if batch is None else batch
+        batch = led.latest_batch(batch)
         info = led.batch(batch)
         api = api or info.api
         all_ids = led.record_ids(batch=batch)
