@@ -3,14 +3,15 @@
 This folder is installed as the import package ``specpub_widgets`` (see
 ``[tool.setuptools] package-dir`` in ``pyproject.toml``), in editable and
 wheel installs alike. It only calls the public ``specpub`` API; ``specpub``
-never imports it. Panels arrive with the Jupyter issue; ipywidgets is an
-optional dependency (``pip install specpub[jupyter]``).
+never imports it. Its dependencies come with ``pip install specpub[jupyter]``.
 
 Examples
 --------
 >>> import specpub_widgets
->>> specpub_widgets.__name__
-'specpub_widgets'
+>>> callable(specpub_widgets.record)
+True
 """
 
-__all__: list[str] = []
+from specpub_widgets._record import record
+
+__all__ = ["record"]

@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "specpub.batch._cli",
     "specpub.sandbox._cli",
     "specpub.demo._cli",
+    "specpub.notebook._cli",
 )
 
 
