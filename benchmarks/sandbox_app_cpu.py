@@ -76,7 +76,10 @@ async def drive(url: str, token: str, n: int, concurrency: int) -> float:
 
 
 def run_once(n: int, concurrency: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp, running_subprocess(Path(tmp) / "sb") as sb:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_subprocess(Path(tmp) / "sb", rate_limit="off") as sb,
+    ):
         asyncio.run(drive(sb.url, sb.token, 20, concurrency))  # warm-up
         cpu0 = cpu_seconds(sb.process.pid)
         wall = asyncio.run(drive(sb.url, sb.token, n, concurrency))

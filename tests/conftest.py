@@ -57,7 +57,9 @@ def sandbox_factory(tmp_path: Path):
     :func:`specpub.sandbox.running` (``faults=``, ``rate_limit=``, ``index_lag=``,
     ``token=``, ``data_dir=``, ...) and returns a started
     :class:`~specpub.sandbox.SandboxHandle`. Defaults: a fresh data folder under
-    ``tmp_path``, rate limits off, no faults, no index lag.
+    ``tmp_path``, rate limits off, no faults, and Zenodo's index lag (1 s): a test that
+    searches right after a change calls ``handle.refresh_index()``, as ZRDM's tests refresh
+    the index.
     """
     from specpub.sandbox import start
 
@@ -67,7 +69,6 @@ def sandbox_factory(tmp_path: Path):
         kwargs.setdefault("data_dir", tmp_path / f"sandbox-{len(handles)}")
         kwargs.setdefault("rate_limit", None)
         kwargs.setdefault("faults", None)
-        kwargs.setdefault("index_lag", 0.0)
         handle = start(**kwargs)
         handles.append(handle)
         return handle
@@ -79,7 +80,7 @@ def sandbox_factory(tmp_path: Path):
 
 @pytest.fixture
 def sandbox(sandbox_factory):
-    """A running embedded sandbox (tmp data dir, rate limits off, no faults, no index lag).
+    """A running embedded sandbox (tmp data dir, rate limits off, no faults, 1 s index lag).
 
     Use ``sandbox.url`` (API under ``sandbox.url + "/api"``), ``sandbox.token``,
     ``sandbox.set_faults(...)``, ``sandbox.add_outage(...)``, ``sandbox.fault_stats()``.

@@ -33,14 +33,13 @@ async def inventory(client) -> list:
         page += 1
 
 
-async def check_server_matches_ledger(
-    client, ledger: Ledger, expected: int, *, settle: float = 0.0
-) -> dict:
+async def check_server_matches_ledger(client, ledger: Ledger, expected: int, *, sandbox) -> dict:
     """Assert: ``expected`` published, no duplicates, no drafts; ledger == server; checksums.
 
-    ``settle``: seconds to wait first, so that the search index has caught up (index lag).
+    ``sandbox`` (a sandbox handle) gets its search index refreshed first, so that the
+    inventory sees every change (the sandbox, like Zenodo, indexes with a lag).
     """
-    await asyncio.sleep(settle)
+    sandbox.refresh_index()
     records = await inventory(client)
     published = [r for r in records if r.is_published]
     drafts = [r for r in records if r.state != "published"]

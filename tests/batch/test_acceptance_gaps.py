@@ -65,7 +65,7 @@ def test_happy_path_sends_only_the_documented_http_requests(tmp_path, sandbox, m
             monkeypatch.setattr(httpx.AsyncClient, "send", real_send)
             assert result.ok, result.summary()
             with Ledger.for_workspace(ws) as led:
-                await check_server_matches_ledger(client, led, 5)
+                await check_server_matches_ledger(client, led, 5, sandbox=sandbox)
         finally:
             await client.aclose()
 

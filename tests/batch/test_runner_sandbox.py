@@ -38,7 +38,7 @@ def test_small_batch_both_apis(ws, tmp_path, sandbox, monkeypatch, api):
             n_files = sum(len(s.files) for s in specs)
             assert result.requests == 2 * 30 + n_files  # the protocol-level calls
             with Ledger.for_workspace(ws) as led:
-                return await check_server_matches_ledger(client, led, 30), per_file
+                return await check_server_matches_ledger(client, led, 30, sandbox=sandbox), per_file
         finally:
             await client.aclose()
 
@@ -76,13 +76,13 @@ def test_resume_after_interrupted_run(ws, tmp_path, sandbox, monkeypatch):
     async def resume():
         client = client_for(sandbox, "legacy", monkeypatch)
         try:
-            # records caught in 'creating' are looked up first (no index lag here)
+            # records caught in 'creating' are looked up first (through the index lag)
             result = await run_batch_async(
                 ws, client, progress=None, retry=RetryPolicy(resolve_timeout=1.0)
             )
             assert result.ok, result.summary()
             with Ledger.for_workspace(ws) as led:
-                await check_server_matches_ledger(client, led, 30)
+                await check_server_matches_ledger(client, led, 30, sandbox=sandbox)
         finally:
             await client.aclose()
 
@@ -115,7 +115,7 @@ def test_ambiguous_creates_resolved_by_marker_with_index_lag(
             with Ledger.for_workspace(ws) as led:
                 ev = led.events()
                 assert (ev.outcome == "ambiguous").sum() >= 2
-                await check_server_matches_ledger(client, led, 20, settle=1.5)
+                await check_server_matches_ledger(client, led, 20, sandbox=sandbox)
         finally:
             await client.aclose()
 

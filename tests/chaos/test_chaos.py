@@ -72,7 +72,7 @@ def test_chaos(tmp_path, sandbox_factory, monkeypatch, api):
     ws = Workspace.create(tmp_path / "ws")
     specs = make_specs(tmp_path / "media", n, files=(1, 2, 3))
     plan_records(ws, specs, target="embedded", api=api, batch_size=1000)
-    sandbox = sandbox_factory(index_lag=0.3, faults=_chaos_plan(rng.randrange(1 << 30)))
+    sandbox = sandbox_factory(faults=_chaos_plan(rng.randrange(1 << 30)))
     log = (tmp_path / "worker.log").open("w")
     kills, runs, results = 0, 0, []
     outage_at = None
@@ -108,7 +108,7 @@ def test_chaos(tmp_path, sandbox_factory, monkeypatch, api):
         async def verify():
             client = client_for(sandbox, api, monkeypatch)
             try:
-                return await check_server_matches_ledger(client, led, n, settle=1.0)
+                return await check_server_matches_ledger(client, led, n, sandbox=sandbox)
             finally:
                 await client.aclose()
 

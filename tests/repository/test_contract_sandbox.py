@@ -128,6 +128,8 @@ async def test_find_by_markers(sandbox, api, monkeypatch):
             rec = await client.create(payload(api, f"MK{i:03d}"))
             created[rec.marker] = rec.id
         other = await client.create(payload(api, "MK000", institution="MEISE"))
+        assert (await client.find_by_markers([Marker("MK001", "BR")]))[Marker("MK001", "BR")] == []
+        sandbox.refresh_index()  # new drafts show in search after the next index refresh
         wanted = [*created, Marker("MK999", "BR"), Marker('we"ird\\', "BR")]
         found = await client.find_by_markers(wanted)
         assert set(found) == set(wanted)
@@ -149,6 +151,7 @@ async def test_lost_create_answer_is_ambiguous_then_found(sandbox_factory, api, 
         assert info.value.step == "create"
         assert info.value.method == "POST"
         handle.set_faults(None)
+        handle.refresh_index()
         found = await client.find_by_markers([Marker("LOST0001", "BR")])
         assert len(found[Marker("LOST0001", "BR")]) == 1
 

@@ -69,6 +69,15 @@ async def client(
         app.state.store.close()
 
 
+def refresh(c: httpx.AsyncClient) -> int:
+    """Make every pending change searchable now, as ZRDM's tests refresh the index.
+
+    The sandbox's search, like Zenodo's, shows a change only after the next index refresh
+    (``config.index_lag``, 1 s by default).
+    """
+    return int(c.app.state.store.refresh_index())  # type: ignore[attr-defined]
+
+
 def path(url: str) -> str:
     """The path of an absolute link of the sandbox."""
     assert url.startswith(BASE), url

@@ -238,6 +238,7 @@ async def test_state_survives_a_restart(tmp_path):
         assert r.json()["owner"] == draft["owner"]
         new = await legacy_draft(c)
         assert new["id"] > draft["id"]
+        app2.state.store.refresh_index()
         items = (await c.get(DEP, headers=ALICE)).json()
         assert {i["id"] for i in items} == {pub["id"], draft["id"], new["id"]}
     assert app2.state.store.count_records("alice") == 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from _app_client import ALICE, BOB, client, legacy_draft, legacy_published, path, upload
+from _app_client import ALICE, BOB, client, legacy_draft, legacy_published, path, refresh, upload
 
 pytestmark = pytest.mark.anyio
 
@@ -331,6 +331,7 @@ async def test_list_is_a_top_level_array_without_bucket_and_with_draft_files_emp
         dep = await legacy_draft(c)
         await upload(c, dep, "a.jpg", b"1")
         pub = await legacy_published(c)
+        refresh(c)
         r = await c.get(DEP, headers=ALICE)
         assert r.status_code == 200
         items = r.json()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from _app_client import ALICE, BOB, HERB, NATIVE, client, native_draft, native_file
+from _app_client import ALICE, BOB, HERB, NATIVE, client, native_draft, native_file, refresh
 
 pytestmark = pytest.mark.anyio
 
@@ -241,6 +241,7 @@ async def test_user_records_list_and_public_search_shapes(tmp_path):
         pub = await native_draft(c)
         await native_file(c, pub["id"], "a.jpg", b"1")
         await c.post(f"/api/records/{pub['id']}/draft/actions/publish", headers=ALICE)
+        refresh(c)
         r = await c.get("/api/user/records", headers=ALICE)
         assert r.status_code == 200
         assert r.json()["hits"]["total"] == 2
@@ -287,6 +288,7 @@ async def test_add_published_record_to_communities(tmp_path):
         assert [h["slug"] for h in (await c.get(url)).json()["hits"]["hits"]] == [HERB.slug]
         assert (await c.post(url, json=body, headers=BOB)).status_code == 403
         q = f"communities:{HERB.slug}"
+        refresh(c)
         assert [
             h["id"] for h in (await c.get("/api/records", params={"q": q})).json()["hits"]["hits"]
         ] == [rid]

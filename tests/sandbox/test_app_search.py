@@ -13,6 +13,7 @@ from _app_client import (
     legacy_published,
     native_draft,
     native_file,
+    refresh,
 )
 
 from specpub.sandbox._errors import ApiError
@@ -26,7 +27,10 @@ def md(cat: str, **extra) -> dict:
     return {**LEGACY_MD, "custom": {"dwc:catalogNumber": [cat]}, **extra}
 
 
-async def ids(c, url: str, **params) -> list[int]:
+async def ids(c, url: str, *, refreshed: bool = True, **params) -> list[int]:
+    """The ids a search finds, after an index refresh unless ``refreshed=False``."""
+    if refreshed:
+        refresh(c)
     r = await c.get(url, params=params, headers=ALICE)
     assert r.status_code == 200, r.text
     body = r.json()
@@ -97,6 +101,7 @@ async def test_published_record_with_open_draft_appears_once(tmp_path):
     async with client(tmp_path) as c:
         pub = await legacy_published(c)
         await c.post(f"{DEP}/{pub['id']}/actions/edit", headers=ALICE)
+        refresh(c)
         items = (await c.get(DEP, headers=ALICE)).json()
         assert [i["id"] for i in items] == [pub["id"]]
         assert items[0]["state"] == "inprogress"
@@ -127,6 +132,7 @@ async def test_sort_pagination_and_errors(tmp_path):
         assert await ids(c, DEP, sort="oldest", size=2, page=2) == created[2:4]
         assert await ids(c, "/api/user/records", sort="newest") == created[::-1]
         assert await ids(c, DEP, sort="bestmatch") == created[::-1]
+        refresh(c)
         r = await c.get("/api/user/records", headers=ALICE)
         assert r.json()["hits"]["total"] == 5
         for params, message in (
@@ -151,17 +157,33 @@ async def test_index_lag_hides_new_and_changed_records(tmp_path):
     async with client(tmp_path, clock=lambda: now[0], index_lag=5.0) as c:
         dep = await legacy_draft(c, md("LAG1"))
         q = 'custom_fields.dwc\\:catalogNumber:"LAG1"'
-        assert await ids(c, DEP, q=q) == []
+        assert await ids(c, DEP, refreshed=False, q=q) == []
         assert (await c.get(f"{DEP}/{dep['id']}", headers=ALICE)).status_code == 200
         now[0] += 5.1
-        assert await ids(c, DEP, q=q) == [dep["id"]]
+        assert await ids(c, DEP, refreshed=False, q=q) == [dep["id"]]
         # a change: the old version stays searchable until the new one is indexed
         await c.put(f"{DEP}/{dep['id']}", json={"metadata": md("LAG2")}, headers=ALICE)
-        assert await ids(c, DEP, q=q) == [dep["id"]]
-        assert await ids(c, DEP, q='custom_fields.dwc\\:catalogNumber:"LAG2"') == []
+        assert await ids(c, DEP, refreshed=False, q=q) == [dep["id"]]
+        assert (
+            await ids(c, DEP, refreshed=False, q='custom_fields.dwc\\:catalogNumber:"LAG2"') == []
+        )
         now[0] += 5.1
-        assert await ids(c, DEP, q=q) == []
-        assert await ids(c, DEP, q='custom_fields.dwc\\:catalogNumber:"LAG2"') == [dep["id"]]
+        assert await ids(c, DEP, refreshed=False, q=q) == []
+        assert await ids(c, DEP, refreshed=False, q='custom_fields.dwc\\:catalogNumber:"LAG2"') == [
+            dep["id"]
+        ]
+        # an explicit refresh shows a change at once
+        await c.put(f"{DEP}/{dep['id']}", json={"metadata": md("LAG3")}, headers=ALICE)
+        assert (
+            await ids(c, DEP, refreshed=False, q='custom_fields.dwc\\:catalogNumber:"LAG3"') == []
+        )
+        assert refresh(c) == 2  # the new version shown, the old one hidden
+        assert await ids(c, DEP, refreshed=False, q='custom_fields.dwc\\:catalogNumber:"LAG3"') == [
+            dep["id"]
+        ]
+        assert (
+            await ids(c, DEP, refreshed=False, q='custom_fields.dwc\\:catalogNumber:"LAG2"') == []
+        )
 
 
 async def test_native_search_by_custom_field_and_checksum_prefix(tmp_path):

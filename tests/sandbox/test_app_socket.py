@@ -87,6 +87,8 @@ def test_multi_file_flows_through_both_apis_over_a_socket(tmp_path):
         assert r.status_code == 202
         assert r.json()["files"]["count"] == 2
         q = 'custom_fields.dwc\\:catalogNumber:"S1"'
+        assert c.get(DEP, params={"q": q}).json() == []  # not indexed yet (1 s lag)
+        assert sb.refresh_index() > 0
         assert [d["id"] for d in c.get(DEP, params={"q": q}).json()] == [dep["id"]]
     # every byte written lives under the data folder
     outside = [p for p in tmp_path.rglob("*") if p.is_file() and data_dir not in p.parents]

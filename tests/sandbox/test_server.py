@@ -31,7 +31,7 @@ def test_running_starts_and_stops_cleanly(tmp_path, tiny_app_factory):
         assert sb.api_url == sb.url + "/api"
         assert sb.config.base_url == sb.url  # links use the real port
         assert sb.token == "tok-1"
-        assert sb.config.tokens == {"tok-1": "sandbox-user"}
+        assert sb.config.user_for("tok-1") == "sandbox-user"
         assert sb.headers == {"Authorization": "Bearer tok-1"}
         assert httpx.get(f"{sb.api_url}/ping").json() == {"ok": True}
         port = sb.port
@@ -147,7 +147,7 @@ def test_restart_with_the_same_data_dir_keeps_records(real_app, tmp_path):
 
 def test_fixture_sandbox(real_app, sandbox):
     assert not sandbox.config.rate_limits
-    assert sandbox.config.index_lag == 0
+    assert sandbox.config.index_lag == 1.0  # as on Zenodo
     created = _create(sandbox.url, sandbox.token, "via fixture")
     assert created["links"]["bucket"].startswith(sandbox.url)
     assert "x-ratelimit-limit" not in httpx.get(f"{sandbox.api_url}/records").headers

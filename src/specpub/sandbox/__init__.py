@@ -10,10 +10,15 @@ offline and without a real token. It shares no code with
 Public surface:
 
 * :func:`running` — context manager serving a sandbox in a background thread;
-  yields a :class:`SandboxHandle` (``.url``, ``.token``, ``.set_faults()``,
-  ``.add_outage()``, ``.fault_stats()``, ``.stop()``). :func:`start` is the
-  same without ``with``; :func:`running_subprocess` runs it as a child process.
-* :class:`SandboxConfig`, :func:`create_app` — the ASGI application itself.
+  yields a :class:`SandboxHandle` (``.url``, ``.token``, ``.stop()``). :func:`start` is
+  the same without ``with``; :func:`running_subprocess` runs it as a child process
+  (:class:`SandboxProcess`: ``.kill()``, ``.restart()``). All take one
+  :class:`SandboxConfig` (or a data folder) plus its fields as keywords.
+* Deterministic controls on both handles (:mod:`specpub.sandbox.control`):
+  ``.set_faults()``, ``.add_outage()``, ``.fault_stats()``, ``.intercept()`` (drop, fail
+  or hold the answer of the next create/upload/publish/...), ``.set_index_lag()``,
+  ``.refresh_index()``.
+* :func:`create_app` — the ASGI application itself.
 * :class:`FaultPlan`, :class:`Outage`, :func:`register_fault_profile`,
   :func:`get_fault_profile`, :func:`fault_profiles` — fault injection by name.
 
@@ -30,7 +35,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from specpub.sandbox.config import Community, RateLimit, SandboxConfig, parse_rate_limits
+from specpub.sandbox.config import (
+    DEFAULT_INDEX_LAG,
+    DEFAULT_USER,
+    Community,
+    RateLimit,
+    SandboxConfig,
+    parse_rate_limits,
+)
+from specpub.sandbox.control import InterceptionRef
 from specpub.sandbox.faults import (
     FaultPlan,
     Outage,
@@ -47,8 +60,11 @@ from specpub.sandbox.server import (
 )
 
 __all__ = [
+    "DEFAULT_INDEX_LAG",
+    "DEFAULT_USER",
     "Community",
     "FaultPlan",
+    "InterceptionRef",
     "Outage",
     "RateLimit",
     "SandboxConfig",

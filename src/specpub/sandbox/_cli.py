@@ -33,8 +33,15 @@ def register(subparsers: Any) -> None:
             "stdout (and the token on the second, only if it generated one)."
         ),
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default)")
+    serve.add_argument(
+        "--config",
+        metavar="FILE",
+        default=None,
+        help="a sandbox configuration (JSON, as written by SandboxConfig.to_file); "
+        "the options below override it",
+    )
+    serve.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port; 0 picks a free one (default)")
     serve.add_argument(
         "--data",
         metavar="DIR",
@@ -59,11 +66,18 @@ def register(subparsers: Any) -> None:
         help="e.g. '100/minute;5000/hour' (the default) or 'off'",
     )
     serve.add_argument(
-        "--search-rate-limit", metavar="SPEC", default=None, help="e.g. '30/minute' or 'off'"
+        "--search-rate-limit",
+        metavar="SPEC",
+        default=None,
+        help="e.g. '30/minute' (the default unless --rate-limit is off) or 'off'",
     )
-    serve.add_argument("--doi-prefix", metavar="P", default="10.5072", help="default 10.5072")
+    serve.add_argument("--doi-prefix", metavar="P", default=None, help="default 10.5072")
     serve.add_argument(
-        "--index-lag", metavar="S", type=float, default=0.0, help="search visibility delay (s)"
+        "--index-lag",
+        metavar="S",
+        type=float,
+        default=None,
+        help="seconds before changes show in search (default 1.0, as on Zenodo)",
     )
     serve.add_argument("--seed", type=int, default=None, help="seed for fault injection")
     serve.add_argument(
@@ -71,8 +85,9 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help=(
             "accept JSON control lines on stdin ({'faults': NAME or plan}, "
-            "{'outage': [SECONDS, STATUS]}, {'clear_outages': true}, {'stats': true}); "
-            "each gets one JSON line on stdout (used by running_subprocess)"
+            "{'outage': [SECONDS, STATUS]}, {'intercept': {...}}, {'refresh_index': true}, "
+            "...; see specpub.sandbox.control); each gets one JSON line on stdout "
+            "(used by running_subprocess)"
         ),
     )
     serve.set_defaults(handler=_serve)
@@ -96,33 +111,13 @@ def _profiles(args: argparse.Namespace) -> int:
     return 0
 
 
-def _control(handle: Any, command: dict[str, Any]) -> dict[str, Any]:
-    """Apply one control command to a running sandbox; the JSON-ready answer."""
-    from specpub.sandbox.faults import FaultPlan
-
-    if "faults" in command:
-        spec = command["faults"]
-        plan = FaultPlan.from_dict(spec) if isinstance(spec, dict) else spec
-        return {"ok": True, "plan": handle.set_faults(plan).to_dict()}
-    if "outage" in command:
-        duration, status = command["outage"]
-        handle.add_outage(float(duration), int(status))
-        return {"ok": True}
-    if command.get("clear_outages"):
-        handle.clear_outages()
-        return {"ok": True}
-    if command.get("stats"):
-        return {"ok": True, "stats": handle.fault_stats()}
-    return {"ok": False, "error": f"unknown command {sorted(command)}"}
-
-
-def _control_loop(handle: Any, stop: threading.Event) -> None:
+def _control_loop(handle: Any) -> None:
     """Serve control lines from stdin until EOF (see ``--control-stdin``)."""
     for line in sys.stdin:
         if not line.strip():
             continue
         try:
-            answer = _control(handle, json.loads(line))
+            answer = handle._command(json.loads(line))
         except Exception as err:  # report, keep serving
             answer = {"ok": False, "error": f"{type(err).__name__}: {err}"}
         print(json.dumps(answer), flush=True)
@@ -143,23 +138,19 @@ def _bind_warning(host: str) -> str | None:
     )
 
 
-def _spec(value: str | None, option: str) -> Any:
-    from specpub.sandbox.config import parse_rate_limits
-    from specpub.sandbox.server import _DEFAULT
-
-    if value is None:
-        return _DEFAULT
-    try:
-        return parse_rate_limits(value)
-    except ValueError as err:
-        fix = "e.g. '100/minute;5000/hour' or 'off'"
-        raise InputError(str(err), field=option, fix=fix) from None
-
-
-def _serve(args: argparse.Namespace) -> int:
+def _config_from_args(args: argparse.Namespace) -> Any:
+    """The :class:`SandboxConfig` to serve: ``--config`` with the options applied."""
+    from specpub.sandbox.config import SandboxConfig
     from specpub.sandbox.faults import get_fault_profile
-    from specpub.sandbox.server import start
 
+    try:
+        config = SandboxConfig.from_file(args.config) if args.config else SandboxConfig()
+    except (OSError, ValueError, TypeError) as err:
+        raise InputError(
+            f"cannot use the sandbox configuration: {err}",
+            file=args.config,
+            fix="write it with SandboxConfig.to_file(), or pass the options instead",
+        ) from None
     token = args.token
     if args.token_env:
         token = os.environ.get(args.token_env)
@@ -169,27 +160,36 @@ def _serve(args: argparse.Namespace) -> int:
                 field="--token-env",
                 fix=f"export {args.token_env}=... or pass --token",
             )
-    if args.faults:
-        get_fault_profile(args.faults)  # unknown name → InputError listing the names
-    warning = _bind_warning(args.host)
+    options = {
+        "data_dir": args.data,
+        "token": token,
+        "host": args.host,
+        "port": args.port,
+        "faults": args.faults,
+        "rate_limit": args.rate_limit,
+        "search_rate_limit": args.search_rate_limit,
+        "doi_prefix": args.doi_prefix,
+        "index_lag": args.index_lag,
+        "seed": args.seed,
+    }
+    if isinstance(config.faults, str) or args.faults:
+        get_fault_profile(args.faults or config.faults)  # unknown → InputError listing names
+    try:
+        return config.changed(**{k: v for k, v in options.items() if v is not None})
+    except ValueError as err:
+        fix = "e.g. --rate-limit '100/minute;5000/hour' or 'off'; --index-lag 1.0"
+        raise InputError(str(err), fix=fix) from None
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from specpub.sandbox.server import start
+
+    config = _config_from_args(args)
+    warning = _bind_warning(config.host)
     if warning:
         print(warning, file=sys.stderr)
-    overrides: dict[str, Any] = {}
-    if args.seed is not None:
-        overrides["seed"] = args.seed
     try:
-        handle = start(
-            args.data,
-            token=token,
-            host=args.host,
-            port=args.port,
-            faults=args.faults,
-            rate_limit=_spec(args.rate_limit, "--rate-limit"),
-            search_rate_limit=_spec(args.search_rate_limit, "--search-rate-limit"),
-            doi_prefix=args.doi_prefix,
-            index_lag=args.index_lag,
-            **overrides,
-        )
+        handle = start(config)
     except OSError as err:
         raise InputError(str(err), field="--port", fix="pick another port, or 0") from None
 
@@ -201,9 +201,9 @@ def _serve(args: argparse.Namespace) -> int:
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         print(handle.url, flush=True)
-        if not token:
+        if config.token is None:
             print(f"token: {handle.token}", flush=True)
-        where = args.data or f"{handle.data_dir} (temporary, removed at exit)"
+        where = config.data_dir or f"{handle.data_dir} (temporary, removed at exit)"
         print(
             f"specpub sandbox: serving {handle.api_url} with data in {where}; Ctrl-C to stop",
             file=sys.stderr,
@@ -211,7 +211,7 @@ def _serve(args: argparse.Namespace) -> int:
         )
         if args.control_stdin:
             threading.Thread(
-                target=_control_loop, args=(handle, stop), name="sandbox-control", daemon=True
+                target=_control_loop, args=(handle,), name="sandbox-control", daemon=True
             ).start()
         while not stop.wait(0.5):
             pass

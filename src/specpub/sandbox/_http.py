@@ -78,7 +78,7 @@ class Context:
             if required:
                 raise ApiError(403, "Permission denied.")
             return None
-        name = self.config.tokens.get(token)
+        name = self.config.user_for(token)
         if name is None:
             raise ApiError(401)
         uid = self._user_ids.get(name)

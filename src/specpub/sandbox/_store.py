@@ -157,6 +157,9 @@ class Store:
                 (_ID_START,),
             )
         self._writes = 0
+        # a (re)started server begins with a refreshed index: what was pending when it
+        # stopped has long been visible on a real server
+        self.refresh_index()
 
     def close(self) -> None:
         with self._lock:
@@ -959,6 +962,21 @@ class Store:
                 self._add_doc(c, rec, record_body, visible, in_user=False, in_public=True)
         elif record_body is not None:
             self._add_doc(c, rec, record_body, visible, in_user=True, in_public=True)
+
+    def refresh_index(self) -> int:
+        """Make every pending change visible to search now (OpenSearch's index refresh).
+
+        Returns how many documents changed visibility.
+        """
+        now = self.clock()
+        with self._tx() as c:
+            shown = c.execute(
+                "UPDATE docs SET visible_from=? WHERE visible_from>?", (now, now)
+            ).rowcount
+            hidden = c.execute(
+                "UPDATE docs SET visible_until=? WHERE visible_until>?", (now, now)
+            ).rowcount
+        return int(shown) + int(hidden)
 
     def _index_files(self, c: sqlite3.Connection, rec: RecordRow) -> None:
         """File changes only show in search for published records (drafts index no files)."""

@@ -205,6 +205,8 @@ def create_app(config: SandboxConfig, *, clock: Callable[[], float] = time.time)
     ...     app.state.store.close()
     ['/api/deposit/depositions', '/api/deposit/depositions']
     """
+    if config.data_dir is None:
+        raise ValueError("create_app needs config.data_dir (the starters make a temporary one)")
     config.data_dir.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
     store = Store(config.data_dir, clock=clock, config=config)  # type: ignore[arg-type]
     ctx = Context(config, store, clock)

@@ -75,6 +75,7 @@ __all__ = [
     "FaultInjector",
     "FaultPlan",
     "InjectedDrop",
+    "Interception",
     "Outage",
     "classify",
     "fault_profiles",
@@ -499,6 +500,126 @@ async def _drain(receive: Any) -> None:
             return
 
 
+class Interception:
+    """One deterministic fault at a chosen step: the next ``count`` matching requests.
+
+    Made by :meth:`FaultInjector.intercept` (and the handles' ``intercept()``). Where the
+    random knobs of a :class:`FaultPlan` model a population of failures, an interception
+    makes *this* request fail, for tests that must not depend on chance or timing.
+
+    Parameters
+    ----------
+    operation
+        An operation class (:data:`OPERATIONS`, see :func:`classify`).
+    action
+        ``"drop"`` (lose the answer: a broken response), ``"hold"`` (keep the request or its
+        answer waiting until :meth:`release` or :meth:`drop`), or an HTTP status to answer.
+    before
+        ``False`` (default): the application runs and commits first, then the action
+        applies to its answer. ``True``: the action applies before the application runs,
+        so nothing is committed (a status is answered at once; ``"hold"`` keeps the request
+        in flight).
+    path, method
+        Narrow the match: a regular expression searched in the path (e.g.
+        ``r"/actions/newversion$"``) and an HTTP method.
+    count
+        How many matching requests to intercept.
+
+    Examples
+    --------
+    >>> cut = Interception("publish", "drop")
+    >>> cut.matches("POST", "/api/deposit/depositions/7/actions/publish"), cut.reached()
+    (True, False)
+    >>> Interception("other", 504, path=r"/actions/newversion$").matches(
+    ...     "POST", "/api/deposit/depositions/7/actions/edit")
+    False
+    """
+
+    def __init__(
+        self,
+        operation: str,
+        action: str | int = "drop",
+        *,
+        before: bool = False,
+        path: str | None = None,
+        method: str | None = None,
+        count: int = 1,
+    ) -> None:
+        if operation not in OPERATIONS:
+            raise ValueError(
+                f"intercept: unknown operation {operation!r}; use {', '.join(OPERATIONS)}"
+            )
+        if action not in ("drop", "hold") and not (
+            isinstance(action, int) and 400 <= action <= 599
+        ):
+            raise ValueError(
+                f"intercept: action {action!r} is not 'drop', 'hold' or an HTTP error status"
+            )
+        if before and action == "drop":
+            raise ValueError("intercept: 'drop' applies to an answer, so it needs before=False")
+        if count < 1:
+            raise ValueError("intercept: count must be at least 1")
+        self.operation = operation
+        self.action = action
+        self.before = before
+        self.path = re.compile(path) if path else None
+        self.method = method.upper() if method else None
+        self.remaining = count
+        self.hits = 0
+        self._reached = threading.Event()
+        self._decision: str | None = None  # "release" or "drop", for "hold"
+
+    def __repr__(self) -> str:
+        where = "before" if self.before else "after"
+        return (
+            f"<Interception {self.operation} {self.action} {where} the application, "
+            f"{self.hits} hit(s), {self.remaining} left>"
+        )
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether a request is one this interception is waiting for."""
+        return (
+            self.remaining > 0
+            and (self.method is None or method == self.method)
+            and classify(method, path) == self.operation
+            and (self.path is None or self.path.search(path) is not None)
+        )
+
+    def reached(self, timeout: float | None = 0.0) -> bool:
+        """Whether a request was intercepted (committed first unless ``before``); waits
+        up to ``timeout`` seconds (``None``: forever)."""
+        return self._reached.wait(timeout)
+
+    def release(self) -> None:
+        """Let held requests go on: the answer is sent (or the request proceeds)."""
+        self._decision = "release"
+
+    def drop(self) -> None:
+        """Drop the connection of held requests instead of answering."""
+        self._decision = "drop"
+
+    async def _hold(self) -> str:
+        self._reached.set()
+        while self._decision is None:
+            await asyncio.sleep(0.005)
+        return self._decision
+
+
+async def _send_broken(send: Any, start: dict[str, Any], chunks: list[bytes]) -> None:
+    """Announce the real length (at least 1 byte), send half of the body, cut the connection."""
+    body = b"".join(chunks)
+    headers = [(k, v) for k, v in start.get("headers", ()) if k.lower() != b"content-length"]
+    headers.append((b"content-length", str(max(len(body), 1)).encode()))
+    await send(
+        {"type": "http.response.start", "status": start.get("status", 200), "headers": headers}
+    )
+    if len(body) >= 2:
+        await send(
+            {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+        )
+    raise InjectedDrop("fault injection: connection dropped after the change was committed")
+
+
 class FaultInjector:
     """ASGI middleware applying a :class:`FaultPlan`, changeable while serving.
 
@@ -538,6 +659,7 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._stats: Counter[str] = Counter()
         self._extra_outages: list[tuple[float, float, int]] = []
+        self._interceptions: list[Interception] = []
         self.set_plan(plan)
 
     # -- runtime control (thread-safe: called from the test thread) -------------------
@@ -550,8 +672,15 @@ class FaultInjector:
             self.plan = resolved
             self._rng = random.Random(seed)
             self._installed_at = self.clock()
-            self._active = not resolved.is_noop or bool(self._extra_outages)
+            self._refresh_active()
         return resolved
+
+    def _refresh_active(self) -> None:
+        """(Under the lock.) Whether any knob can act on a request."""
+        self._interceptions = [i for i in self._interceptions if i.remaining > 0]
+        self._active = (
+            not self.plan.is_noop or bool(self._extra_outages) or bool(self._interceptions)
+        )
 
     def add_outage(self, duration: float, status: int = 404, *, start_in: float = 0.0) -> None:
         """Add an outage window starting ``start_in`` seconds from now (absolute time)."""
@@ -560,13 +689,45 @@ class FaultInjector:
         start = self.clock() + start_in
         with self._lock:
             self._extra_outages.append((start, start + duration, status))
-            self._active = True
+            self._refresh_active()
 
     def clear_outages(self) -> None:
         """Remove the outage windows added with :meth:`add_outage`."""
         with self._lock:
             self._extra_outages.clear()
-            self._active = not self.plan.is_noop
+            self._refresh_active()
+
+    def intercept(self, interception: Interception) -> Interception:
+        """Install a deterministic fault for the next matching request(s); returns it.
+
+        Interceptions apply in the order they were installed, before the plan's random
+        faults, and are used up after ``count`` requests.
+        """
+        with self._lock:
+            self._interceptions.append(interception)
+            self._refresh_active()
+        return interception
+
+    def release_all(self) -> None:
+        """Drop every held request and remove every interception (used when stopping)."""
+        with self._lock:
+            for interception in self._interceptions:
+                interception.remaining = 0
+                if interception._decision is None:
+                    interception.drop()
+            self._refresh_active()
+
+    def _take_interception(self, method: str, path: str) -> Interception | None:
+        if not self._interceptions:
+            return None
+        with self._lock:
+            for interception in self._interceptions:
+                if interception.matches(method, path):
+                    interception.remaining -= 1
+                    interception.hits += 1
+                    self._refresh_active()
+                    return interception
+        return None
 
     def stats(self) -> dict[str, int]:
         """Counters of what was injected, e.g. ``{"error:500": 3, "commit_then_drop:create": 1}``.
@@ -597,12 +758,37 @@ class FaultInjector:
         if not self._active or scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        op = classify(scope["method"], scope["path"])
+        self._stats["requests:" + op] += 1
+        interception = self._take_interception(scope["method"], scope["path"])
+        if interception is not None:
+            await self._intercepted(interception, op, scope, receive, send)
+        else:
+            await self._planned(op, scope, receive, send)
+
+    async def _intercepted(
+        self, cut: Interception, op: str, scope: dict[str, Any], receive: Any, send: Any
+    ) -> None:
+        """Apply one :class:`Interception` to this request."""
+        where = "before" if cut.before else "after"
+        self._stats[f"intercept:{where}:{cut.action}:{op}"] += 1
+        if not cut.before:
+            await self._run_then(scope, receive, send, cut.action, hold=cut)
+            return
+        if cut.action == "hold" and await cut._hold() == "release":
+            await self.app(scope, receive, send)
+        elif cut.action == "hold":
+            await _drain(receive)
+            await _send_broken(send, {"status": 200}, [b"{}"])
+        else:
+            await _drain(receive)
+            await _send_error(send, int(cut.action))
+
+    async def _planned(self, op: str, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Apply the plan's knobs in order (see the module docstring)."""
         plan = self.plan
         rng = self._rng
-        op = classify(scope["method"], scope["path"])
         stats = self._stats
-        stats["requests:" + op] += 1
-
         status = self._outage_status(self.clock())
         if status is not None:
             stats[f"outage:{status}"] += 1
@@ -630,23 +816,34 @@ class FaultInjector:
             receive = self._throttled(receive, plan.upload_bandwidth)
             stats["throttled"] += 1
 
-        after = None
         draw = rng.random()
-        for kind, table in (
-            ("commit_then_drop", plan.commit_then_drop),
-            ("commit_then_504", plan.commit_then_504),
-            ("commit_then_502", plan.commit_then_502),
+        for kind, table, lose in (
+            ("commit_then_drop", plan.commit_then_drop, "drop"),
+            ("commit_then_504", plan.commit_then_504, 504),
+            ("commit_then_502", plan.commit_then_502, 502),
         ):
             fraction = table.get(op, 0.0)
             if draw < fraction:
-                after = kind
-                break
+                stats[f"{kind}:{op}"] += 1
+                await self._run_then(scope, receive, send, lose)
+                return
             draw -= fraction
-        if after is None:
-            await self.app(scope, receive, send)
-            return
+        await self.app(scope, receive, send)
 
-        # Run the application to completion, keep its answer, then lose it.
+    async def _run_then(
+        self,
+        scope: dict[str, Any],
+        receive: Any,
+        send: Any,
+        lose: str | int,
+        *,
+        hold: Interception | None = None,
+    ) -> None:
+        """Run the application to completion (its change is committed), then lose its answer.
+
+        ``lose`` is ``"drop"`` (a broken response), an HTTP status (sent instead), or
+        ``"hold"``: wait for ``hold.release()`` (the real answer is sent) or ``hold.drop()``.
+        """
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -657,25 +854,17 @@ class FaultInjector:
                 chunks.append(message.get("body", b""))
 
         await self.app(scope, receive, capture)
-        stats[f"{after}:{op}"] += 1
-        if after == "commit_then_504":
-            await _send_error(send, 504)
-            return
-        if after == "commit_then_502":
-            await _send_error(send, 502)
-            return
-        body = b"".join(chunks)
-        headers = [(k, v) for k, v in start.get("headers", ()) if k.lower() != b"content-length"]
-        # Announce the real length (at least 1 byte) and send half of it: an incomplete read.
-        headers.append((b"content-length", str(max(len(body), 1)).encode()))
-        await send(
-            {"type": "http.response.start", "status": start.get("status", 200), "headers": headers}
-        )
-        if len(body) >= 2:
-            await send(
-                {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
-            )
-        raise InjectedDrop("fault injection: connection dropped after the change was committed")
+        if lose == "hold":
+            assert hold is not None
+            if await hold._hold() == "release":
+                await send(start)
+                await send({"type": "http.response.body", "body": b"".join(chunks)})
+                return
+            lose = "drop"
+        if lose == "drop":
+            await _send_broken(send, start, chunks)
+        else:
+            await _send_error(send, int(lose))
 
     def _throttled(self, receive: Any, bandwidth: float) -> Any:
         began = time.monotonic()

@@ -1,16 +1,20 @@
 """Run the embedded repository: in a background thread, or in a subprocess.
 
-:func:`running` starts uvicorn on its own event loop in a background thread,
-waits until the port accepts connections and yields a :class:`SandboxHandle`
-(``.url``, ``.token``, ``.config``, ``.data_dir``, runtime fault control). It is
-what the demo, the notebooks, Binder and the tests publish to::
+Every starter takes one :class:`~specpub.sandbox.config.SandboxConfig` (or just the data
+folder), plus any of its fields as keywords::
 
-    with running() as sandbox:
+    with running(rate_limit="off") as sandbox:          # a temporary data folder
         httpx.post(f"{sandbox.url}/api/deposit/depositions", json={},
                    headers={"Authorization": f"Bearer {sandbox.token}"})
 
-:func:`running_subprocess` runs ``specpub sandbox serve`` in a child process
-instead, for tests that kill the server (or the client) mid-flight.
+    with running(SandboxConfig(data_dir="repo", index_lag=0.5)) as sandbox: ...
+
+:func:`running` starts uvicorn on its own event loop in a background thread, waits until
+the port accepts connections and yields a :class:`SandboxHandle`; it is what the demo,
+the notebooks, Binder and the tests publish to. :func:`running_subprocess` runs
+``specpub sandbox serve`` in a child process instead, for tests that kill the server (or
+the client) mid-flight; :meth:`SandboxProcess.restart` brings it back on the same data
+and port. Both handles carry the deterministic controls of :mod:`specpub.sandbox.control`.
 
 The served application is ``create_app(config)`` wrapped, from the outside in,
 by :class:`~specpub.sandbox.ratelimit.RateLimitMiddleware` (so every answer,
@@ -22,8 +26,7 @@ Examples
 >>> from specpub.sandbox.config import SandboxConfig
 >>> async def app(scope, receive, send):
 ...     pass
->>> cfg = SandboxConfig(data_dir="/tmp/x", rate_limits=(), search_rate_limits=())
->>> stack = build_stack(app, cfg)
+>>> stack = build_stack(app, SandboxConfig(rate_limit="off"))
 >>> type(stack).__name__
 'FaultInjector'
 """
@@ -42,18 +45,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from specpub.sandbox.config import (
-    DEFAULT_RATE_LIMITS,
-    DEFAULT_SEARCH_RATE_LIMITS,
-    RateLimit,
-    SandboxConfig,
-    parse_rate_limits,
-)
-from specpub.sandbox.faults import FaultInjector, FaultPlan, InjectedDrop
+from specpub.sandbox.config import DEFAULT_USER, SandboxConfig
+from specpub.sandbox.control import Controller, Controls
+from specpub.sandbox.faults import FaultInjector, InjectedDrop
 from specpub.sandbox.ratelimit import RateLimitMiddleware
 
 __all__ = [
@@ -61,17 +59,33 @@ __all__ = [
     "SandboxHandle",
     "SandboxProcess",
     "build_stack",
-    "make_config",
+    "resolve_config",
     "running",
     "running_subprocess",
     "start",
 ]
 
-#: The user name that owns the records created with the generated token.
-DEFAULT_USER = "sandbox-user"
-
-_DEFAULT: Any = object()  # "not given" marker for keyword arguments
 _START_TIMEOUT = 30.0
+
+ConfigLike = SandboxConfig | str | os.PathLike[str] | None
+
+
+def resolve_config(config: ConfigLike = None, /, **changes: Any) -> SandboxConfig:
+    """The :class:`SandboxConfig` a starter was given: a config, a data folder, or nothing,
+    with ``changes`` (field names) applied.
+
+    Examples
+    --------
+    >>> resolve_config("/tmp/sb", rate_limit="off").data_dir.name
+    'sb'
+    >>> resolve_config(SandboxConfig(index_lag=2), index_lag=0).index_lag
+    0.0
+    """
+    if config is None:
+        return SandboxConfig(**changes)
+    if isinstance(config, SandboxConfig):
+        return config.changed(**changes)
+    return SandboxConfig(data_dir=config, **changes)
 
 
 class _HideInjectedDrops(logging.Filter):
@@ -83,61 +97,6 @@ class _HideInjectedDrops(logging.Filter):
 
 
 _drop_filter = _HideInjectedDrops()
-
-
-def _limits(value: Any, default: tuple[RateLimit, ...]) -> tuple[RateLimit, ...]:
-    if value is _DEFAULT:
-        return default
-    if value is None or value is False:
-        return ()
-    if isinstance(value, str):
-        return parse_rate_limits(value)
-    return tuple(value)
-
-
-def make_config(
-    data_dir: str | os.PathLike[str],
-    *,
-    token: str,
-    doi_prefix: str = "10.5072",
-    index_lag: float = 0.0,
-    faults: str | FaultPlan | None = None,
-    rate_limit: str | Sequence[RateLimit] | None = _DEFAULT,
-    search_rate_limit: str | Sequence[RateLimit] | None = _DEFAULT,
-    **config_overrides: Any,
-) -> SandboxConfig:
-    """Build a :class:`SandboxConfig` the way :func:`running` does.
-
-    ``rate_limit`` and ``search_rate_limit`` take a spec (``"100/minute;5000/hour"``),
-    limits, or ``None``/``"off"``. When ``rate_limit`` is off and
-    ``search_rate_limit`` is not given, search is not limited either.
-    The ``token`` belongs to :data:`DEFAULT_USER`; more tokens may come in
-    ``tokens=`` among ``config_overrides``.
-
-    Examples
-    --------
-    >>> cfg = make_config("/tmp/sb", token="t0k", rate_limit="off")
-    >>> cfg.rate_limits, cfg.search_rate_limits, cfg.tokens
-    ((), (), {'t0k': 'sandbox-user'})
-    >>> make_config("/tmp/sb", token="t", rate_limit="5/s").search_rate_limits[0].count
-    30
-    """
-    limits = _limits(rate_limit, DEFAULT_RATE_LIMITS)
-    if search_rate_limit is _DEFAULT and rate_limit is not _DEFAULT and not limits:
-        search_limits: tuple[RateLimit, ...] = ()
-    else:
-        search_limits = _limits(search_rate_limit, DEFAULT_SEARCH_RATE_LIMITS)
-    tokens = {token: DEFAULT_USER, **dict(config_overrides.pop("tokens", {}) or {})}
-    return SandboxConfig(
-        data_dir=Path(data_dir),
-        tokens=tokens,
-        doi_prefix=doi_prefix,
-        index_lag=index_lag,
-        rate_limits=limits,
-        search_rate_limits=search_limits,
-        faults=faults,
-        **config_overrides,
-    )
 
 
 def _default_app_factory(config: SandboxConfig, *, clock: Callable[[], float]) -> Any:
@@ -182,7 +141,7 @@ def _find_injector(stack: Any) -> FaultInjector:
     return layer
 
 
-class _Served:
+class _Served(Controls):
     """What both handles say about where the sandbox listens and how to authenticate."""
 
     url: str
@@ -222,6 +181,9 @@ class SandboxHandle(_Served):
     app
         The served ASGI stack (outermost layer).
 
+    The control methods (``set_faults``, ``add_outage``, ``intercept``, ``refresh_index``,
+    ...) are those of :class:`~specpub.sandbox.control.Controls`.
+
     Examples
     --------
     Serving needs a free port, so these lines are not run as doctests:
@@ -239,7 +201,6 @@ class SandboxHandle(_Served):
         self,
         *,
         config: SandboxConfig,
-        token: str,
         stack: Any,
         server: Any,
         thread: threading.Thread,
@@ -247,13 +208,17 @@ class SandboxHandle(_Served):
         owned_dir: Path | None,
         inner_app: Any,
     ) -> None:
+        assert config.token is not None
+        assert config.data_dir is not None
         self.config = config
-        self.token = token
+        self.token = config.token
         self.url = config.base_url
         self.data_dir = Path(config.data_dir)
         self.app = stack
         self._injector = _find_injector(stack)
         self._inner_app = inner_app
+        state = getattr(inner_app, "state", None)
+        self._controller = Controller(self._injector, config, getattr(state, "store", None))
         self._server = server
         self._thread = thread
         self._sock = sock
@@ -264,30 +229,15 @@ class SandboxHandle(_Served):
         state = "stopped" if self._stopped else "running"
         return f"<SandboxHandle {self.url} {state}>"
 
-    def set_faults(self, plan: str | FaultPlan | None) -> FaultPlan:
-        """Switch the fault plan while serving (a profile name, a plan or ``None``).
-
-        Relative outage windows of the new plan count from now. Returns the plan.
-        """
-        return self._injector.set_plan(plan)
-
-    def add_outage(self, duration_s: float, status: int = 404, *, start_in: float = 0.0) -> None:
-        """Make every request answer ``status`` for ``duration_s`` seconds from now."""
-        self._injector.add_outage(duration_s, status, start_in=start_in)
-
-    def clear_outages(self) -> None:
-        """End the outages added with :meth:`add_outage`."""
-        self._injector.clear_outages()
-
-    def fault_stats(self) -> dict[str, int]:
-        """Counters of injected faults (see :meth:`FaultInjector.stats`)."""
-        return self._injector.stats()
+    def _command(self, command: dict[str, Any]) -> dict[str, Any]:
+        return self._controller.execute(command)
 
     def stop(self) -> None:
         """Stop serving, join the thread, close the socket; remove a temporary data dir."""
         if self._stopped:
             return
         self._stopped = True
+        self._injector.release_all()  # held requests must not keep the server alive
         self._server.should_exit = True
         self._thread.join(timeout=10)
         if self._thread.is_alive():  # pragma: no cover - stuck connection
@@ -332,23 +282,28 @@ def _http_impl() -> str:
 
 
 def start(
-    data_dir: str | os.PathLike[str] | None = None,
+    config: ConfigLike = None,
+    /,
     *,
-    token: str | None = None,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    faults: str | FaultPlan | None = None,
-    rate_limit: str | Sequence[RateLimit] | None = _DEFAULT,
-    search_rate_limit: str | Sequence[RateLimit] | None = _DEFAULT,
-    doi_prefix: str = "10.5072",
-    index_lag: float = 0.0,
     clock: Callable[[], float] = time.time,
     app_factory: Callable[..., Any] | None = None,
-    **config_overrides: Any,
+    **changes: Any,
 ) -> SandboxHandle:
     """Start a sandbox in a background thread and return its handle (call ``.stop()``).
 
-    Same parameters as :func:`running`, which is the context-manager form.
+    Parameters
+    ----------
+    config
+        A :class:`SandboxConfig`, or just the data folder (``None``: a temporary folder,
+        removed when the sandbox stops).
+    clock
+        Time source (epoch seconds) for timestamps, the index lag, rate limits and faults.
+    app_factory
+        ``(config, clock=) -> ASGI app`` instead of the real application (tests).
+    **changes
+        Fields of :class:`SandboxConfig` to set (``rate_limit="off"``, ``faults=``,
+        ``index_lag=``, ``token=``, ``seed=``, ``communities=``, ...).
+
     Raises :class:`OSError` when the port is taken and
     :class:`~specpub.errors.InputError` for an unknown fault profile.
 
@@ -361,27 +316,20 @@ def start(
     """
     import uvicorn
 
+    config = resolve_config(config, **changes)
     owned_dir = None
-    if data_dir is None:
+    if config.data_dir is None:
         owned_dir = Path(tempfile.mkdtemp(prefix="specpub-sandbox-"))
-        data_dir = owned_dir
-    Path(data_dir).mkdir(parents=True, exist_ok=True)
-    token = token or secrets.token_urlsafe(24)
-    config = make_config(
-        data_dir,
-        token=token,
-        doi_prefix=doi_prefix,
-        index_lag=index_lag,
-        faults=faults,
-        rate_limit=rate_limit,
-        search_rate_limit=search_rate_limit,
-        **config_overrides,
-    )
-    sock = _bind(host, port)
+        config = config.changed(data_dir=owned_dir)
+    assert config.data_dir is not None
+    Path(config.data_dir).mkdir(parents=True, exist_ok=True)
+    if config.token is None:
+        config = config.changed(token=secrets.token_urlsafe(24))
+    sock = _bind(config.host, config.port)
     try:
         bound_port = sock.getsockname()[1]
-        url_host = f"[{host}]" if ":" in host else host
-        config.base_url = f"http://{url_host}:{bound_port}"
+        url_host = f"[{config.host}]" if ":" in config.host else config.host
+        config = config.changed(base_url=f"http://{url_host}:{bound_port}")
         inner = (app_factory or _default_app_factory)(config, clock=clock)
         stack = build_stack(inner, config, clock=clock)
         logging.getLogger("uvicorn.error").addFilter(_drop_filter)
@@ -416,7 +364,6 @@ def start(
         raise
     handle = SandboxHandle(
         config=config,
-        token=token,
         stack=stack,
         server=server,
         thread=thread,
@@ -429,46 +376,13 @@ def start(
 
 
 @contextlib.contextmanager
-def running(
-    data_dir: str | os.PathLike[str] | None = None,
-    *,
-    token: str | None = None,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    faults: str | FaultPlan | None = None,
-    rate_limit: str | Sequence[RateLimit] | None = _DEFAULT,
-    search_rate_limit: str | Sequence[RateLimit] | None = _DEFAULT,
-    doi_prefix: str = "10.5072",
-    index_lag: float = 0.0,
-    **config_overrides: Any,
-) -> Iterator[SandboxHandle]:
+def running(config: ConfigLike = None, /, **kwargs: Any) -> Iterator[SandboxHandle]:
     """Serve the embedded repository while the ``with`` block runs.
 
-    Parameters
-    ----------
-    data_dir
-        Database and files folder; kept afterwards. ``None``: a temporary
-        folder, removed at exit.
-    token
-        Bearer token of :data:`DEFAULT_USER`; generated with
-        :func:`secrets.token_urlsafe` when not given (read it from ``.token``).
-    host, port
-        Where to listen; port 0 picks a free port (see ``.url``).
-    faults
-        A fault profile name (:func:`~specpub.sandbox.faults.fault_profiles`),
-        a :class:`~specpub.sandbox.faults.FaultPlan`, or ``None``.
-    rate_limit, search_rate_limit
-        Specs like ``"100/minute;5000/hour"`` or ``"off"``/``None``. Default:
-        Zenodo's 100/min + 5000/h and 30/min for search. Turning
-        ``rate_limit`` off also turns search limits off unless given.
-    doi_prefix
-        ``10.5072`` (test DOIs) or ``10.5281``.
-    index_lag
-        Seconds before changes show in search results.
-    **config_overrides
-        Other :class:`~specpub.sandbox.config.SandboxConfig` fields (``seed``,
-        ``communities``, ``tokens``, ``search_paths``...), plus ``clock`` and
-        ``app_factory`` (a ``(config, clock=)`` → ASGI app callable) for tests.
+    Takes what :func:`start` takes: a :class:`SandboxConfig` or a data folder (``None``: a
+    temporary folder, removed at exit), plus config fields as keywords (and ``clock=``,
+    ``app_factory=`` for tests). Defaults are Zenodo's: 100/min + 5000/h and 30/min for
+    search, 1 s index lag, test DOIs ``10.5072``; the token is generated (``.token``).
 
     Yields
     ------
@@ -478,24 +392,13 @@ def running(
     Examples
     --------
     >>> import httpx
-    >>> with running() as sandbox:  # doctest: +SKIP
+    >>> with running(rate_limit="off") as sandbox:  # doctest: +SKIP
     ...     r = httpx.post(sandbox.api_url + "/deposit/depositions", json={},
     ...                    headers={"Authorization": f"Bearer {sandbox.token}"})
     >>> r.status_code  # doctest: +SKIP
     201
     """
-    handle = start(
-        data_dir,
-        token=token,
-        host=host,
-        port=port,
-        faults=faults,
-        rate_limit=rate_limit,
-        search_rate_limit=search_rate_limit,
-        doi_prefix=doi_prefix,
-        index_lag=index_lag,
-        **config_overrides,
-    )
+    handle = start(config, **kwargs)
     try:
         yield handle
     finally:
@@ -511,170 +414,169 @@ class SandboxProcess(_Served):
     Attributes
     ----------
     url, api_url, token, data_dir
-        As on :class:`SandboxHandle`.
+        As on :class:`SandboxHandle`; they stay the same across :meth:`restart`.
+    config
+        The configuration the child serves (``port`` fixed after the first start).
     process
-        The :class:`subprocess.Popen` object.
+        The :class:`subprocess.Popen` object of the current child.
+
+    The control methods are those of :class:`~specpub.sandbox.control.Controls`; they
+    travel as JSON lines on the child's stdin.
 
     Examples
     --------
     >>> with running_subprocess("/tmp/sandbox-data") as child:  # doctest: +SKIP
-    ...     child.kill()  # a crash: no clean shutdown
+    ...     child.kill()     # a crash: no clean shutdown
+    ...     child.restart()  # the same data, port and token
     """
 
-    def __init__(
-        self, process: subprocess.Popen[str], url: str, token: str, data_dir: Path, log: Any
-    ) -> None:
-        self._log = log
-        self.process = process
-        self.url = url
-        self.token = token
-        self.data_dir = data_dir
+    def __init__(self, config: SandboxConfig, *, timeout: float = _START_TIMEOUT) -> None:
+        assert config.token is not None
+        assert config.data_dir is not None
+        self.config = config
+        self.token = config.token
+        self.data_dir = Path(config.data_dir)
+        self._timeout = timeout
         self._control_lock = threading.Lock()
+        self._workdir = Path(tempfile.mkdtemp(prefix="specpub-sandbox-serve-"))
+        self._log: Any = None
+        self.process: subprocess.Popen[str] | None = None
+        self.url = ""
+        self._launch()
 
     def __repr__(self) -> str:
-        return f"<SandboxProcess pid={self.process.pid} {self.url}>"
+        pid = self.process.pid if self.process else None
+        return f"<SandboxProcess pid={pid} {self.url}>"
+
+    def _launch(self) -> None:
+        """Start ``specpub sandbox serve`` on :attr:`config` and read its URL."""
+        config_file = self.config.to_file(self._workdir / "config.json")
+        cmd = [
+            sys.executable,
+            "-m",
+            "specpub",
+            "sandbox",
+            "serve",
+            "--config",
+            str(config_file),
+            "--token-env",
+            "SPECPUB_SANDBOX_TOKEN",
+            "--control-stdin",
+        ]
+        env = {**os.environ, "SPECPUB_SANDBOX_TOKEN": self.token, "PYTHONUNBUFFERED": "1"}
+        self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+            env=env,
+        )
+        self.url = _read_url(self.process, self._timeout, self._log)
+        self.config = self.config.changed(port=self.port, base_url=self.url)
 
     def stderr_text(self) -> str:
-        """What the child wrote to stderr so far (warnings, errors)."""
+        """What the current child wrote to stderr so far (warnings, errors)."""
         self._log.flush()
         self._log.seek(0)
-        return self._log.read()
+        return str(self._log.read())
 
-    def _control(self, command: dict[str, Any]) -> dict[str, Any]:
-        if self.process.stdin is None or self.process.stdout is None:
-            raise RuntimeError("this sandbox process was started without a control channel")
+    def _command(self, command: dict[str, Any]) -> dict[str, Any]:
+        process = self.process
+        if process is None or process.stdin is None or process.stdout is None:
+            raise RuntimeError("this sandbox process has no control channel")
+        if process.poll() is not None:
+            raise RuntimeError(f"the sandbox process exited ({process.returncode})")
         with self._control_lock:
-            self.process.stdin.write(json.dumps(command) + "\n")
-            self.process.stdin.flush()
-            answer = json.loads(self.process.stdout.readline() or "{}")
+            process.stdin.write(json.dumps(command) + "\n")
+            process.stdin.flush()
+            answer = json.loads(process.stdout.readline() or "{}")
         if not answer.get("ok"):
             raise RuntimeError(f"sandbox control {command!r} failed: {answer.get('error')}")
-        return answer
-
-    def set_faults(self, plan: str | FaultPlan | None) -> FaultPlan:
-        """Switch the fault plan of the child while it serves (name, plan or ``None``)."""
-        spec = plan.to_dict() if isinstance(plan, FaultPlan) else plan
-        return FaultPlan.from_dict(self._control({"faults": spec})["plan"])
-
-    def add_outage(self, duration_s: float, status: int = 404) -> None:
-        """Make every request to the child answer ``status`` for ``duration_s`` seconds."""
-        self._control({"outage": [duration_s, status]})
-
-    def clear_outages(self) -> None:
-        """End the outages added with :meth:`add_outage`."""
-        self._control({"clear_outages": True})
-
-    def fault_stats(self) -> dict[str, int]:
-        """Counters of the faults the child injected."""
-        return self._control({"stats": True})["stats"]
+        return dict(answer)
 
     def kill(self) -> None:
         """Kill the child at once (SIGKILL): no clean shutdown, like a crash."""
-        if self.process.poll() is None:
+        if self.process is not None and self.process.poll() is None:
             self.process.kill()
-        self.process.wait(timeout=10)
-        self._close_pipes()
+        self._reap()
 
     def stop(self, timeout: float = 10.0) -> int:
         """Ask the child to stop (SIGTERM, then SIGKILL after ``timeout``); its exit code."""
-        if self.process.poll() is None:
-            self.process.terminate()
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.terminate()
             try:
-                self.process.wait(timeout=timeout)
+                process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:  # pragma: no cover
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self._close_pipes()
-        return int(self.process.returncode)
+                process.kill()
+        self._reap()
+        return int(process.returncode) if process is not None else 0
 
-    def _close_pipes(self) -> None:
-        for pipe in (self.process.stdin, self.process.stdout):
+    def restart(self) -> None:
+        """Kill the child if it still runs, then serve the same data on the same port again.
+
+        The new child has the same URL, token and configuration, but a fresh fault plan and
+        no interceptions (those lived in the old process).
+        """
+        self.kill()
+        self._launch()
+
+    def _reap(self) -> None:
+        process = self.process
+        if process is None:
+            return
+        process.wait(timeout=10)
+        for pipe in (process.stdin, process.stdout):
             if pipe is not None and not pipe.closed:
                 pipe.close()
+
+    def close(self) -> None:
+        """Stop the child and remove the launch files."""
+        self.stop()
+        if self._log is not None:
+            self._log.close()
+        shutil.rmtree(self._workdir, ignore_errors=True)
 
 
 @contextlib.contextmanager
 def running_subprocess(
-    data_dir: str | os.PathLike[str],
-    *,
-    token: str | None = None,
-    port: int = 0,
-    faults: str | None = None,
-    rate_limit: str | None = "off",
-    search_rate_limit: str | None = None,
-    doi_prefix: str = "10.5072",
-    index_lag: float = 0.0,
-    timeout: float = _START_TIMEOUT,
+    config: ConfigLike = None, /, *, timeout: float = _START_TIMEOUT, **changes: Any
 ) -> Iterator[SandboxProcess]:
     """Run ``specpub sandbox serve`` in a child process while the block runs.
 
-    The token travels in an environment variable (``--token-env``), never on
-    the command line. Rate limits are off unless ``rate_limit`` is given.
-    Use ``.kill()`` to simulate a crash; start it again on the same
-    ``data_dir`` (and ``port``) to test a restart. Faults can be changed while
-    it serves (``.set_faults()``, ``.add_outage()``, ``.fault_stats()``) through
-    a control channel on the child's stdin. The child's stderr is kept
-    in a temporary file (``.stderr_text()``).
+    Takes a :class:`SandboxConfig` or a data folder plus config fields as keywords, like
+    :func:`running` (the defaults are the same). The configuration travels in a file
+    (``--config``) and the token in an environment variable (``--token-env``), never on
+    the command line; extra users (``tokens=``) cannot be passed. Use ``.kill()`` to
+    simulate a crash and ``.restart()`` to bring the server back on the same data and
+    port. The controls (``set_faults``, ``intercept``, ``refresh_index``, ...) travel on
+    the child's stdin; its stderr is kept (``.stderr_text()``).
 
     Examples
     --------
-    >>> with running_subprocess("/tmp/sandbox-data", port=0) as child:  # doctest: +SKIP
+    >>> with running_subprocess("/tmp/sandbox-data", rate_limit="off") as child:  # doctest: +SKIP
     ...     print(child.url)
     ...     child.kill()
     http://127.0.0.1:41327
     """
-    token = token or secrets.token_urlsafe(24)
-    data_dir = Path(data_dir)
-    cmd = [
-        sys.executable,
-        "-m",
-        "specpub",
-        "sandbox",
-        "serve",
-        "--port",
-        str(port),
-        "--data",
-        str(data_dir),
-        "--token-env",
-        "SPECPUB_SANDBOX_TOKEN",
-        "--doi-prefix",
-        doi_prefix,
-        "--index-lag",
-        str(index_lag),
-        "--rate-limit",
-        rate_limit or "off",
-        "--control-stdin",
-    ]
-    if search_rate_limit is not None:
-        cmd += ["--search-rate-limit", search_rate_limit]
-    if faults:
-        cmd += ["--faults", faults]
-    env = {**os.environ, "SPECPUB_SANDBOX_TOKEN": token, "PYTHONUNBUFFERED": "1"}
-    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        cmd,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-        env=env,
-    )
+    config = resolve_config(config, **changes)
+    if config.tokens:
+        raise ValueError("running_subprocess serves the default user only (no tokens=)")
+    owned_dir = None
+    if config.data_dir is None:
+        owned_dir = Path(tempfile.mkdtemp(prefix="specpub-sandbox-"))
+        config = config.changed(data_dir=owned_dir)
+    if config.token is None:
+        config = config.changed(token=secrets.token_urlsafe(24))
+    handle = SandboxProcess(config, timeout=timeout)
     try:
-        url = _read_url(process, timeout, log)
-        handle = SandboxProcess(process, url, token, data_dir, log)
         yield handle
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                process.kill()
-                process.wait(timeout=10)
-        for pipe in (process.stdin, process.stdout):
-            if pipe is not None and not pipe.closed:
-                pipe.close()
-        log.close()
+        handle.close()
+        if owned_dir is not None:
+            shutil.rmtree(owned_dir, ignore_errors=True)
 
 
 def _read_url(process: subprocess.Popen[str], timeout: float, log: Any) -> str:
