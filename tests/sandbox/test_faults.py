@@ -378,6 +378,7 @@ def test_real_app_commit_then_drop_and_504_on_both_apis(real_app, sandbox):
         assert native.status_code == 504
         assert native.json()["error_id"]
         sandbox.set_faults(None)
+        sandbox.refresh_index()
         listed = client.get("/deposit/depositions").json()
         titles = sorted(d["title"] for d in listed)
     assert titles == ["lost answer", "native 504"]  # both creates took effect
