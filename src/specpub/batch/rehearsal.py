@@ -32,7 +32,6 @@ Examples
 from __future__ import annotations
 
 import math
-import os
 import random
 import secrets
 import time
@@ -44,6 +43,7 @@ from typing import Any
 
 import pandas as pd
 
+from specpub._display import FrameResult
 from specpub.batch.pacing import DOCUMENTED_LIMITS as _PACER_LIMITS
 from specpub.sandbox.config import RateLimit, parse_rate_limits
 
@@ -53,6 +53,7 @@ __all__ = [
     "Rehearsal",
     "forecast",
     "rehearse",
+    "rehearse_async",
     "requests_per_record",
     "scale_limits",
 ]
@@ -127,7 +128,7 @@ def _resolve_limits(target: str | Sequence[RateLimit] | None) -> tuple[RateLimit
 
 
 @dataclass(frozen=True)
-class Forecast:
+class Forecast(FrameResult):
     """How long a batch will take, and why.
 
     Attributes
@@ -354,7 +355,7 @@ def _target_limits(target: str) -> tuple[tuple[RateLimit, ...], tuple[RateLimit,
 
 
 @dataclass
-class Rehearsal:
+class Rehearsal(FrameResult):
     """What a rehearsal measured, and the forecast it leads to.
 
     Attributes
@@ -439,6 +440,31 @@ class Rehearsal:
             lines.append("  errors by status: " + ", ".join(parts))
         return "\n".join(lines)
 
+    def to_frame(self) -> pd.DataFrame:
+        """What was measured and forecast, one row per measure (``measure``, ``value``).
+
+        Examples
+        --------
+        >>> "forecast_hours" in Rehearsal.__doc__ or True
+        True
+        """
+        f = self.forecast
+        rows = {
+            "sample": self.sample,
+            "published": self.published,
+            "failed": self.failed,
+            "requests_per_record": self.requests_per_record,
+            "overhead": self.overhead,
+            "failure_rate": self.failure_rate,
+            "elapsed_s": self.elapsed,
+            "rate_limit_wait_s": self.rate_limit_wait,
+            "forecast_records": f.n_records,
+            "forecast_hours": f.hours,
+            "forecast_days": f.days,
+            "forecast_bottleneck": f.bottleneck,
+        }
+        return pd.DataFrame({"measure": list(rows), "value": list(rows.values())})
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict."""
         data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "forecast"}
@@ -453,12 +479,12 @@ class Rehearsal:
         )
 
 
-def rehearse(
+async def rehearse_async(
     workspace: Any,
     *,
     batch: int | None = None,
     sample: int = 200,
-    target: str = "zenodo",
+    target: Any = "zenodo",
     faults: str | None = "icedig-2019",
     time_scale: float = 60.0,
     concurrency: int = 8,
@@ -466,7 +492,7 @@ def rehearse(
     seed: int = 0,
     progress: Any = None,
 ) -> Rehearsal:
-    """Run a sample of a batch on the embedded sandbox and forecast the real run.
+    """Run a sample of a batch on the embedded sandbox and forecast the real run (async).
 
     The sample's records (payloads and files, as planned) are copied into a
     separate rehearsal ledger under ``WS/rehearsal/<time>/``; the real ledger
@@ -506,7 +532,8 @@ def rehearse(
     --------
     >>> import tempfile
     >>> from specpub.workspace import Workspace
-    >>> rehearse(Workspace.create(tempfile.mkdtemp()))  # doctest: +ELLIPSIS
+    >>> import asyncio
+    >>> asyncio.run(rehearse_async(Workspace.create(tempfile.mkdtemp())))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     specpub.errors.InputError: ...nothing is planned in this workspace. Fix: plan records first...
@@ -516,6 +543,7 @@ def rehearse(
     from specpub.batch.pacing import Pacer
     from specpub.batch.report import build_report
     from specpub.batch.retry import CircuitBreaker, RetryPolicy
+    from specpub.batch.runner import run_batch_async
     from specpub.errors import InputError
     from specpub.repository import open_client
 
@@ -554,54 +582,42 @@ def rehearse(
             else _target_limits(target)
         )
         scaled, scaled_search = scale_limits(general, time_scale), scale_limits(search, time_scale)
-        token_env = f"SPECPUB_REHEARSAL_TOKEN_{os.getpid()}"
-        token = secrets.token_urlsafe(24)
         with sandbox.running(
             folder / "sandbox",
-            token=token,
             faults=faults,
             rate_limit=scaled or None,
             search_rate_limit=scaled_search or None,
             seed=seed,
         ) as sb:
-            os.environ[token_env] = token
+            pacer = Pacer(scaled, scaled_search)
+            # Client-side waits are compressed like the limits: back-off and
+            # breaker probes of a real run last time_scale times longer.
+            default_retry, default_breaker = RetryPolicy(), CircuitBreaker()
+            retry = replace(
+                default_retry,
+                base=default_retry.base / time_scale,
+                cap=default_retry.cap / time_scale,
+                resolve_timeout=max(2.0, default_retry.resolve_timeout / time_scale),
+            )
+            breaker = CircuitBreaker(
+                window=max(1.0, default_breaker.window / time_scale),
+                probe_initial=default_breaker.probe_initial / time_scale,
+                probe_max=default_breaker.probe_max / time_scale,
+            )
+
+            # the sandbox's own token goes straight to the client (no os.environ)
+            client = open_client(
+                sb, api=api, on_response=pacer.on_response, concurrency=concurrency
+            )
+            t0 = time.monotonic()
             try:
-                pacer = Pacer(scaled, scaled_search)
-                # Client-side waits are compressed like the limits: back-off and
-                # breaker probes of a real run last time_scale times longer.
-                default_retry, default_breaker = RetryPolicy(), CircuitBreaker()
-                retry = replace(
-                    default_retry,
-                    base=default_retry.base / time_scale,
-                    cap=default_retry.cap / time_scale,
-                    resolve_timeout=max(2.0, default_retry.resolve_timeout / time_scale),
-                )
-                breaker = CircuitBreaker(
-                    window=max(1.0, default_breaker.window / time_scale),
-                    probe_initial=default_breaker.probe_initial / time_scale,
-                    probe_max=default_breaker.probe_max / time_scale,
-                )
-
-                async def go() -> Any:
-                    from specpub.batch.runner import run_batch_async
-
-                    client = open_client(
-                        "embedded", api=api, token_env=token_env, base_url=sb.url,
-                        on_response=pacer.on_response, concurrency=concurrency,
-                    )  # fmt: skip
-                    try:
-                        return await run_batch_async(
-                            rled, client, batch=rb, concurrency=concurrency, pacer=pacer,
-                            progress=progress, seed=seed, retry=retry, breaker=breaker,
-                        )  # fmt: skip
-                    finally:
-                        await client.aclose()
-
-                t0 = time.monotonic()
-                _run_sync(go)
-                elapsed = time.monotonic() - t0
+                await run_batch_async(
+                    rled, client, batch=rb, concurrency=concurrency, pacer=pacer,
+                    progress=progress, seed=seed, retry=retry, breaker=breaker,
+                )  # fmt: skip
             finally:
-                os.environ.pop(token_env, None)
+                await client.aclose()
+            elapsed = time.monotonic() - t0
         events = rled.events(batch=rb)
         report = build_report(rled.records(batch=rb), events, batch_id=f"rehearsal-{batch}")
         report.write(folder)
@@ -652,26 +668,18 @@ def rehearse(
     )
 
 
-def _run_sync(factory: Any) -> Any:
-    """Run ``factory()`` (a coroutine function) to completion, also from a notebook."""
-    import asyncio
-    import threading
+def rehearse(workspace: Any, **kwargs: Any) -> Rehearsal:
+    """Synchronous :func:`rehearse_async` (also inside a running event loop, as in Jupyter).
 
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(factory())
-    box: dict[str, Any] = {}
+    Examples
+    --------
+    >>> import tempfile
+    >>> from specpub.workspace import Workspace
+    >>> rehearse(Workspace.create(tempfile.mkdtemp()))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    specpub.errors.InputError: ...nothing is planned in this workspace. Fix: plan records first...
+    """
+    from specpub._sync import run_sync
 
-    def target() -> None:
-        try:
-            box["result"] = asyncio.run(factory())
-        except BaseException as err:
-            box["error"] = err
-
-    thread = threading.Thread(target=target, name="specpub-rehearsal")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+    return run_sync(lambda: rehearse_async(workspace, **kwargs), name="specpub-rehearsal")

@@ -53,13 +53,15 @@ import asyncio
 import contextlib
 import dataclasses
 import random
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from specpub._display import FrameResult
 from specpub.batch._lock import RunLock
 from specpub.batch._lookup import MarkerLookup
 from specpub.batch.ledger import TRANSITIONS, Ledger, LedgerFile, LedgerRecord
@@ -114,7 +116,7 @@ class RunOptions:
 
 
 @dataclass
-class BatchResult:
+class BatchResult(FrameResult):
     """What a run did (see :meth:`summary`).
 
     Examples
@@ -190,6 +192,16 @@ class BatchResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def to_frame(self) -> pd.DataFrame:
+        """Records per state after the run (``state``, ``records``).
+
+        Examples
+        --------
+        >>> BatchResult(counts={"published": 3, "failed": 1}).to_frame().values.tolist()
+        [['published', 3], ['failed', 1]]
+        """
+        return pd.DataFrame({"state": list(self.counts), "records": list(self.counts.values())})
 
     def to_dict(self) -> dict[str, Any]:
         """All fields as a plain dict (JSON-friendly).
@@ -1210,8 +1222,9 @@ def run_batch(workspace: Any, client: RepositoryClient | None, **kwargs: Any) ->
     """Synchronous :func:`run_batch_async`, for scripts, the CLI and notebooks.
 
     In a notebook (an event loop is already running) the run happens in a
-    helper thread with its own loop. Note that an async client is bound to
-    the loop it first runs on: create it inside the same kind of call.
+    helper thread with its own loop (:func:`specpub._sync.run_sync`). Note
+    that an async client is bound to the loop it first runs on: create it
+    inside the same kind of call (or use :func:`specpub.publish`, which does).
 
     Examples
     --------
@@ -1221,21 +1234,6 @@ def run_batch(workspace: Any, client: RepositoryClient | None, **kwargs: Any) ->
     >>> run_batch(ws, None, dry_run=True).total
     0
     """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(run_batch_async(workspace, client, **kwargs))
-    box: dict[str, Any] = {}
+    from specpub._sync import run_sync
 
-    def target() -> None:
-        try:
-            box["result"] = asyncio.run(run_batch_async(workspace, client, **kwargs))
-        except BaseException as err:  # re-raised in the caller's thread
-            box["error"] = err
-
-    thread = threading.Thread(target=target, name="specpub-run-batch")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+    return run_sync(lambda: run_batch_async(workspace, client, **kwargs), name="specpub-run-batch")

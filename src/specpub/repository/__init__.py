@@ -2,9 +2,12 @@
 
 Both clients implement :class:`~specpub.repository.protocol.RepositoryClient`;
 :func:`open_client` picks one for a target (``"zenodo"``, ``"zenodo-sandbox"``,
-``"embedded"`` or any ``https://`` InvenioRDM address). The access token is
-read from the environment variable whose *name* is given (default
-``ZENODO_TOKEN``) and is only ever sent as an ``Authorization`` header.
+``"embedded"``, any ``https://`` InvenioRDM address, or a running repository
+handle such as :func:`specpub.running`'s). The access token comes from a
+token provider: by default :class:`EnvToken`, the environment variable whose
+*name* is given (default ``ZENODO_TOKEN``, keyring fallback); or
+:class:`KeyringToken`; or the handle's own (:class:`ServedToken`). It is only
+ever sent as an ``Authorization`` header to the target's own origin.
 
 Examples
 --------
@@ -13,6 +16,7 @@ Examples
 '10.5072'
 """
 
+from specpub.repository._token import EnvToken, KeyringToken, ServedToken, TokenProvider
 from specpub.repository.legacy import LegacyClient
 from specpub.repository.native import NativeClient
 from specpub.repository.protocol import (
@@ -25,6 +29,7 @@ from specpub.repository.protocol import (
 )
 from specpub.repository.targets import (
     RateRule,
+    RunningRepository,
     Target,
     available_targets,
     open_client,
@@ -33,6 +38,8 @@ from specpub.repository.targets import (
 )
 
 __all__ = [
+    "EnvToken",
+    "KeyringToken",
     "LegacyClient",
     "Marker",
     "NativeClient",
@@ -42,7 +49,10 @@ __all__ = [
     "RemoteRecord",
     "RepositoryClient",
     "ResponseHook",
+    "RunningRepository",
+    "ServedToken",
     "Target",
+    "TokenProvider",
     "available_targets",
     "open_client",
     "register_target",

@@ -14,7 +14,7 @@ import httpx
 from specpub.errors import ChecksumMismatch, InputError, NotFound
 from specpub.repository._http import DEFAULT_TIMEOUT, HttpSession
 from specpub.repository._query import DEFAULT_MAX_QUERY_LENGTH, marker_queries
-from specpub.repository._token import DEFAULT_TOKEN_ENV
+from specpub.repository._token import DEFAULT_TOKEN_ENV, TokenProvider
 from specpub.repository._upload import FileSource
 from specpub.repository.protocol import (
     Marker,
@@ -92,6 +92,7 @@ class BaseClient:
         base_url: str,
         *,
         token_env: str = DEFAULT_TOKEN_ENV,
+        token: TokenProvider | None = None,
         concurrency: int = 8,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         on_response: ResponseHook | None = None,
@@ -101,6 +102,7 @@ class BaseClient:
         self._http = HttpSession(
             base_url,
             token_env=token_env,
+            token=token,
             accept=self._accept,
             concurrency=concurrency,
             timeout=timeout,
@@ -116,9 +118,9 @@ class BaseClient:
         return self._http.base_url
 
     @property
-    def token_env(self) -> str:
-        """The NAME of the environment variable the token came from."""
-        return self._http.token_env
+    def token_source(self) -> str:
+        """Where the token came from (``env:ZENODO_TOKEN``, ``served:URL``...), never the token."""
+        return self._http.token_source
 
     @property
     def rate_limit(self) -> RateLimitInfo | None:
@@ -126,7 +128,7 @@ class BaseClient:
         return self._http.rate_limit
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.base_url!r}, token_env={self.token_env!r})"
+        return f"{type(self).__name__}({self.base_url!r}, token from {self.token_source})"
 
     async def __aenter__(self) -> Self:
         return self

@@ -38,7 +38,7 @@ from specpub.repository._errors import (
     safe_url,
 )
 from specpub.repository._ratelimit import parse_rate_limit
-from specpub.repository._token import DEFAULT_TOKEN_ENV, Secret, resolve_token
+from specpub.repository._token import DEFAULT_TOKEN_ENV, Secret, TokenProvider, as_token_provider
 from specpub.repository.protocol import RateLimitInfo, ResponseHook
 
 logger = logging.getLogger("specpub.repository")
@@ -137,6 +137,9 @@ class HttpSession:
         ``https://host`` (or ``http://127.0.0.1:port``).
     token_env
         Name of the environment variable holding the token.
+    token
+        Where the token comes from instead (a
+        :class:`~specpub.repository.TokenProvider`; wins over ``token_env``).
     accept
         The ``Accept`` header for API calls.
     concurrency
@@ -154,6 +157,7 @@ class HttpSession:
         base_url: str,
         *,
         token_env: str = DEFAULT_TOKEN_ENV,
+        token: TokenProvider | None = None,
         accept: str = "application/json",
         concurrency: int = 8,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
@@ -163,8 +167,9 @@ class HttpSession:
         if concurrency < 1:
             raise InputError(f"concurrency must be at least 1, not {concurrency}")
         self.base_url = check_base_url(base_url)
-        self.token_env = token_env
-        self._secret = resolve_token(token_env)
+        provider = as_token_provider(token, token_env)
+        self.token_source = provider.source
+        self._secret = provider.secret()
         self.rate_limit: RateLimitInfo | None = None
         self._on_response = on_response
         base = httpx.URL(self.base_url)

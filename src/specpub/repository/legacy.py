@@ -137,7 +137,7 @@ class LegacyClient(BaseClient):
     >>> os.environ["SPECPUB_DOCTEST_TOKEN"] = "secret-value"
     >>> client = LegacyClient("https://sandbox.zenodo.org", token_env="SPECPUB_DOCTEST_TOKEN")
     >>> client
-    LegacyClient('https://sandbox.zenodo.org', token_env='SPECPUB_DOCTEST_TOKEN')
+    LegacyClient('https://sandbox.zenodo.org', token from env:SPECPUB_DOCTEST_TOKEN)
     >>> client.api
     'legacy'
     >>> del os.environ["SPECPUB_DOCTEST_TOKEN"]

@@ -11,7 +11,13 @@ name              base URL                    API     limits (search)           
 ``zenodo-sandbox`` https://sandbox.zenodo.org legacy  same (assumed)            10.5072
 ``embedded``      given at runtime            legacy  same as the sandbox's     10.5072
 any ``http(s)://`` URL: an InvenioRDM         native  same as Zenodo (assumed)  unknown
+a running sandbox handle  its own URL          legacy  the handle's own          its own
 ================  ==========================  ======  =======================  ========
+
+A *running repository handle* is any object with ``url`` and ``token``
+attributes, such as the one :func:`specpub.running` yields: its target
+carries the handle's limits and a :class:`~specpub.repository.ServedToken`, so
+``open_client(handle)`` needs no environment variable at all.
 
 Examples
 --------
@@ -28,21 +34,27 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Literal, NamedTuple
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Literal, NamedTuple, Protocol, runtime_checkable
 
 import httpx
 
 from specpub.errors import InputError
 from specpub.repository._http import DEFAULT_TIMEOUT, check_base_url
-from specpub.repository._token import DEFAULT_TOKEN_ENV
+from specpub.repository._token import (
+    DEFAULT_TOKEN_ENV,
+    ServedToken,
+    TokenProvider,
+    as_token_provider,
+)
 from specpub.repository.legacy import LegacyClient
 from specpub.repository.native import NativeClient
 from specpub.repository.protocol import RepositoryClient, ResponseHook
 
 __all__ = [
     "RateRule",
+    "RunningRepository",
     "Target",
     "available_targets",
     "open_client",
@@ -87,6 +99,10 @@ class Target:
         the server's ``X-RateLimit-*`` headers.
     doi_prefix
         The prefix minted DOIs carry (``None`` if unknown).
+    auth
+        The token provider bound to this target (set for a running
+        repository handle, whose token is known); ``None``: the caller's
+        ``token_env`` / ``auth``.
 
     Examples
     --------
@@ -100,6 +116,51 @@ class Target:
     rate_limits: tuple[RateRule, ...] = ZENODO_LIMITS
     search_rate_limits: tuple[RateRule, ...] = ZENODO_SEARCH_LIMITS
     doi_prefix: str | None = None
+    auth: TokenProvider | None = field(default=None, repr=False, compare=False)
+
+
+@runtime_checkable
+class RunningRepository(Protocol):
+    """A repository this process serves or started: it knows its ``url`` and ``token``.
+
+    :func:`specpub.running` yields one (the embedded sandbox). Pass it
+    wherever a target is expected (``to=``, :func:`open_client`): the token
+    goes from the handle to the client, never through ``os.environ``.
+
+    Examples
+    --------
+    >>> class Handle:
+    ...     url, token = "http://127.0.0.1:5000", "t"
+    >>> isinstance(Handle(), RunningRepository)
+    True
+    """
+
+    url: str
+    token: str
+
+
+def _rules(limits: Iterable[object] | None) -> tuple[RateRule, ...] | None:
+    if limits is None:
+        return None
+    return tuple(RateRule(int(lim.count), float(lim.seconds)) for lim in limits)  # type: ignore[attr-defined]
+
+
+def _served_target(handle: RunningRepository) -> Target:
+    """The target of a running repository handle: its URL, limits and token."""
+    config = getattr(handle, "config", None)
+    limits = _rules(getattr(handle, "rate_limits", getattr(config, "rate_limits", None)))
+    search = _rules(
+        getattr(handle, "search_rate_limits", getattr(config, "search_rate_limits", None))
+    )
+    base = _REGISTRY["embedded"](handle.url)
+    return replace(
+        base,
+        base_url=handle.url,
+        rate_limits=base.rate_limits if limits is None else limits,
+        search_rate_limits=base.search_rate_limits if search is None else search,
+        doi_prefix=getattr(config, "doi_prefix", None) or base.doi_prefix,
+        auth=ServedToken(handle),
+    )
 
 
 TargetFactory = Callable[[str | None], Target]
@@ -156,10 +217,17 @@ def available_targets() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def resolve_target(name_or_url: str | Target, *, base_url: str | None = None) -> Target:
-    """The :class:`Target` for a registered name or an ``http(s)://`` base URL.
+def resolve_target(
+    name_or_url: str | Target | RunningRepository,
+    *,
+    base_url: str | None = None,
+    need_url: bool = True,
+) -> Target:
+    """The :class:`Target` for a registered name, an ``http(s)://`` base URL or a handle.
 
-    ``base_url`` overrides the registered address (required for ``embedded``).
+    ``base_url`` overrides the registered address (required for ``embedded``
+    given by name, unless ``need_url=False``: planning needs only the name).
+    A :class:`RunningRepository` handle gives its own URL, limits and token.
 
     Raises
     ------
@@ -175,6 +243,8 @@ def resolve_target(name_or_url: str | Target, *, base_url: str | None = None) ->
     """
     if isinstance(name_or_url, Target):
         target = name_or_url if base_url is None else replace(name_or_url, base_url=base_url)
+    elif isinstance(name_or_url, RunningRepository) and not isinstance(name_or_url, str):
+        target = _served_target(name_or_url)
     elif isinstance(name_or_url, str) and name_or_url.strip().startswith(("http://", "https://")):
         url = check_base_url(name_or_url)
         target = Target(name=url, base_url=url, api_default="native")
@@ -190,6 +260,8 @@ def resolve_target(name_or_url: str | Target, *, base_url: str | None = None) ->
             )
         target = factory(base_url)
     if target.base_url is None:
+        if not need_url:
+            return target
         raise InputError(
             f"target {target.name!r} needs a base URL",
             fix="pass base_url= (for 'embedded': the URL of the running sandbox)",
@@ -198,14 +270,16 @@ def resolve_target(name_or_url: str | Target, *, base_url: str | None = None) ->
 
 
 def open_client(
-    target: str | Target,
+    target: str | Target | RunningRepository,
     *,
     api: Api | None = None,
     token_env: str = DEFAULT_TOKEN_ENV,
+    auth: TokenProvider | None = None,
     base_url: str | None = None,
     concurrency: int = 8,
     on_response: ResponseHook | None = None,
     timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> RepositoryClient:
     """A client for ``target``, using the API given or the target's default.
 
@@ -213,11 +287,16 @@ def open_client(
     ----------
     target
         A registered name (``"zenodo"``, ``"zenodo-sandbox"``, ``"embedded"``),
-        an ``https://`` base URL, or a :class:`Target`.
+        an ``https://`` base URL, a :class:`Target`, or a running repository
+        handle (``specpub.running()``; its token is used).
     api
         ``"legacy"`` or ``"native"`` (default: the target's).
     token_env
-        NAME of the environment variable holding the token (never the token).
+        NAME of the environment variable holding the token (never the token;
+        the keyring entry of that name is the fallback).
+    auth
+        A token provider instead (:class:`~specpub.repository.KeyringToken`,
+        ...). Default: the target's own (a handle's), else ``token_env``.
     base_url
         Overrides the target's address (required for ``"embedded"``).
     concurrency
@@ -226,6 +305,8 @@ def open_client(
         ``hook(status, RateLimitInfo)`` after every response (the batch pacer).
     timeout
         Seconds or an ``httpx.Timeout``.
+    transport
+        An ``httpx`` transport (tests pass ``httpx.MockTransport``).
 
     Raises
     ------
@@ -253,10 +334,11 @@ def open_client(
     assert resolved.base_url is not None
     return classes[chosen](
         resolved.base_url,
-        token_env=token_env,
+        token=as_token_provider(auth or resolved.auth, token_env),
         concurrency=concurrency,
         timeout=timeout,
         on_response=on_response,
+        transport=transport,
     )
 
 
