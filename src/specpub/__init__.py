@@ -1,17 +1,65 @@
 """specpub: publish digitised natural-history specimens to Zenodo and InvenioRDM.
 
-The flow goes one way: specimen tables → :mod:`specpub.specimens`; image
-folders → media manifest → preservation report; → records → batch →
-repository. Each stage saves to a :class:`~specpub.workspace.Workspace`.
+One verb per stage, each taking a workspace (or its path) first, saving its
+output there and returning a result that shows itself as a table::
+
+    import specpub
+
+    ws = specpub.Workspace.open_or_create("herbarium-2026")
+    specpub.load(ws, "specimens.csv", media=["images/"])
+    specpub.plan(ws, to="zenodo", options=specpub.PayloadOptions(institution_name="Meise"))
+    specpub.publish(ws, token_env="ZENODO_TOKEN")   # the NAME of the variable, never the token
+    specpub.status(ws)
+
+Offline, on the embedded Zenodo-compatible repository (no token needed)::
+
+    with specpub.running() as sb:
+        specpub.plan(ws, to=sb)
+        specpub.publish(ws, to=sb)
+
+Every function that talks to a repository also works inside a running event
+loop (a Jupyter cell) and has an ``*_async`` twin. The full list, with one
+example each, is ``docs/api.md``.
 
 Examples
 --------
 >>> import specpub
 >>> isinstance(specpub.__version__, str)
 True
+>>> "publish" in specpub.__all__ and "publish_async" in specpub.__all__
+True
 """
 
-from specpub.errors import (
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Where each public name lives. Importing specpub stays fast (the command line,
+# worker processes): a module is imported the first time one of its names is used.
+_HOMES = {
+    "specpub._api": (
+        "load", "link", "build_records", "plan", "publish", "publish_async", "status",
+        "reconcile", "reconcile_async", "audit", "audit_async", "report", "summary",
+        "summary_async", "rehearse", "rehearse_async",
+    ),
+    "specpub.batch.rehearsal": ("forecast", "Forecast", "Rehearsal"),
+    "specpub.sandbox": ("running",),
+    "specpub.records.payloads": ("PayloadOptions",),
+    "specpub.records.build": ("Records",),
+    "specpub.batch.runner": ("RunOptions", "BatchResult"),
+    "specpub.specimens.model": ("Specimens",),
+    "specpub.specimens.linking": ("MediaLinks",),
+    "specpub.batch.plan": ("PlanResult",),
+    "specpub.batch.status": ("Status",),
+    "specpub.batch.reconcile": ("ReconcileResult",),
+    "specpub.batch.audit": ("AuditResult",),
+    "specpub.batch.report": ("BatchReport",),
+    "specpub.batch.summary": ("SummaryDeposit",),
+}  # fmt: skip
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+from specpub.errors import (  # noqa: E402 - light, and needed by every module
     Ambiguous,
     AuthenticationError,
     ChecksumMismatch,
@@ -23,21 +71,102 @@ from specpub.errors import (
     SpecpubError,
     Transient,
 )
-from specpub.workspace import Workspace
+from specpub.workspace import Workspace  # noqa: E402
+
+if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checkers
+    from specpub._api import (
+        audit,
+        audit_async,
+        build_records,
+        link,
+        load,
+        plan,
+        publish,
+        publish_async,
+        reconcile,
+        reconcile_async,
+        rehearse,
+        rehearse_async,
+        report,
+        status,
+        summary,
+        summary_async,
+    )
+    from specpub.batch.audit import AuditResult
+    from specpub.batch.plan import PlanResult
+    from specpub.batch.reconcile import ReconcileResult
+    from specpub.batch.rehearsal import Forecast, Rehearsal, forecast
+    from specpub.batch.report import BatchReport
+    from specpub.batch.runner import BatchResult, RunOptions
+    from specpub.batch.status import Status
+    from specpub.batch.summary import SummaryDeposit
+    from specpub.records.build import Records
+    from specpub.records.payloads import PayloadOptions
+    from specpub.sandbox import running
+    from specpub.specimens.linking import MediaLinks
+    from specpub.specimens.model import Specimens
 
 __version__ = "0.1.0.dev0"
 
+# The public names, each documented in docs/api.md (a test checks both agree).
+# A new stage (specpub.scan, specpub.validate) adds its verb, its *_async twin
+# if it talks to a repository, and its result class here and in docs/api.md.
 __all__ = [
     "Ambiguous",
+    "AuditResult",
     "AuthenticationError",
+    "BatchReport",
+    "BatchResult",
     "ChecksumMismatch",
+    "Forecast",
     "InputError",
+    "MediaLinks",
     "NotFound",
+    "PayloadOptions",
+    "PlanResult",
     "RateLimited",
+    "ReconcileResult",
+    "Records",
+    "Rehearsal",
     "Rejected",
     "RepositoryError",
+    "RunOptions",
+    "Specimens",
     "SpecpubError",
+    "Status",
+    "SummaryDeposit",
     "Transient",
     "Workspace",
     "__version__",
+    "audit",
+    "audit_async",
+    "build_records",
+    "forecast",
+    "link",
+    "load",
+    "plan",
+    "publish",
+    "publish_async",
+    "reconcile",
+    "reconcile_async",
+    "rehearse",
+    "rehearse_async",
+    "report",
+    "running",
+    "status",
+    "summary",
+    "summary_async",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'specpub' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next lookup does not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -31,9 +31,9 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from typing import Any, Protocol, TextIO, runtime_checkable
+from typing import Any, Literal, Protocol, TextIO, runtime_checkable
 
-__all__ = ["Progress", "ProgressLike", "TextProgress", "make_progress"]
+__all__ = ["Progress", "ProgressLike", "ProgressSpec", "TextProgress", "make_progress"]
 
 
 @runtime_checkable
@@ -45,6 +45,10 @@ class ProgressLike(Protocol):
 
     def close(self) -> Any:  # pragma: no cover - protocol
         """Finish the bar."""
+
+
+#: What ``progress=`` accepts everywhere.
+ProgressSpec = Literal["auto", "text", "tqdm"] | bool | ProgressLike | None
 
 
 class Progress:

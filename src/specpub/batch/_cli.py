@@ -260,54 +260,15 @@ async def _session(
 # ----------------------------------------------------------------- commands
 def cmd_status(args: argparse.Namespace) -> int:
     """``specpub status``: records per state for each batch."""
-    from specpub.batch.ledger import STATES, Ledger
+    from specpub.batch.ledger import Ledger
+    from specpub.batch.status import ledger_status
 
     ws = _open_workspace(args.workspace)
     with Ledger.for_workspace(ws) as led:
-        ids = [args.batch] if args.batch is not None else led.batch_ids()
-        rows = []
-        for bid in ids:
-            info = led.batch(bid)
-            counts = led.counts(batch=bid)
-            failed = led.records(batch=bid, state="failed")
-            rows.append(
-                {
-                    "batch": bid,
-                    "label": info.label,
-                    "target": info.target,
-                    "api": info.api,
-                    "created": info.created,
-                    "records": sum(counts.values()),
-                    "counts": counts,
-                    "failed": [
-                        {
-                            "marker": r["marker_key"],
-                            "step": r["step"],
-                            "reason": r["reason"],
-                            "retryable": r["retryable"],
-                        }
-                        for r in failed.to_dict("records")
-                    ],
-                }
-            )
-    if args.json:
-        _print_json({"workspace": str(ws.root), "batches": rows})
-    else:
-        if not rows:
-            print(f"{ws.root}: no batches planned yet")
-        for row in rows:
-            label = f" ({row['label']})" if row["label"] else ""
-            print(f"batch {row['batch']}{label}: {row['target']}, {row['api']} API, "
-                  f"{row['records']} records")  # fmt: skip
-            for state in STATES:
-                if row["counts"].get(state):
-                    print(f"  {state:<11} {row['counts'][state]:>8}")
-            for f in row["failed"][:20]:
-                print(f"  failed {f['marker']} at {f['step']}: {f['reason']}")
-            if len(row["failed"]) > 20:
-                print(f"  ... and {len(row['failed']) - 20} more failed records")
-    incomplete = any(r["counts"].get("failed") for r in rows)
-    return _EXIT_FAILED if incomplete else _EXIT_OK
+        status = ledger_status(led, args.batch)
+    status.workspace = str(ws.root)
+    _emit(args, status.to_dict(), status.summary())
+    return _EXIT_OK if status.ok else _EXIT_FAILED
 
 
 def cmd_publish(args: argparse.Namespace) -> int:

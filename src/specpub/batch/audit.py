@@ -33,6 +33,7 @@ from typing import Any
 
 import pandas as pd
 
+from specpub._display import FrameResult
 from specpub.batch._paced import CHECK_RETRY, check_pacer, paced_call
 from specpub.batch.pacing import Pacer
 from specpub.batch.retry import RetryPolicy
@@ -68,7 +69,7 @@ class AuditRow:
 
 
 @dataclass
-class AuditResult:
+class AuditResult(FrameResult):
     """The outcome of :func:`audit`: one row per file checked.
 
     Examples

@@ -44,6 +44,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from specpub._display import FrameResult
 from specpub.batch.ledger import Ledger
 from specpub.errors import InputError
 from specpub.records.spec import FileSpec, RecordSpec
@@ -59,7 +62,7 @@ __all__ = [
 
 
 @dataclass
-class PlanResult:
+class PlanResult(FrameResult):
     """What planning did.
 
     Examples
@@ -102,6 +105,22 @@ class PlanResult:
             f"planned {self.total} records: {self.added} added, {self.updated} updated, "
             f"{self.unchanged} unchanged, {len(self.skipped)} skipped (batches {batches})"
         )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Records per outcome (``added``, ``updated``, ``unchanged``, ``skipped``).
+
+        Examples
+        --------
+        >>> PlanResult(added=2).to_frame().values.tolist()
+        [['added', 2], ['updated', 0], ['unchanged', 0], ['skipped', 0]]
+        """
+        counts = {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": len(self.skipped),
+        }
+        return pd.DataFrame({"outcome": list(counts), "records": list(counts.values())})
 
     def __str__(self) -> str:
         return self.summary()

@@ -88,6 +88,7 @@ from typing import Any
 
 import pandas as pd
 
+from specpub._display import FrameResult
 from specpub.batch._lock import RunLock
 from specpub.batch._paced import CHECK_RETRY, check_pacer, paced_call
 from specpub.batch.pacing import Pacer
@@ -178,7 +179,7 @@ class Finding:
 
 
 @dataclass
-class ReconcileResult:
+class ReconcileResult(FrameResult):
     """The outcome of :func:`reconcile`.
 
     Examples

@@ -52,6 +52,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from specpub._display import FrameResult
+
 __all__ = [
     "BatchReport",
     "batch_report",
@@ -273,7 +275,7 @@ def _fmt_seconds(seconds: float | None) -> str:
 
 # ---------------------------------------------------------------- the report
 @dataclass
-class BatchReport:
+class BatchReport(FrameResult):
     """The report of one batch (see the module docstring).
 
     Attributes

@@ -42,6 +42,7 @@ from urllib.parse import quote, urlsplit
 
 import pandas as pd
 
+from specpub._display import FrameResult
 from specpub.errors import InputError, NotFound
 from specpub.repository.protocol import RemoteRecord, RepositoryClient
 
@@ -276,7 +277,7 @@ def summary_payload(
 
 
 @dataclass(frozen=True)
-class SummaryDeposit:
+class SummaryDeposit(FrameResult):
     """What :func:`publish_summary` did: the CSV, its table, and the published record.
 
     Examples
@@ -294,6 +295,25 @@ class SummaryDeposit:
     def doi(self) -> str | None:
         """The summary record's DOI (``None`` if not published)."""
         return None if self.record is None else self.record.doi
+
+    def to_frame(self) -> pd.DataFrame:
+        """The summary table: one row per file of every published record."""
+        return self.table
+
+    def summary(self) -> str:
+        """One line: records and files listed, where, and the summary record's DOI.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> SummaryDeposit(Path("s.csv"), pd.DataFrame({"record_id": ["1", "1"]}), None).summary()
+        '1 published records, 2 files listed in s.csv'
+        """
+        records = int(self.table["record_id"].nunique()) if len(self.table) else 0
+        text = f"{records} published records, {len(self.table)} files listed in {self.csv_path}"
+        if self.record is not None:
+            text += f"; published as record {self.record.id}, DOI {self.doi}"
+        return text
 
 
 async def publish_summary(

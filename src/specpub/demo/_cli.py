@@ -118,14 +118,13 @@ def _add_demo_data(subparsers: Any) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     from specpub.demo.pipeline import run_demo
 
-    if args.api not in ("legacy", "native"):
-        raise InputError(f"--api {args.api!r} is not legacy or native", field="--api")
     run = run_demo(
         args.folder,
         specimens=args.specimens,
         seed=args.seed,
         api=args.api,
         concurrency=args.concurrency,
+        port=args.port,
         serve=args.serve,
         progress=args.progress if args.progress != "none" else None,
     )
@@ -148,8 +147,22 @@ def _add_demo(subparsers: Any) -> None:
     )
     parser.add_argument("--specimens", type=int, default=8, metavar="N", help="rows (8)")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (0)")
-    parser.add_argument("--api", default="legacy", help="legacy (default) or native")
-    parser.add_argument("--concurrency", type=int, default=4, metavar="N", help="(4)")
+    parser.add_argument(
+        "--api",
+        default="legacy",
+        choices=("legacy", "native"),
+        help="Zenodo's deposit API (legacy, the default) or InvenioRDM's records API (native)",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=4, metavar="N", help="records in flight (4)"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        metavar="PORT",
+        help="port of the embedded repository (0, the default: a free one)",
+    )
     parser.add_argument(
         "--serve", action="store_true", help="keep the repository running until Ctrl-C"
     )

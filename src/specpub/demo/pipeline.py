@@ -6,13 +6,18 @@ without a token, it
 1. writes a small demo collection (Darwin Core CSV + herbarium-sheet images)
    with :func:`specpub.demo.generate_collection`,
 2. loads the table, maps it to Darwin Core, flags its quality and links the
-   images (:mod:`specpub.specimens`),
-3. builds one record per publishable specimen (:mod:`specpub.records`) and
-   plans them into the workspace ledger (:mod:`specpub.batch`),
-4. starts the embedded Zenodo-compatible repository (:mod:`specpub.sandbox`)
-   on 127.0.0.1 and publishes the batch through the real client and runner,
-5. writes the batch report and the summary CSV, and returns the DOIs and
-   landing pages.
+   images (:func:`specpub.load`),
+3. builds one record per publishable specimen (:func:`specpub.build_records`)
+   and plans them into the workspace ledger (:func:`specpub.plan`),
+4. starts the embedded Zenodo-compatible repository (:func:`specpub.running`)
+   on 127.0.0.1 and publishes the batch through the real client and runner
+   (:func:`specpub.publish`; the repository's token goes from its handle to
+   the client, never through the environment),
+5. writes the batch report and the summary CSV (:func:`specpub.report`,
+   :func:`specpub.summary`), and returns the DOIs and landing pages.
+
+It uses only the public API (``import specpub``): it is also the shortest
+complete example of it.
 
 Everything lives in one folder (default ``.demo/``): ``collection/``,
 ``workspace/`` and ``repository/`` (the embedded repository's data, which
@@ -27,21 +32,27 @@ Examples
 
 from __future__ import annotations
 
-import asyncio
-import os
-import secrets
+import contextlib
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Literal, TextIO
 
 import pandas as pd
 
+from specpub.progress import ProgressSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from specpub.batch.report import BatchReport
+    from specpub.batch.runner import BatchResult
+    from specpub.workspace import Workspace
+
 __all__ = ["DemoRun", "run_demo"]
 
-#: The environment variable that carries the demo token inside this process.
-DEMO_TOKEN_ENV = "SPECPUB_DEMO_TOKEN"  # noqa: S105 - a variable name, not a secret
+Say = Callable[[str], None]
 
 
 @dataclass
@@ -64,13 +75,13 @@ class DemoRun:
     """
 
     folder: Path | None
-    workspace: Any
+    workspace: Workspace | None
     records: list[dict[str, str]]
     skipped: pd.DataFrame | None
     url: str | None = None
     report_html: Path | None = None
     summary_csv: Path | None = None
-    result: Any = None
+    result: BatchResult | None = None
     flags: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -84,13 +95,14 @@ def run_demo(
     *,
     specimens: int = 8,
     seed: int = 0,
-    api: str = "legacy",
+    api: Literal["legacy", "native"] = "legacy",
     concurrency: int = 4,
+    port: int = 0,
     serve: bool = False,
-    progress: Any = "auto",
+    progress: ProgressSpec = "auto",
     out: TextIO | None = None,
 ) -> DemoRun:
-    """Run the whole demo and print what was published.
+    """Run the whole demo through the public API and print what was published.
 
     Parameters
     ----------
@@ -104,6 +116,9 @@ def run_demo(
         ``"legacy"`` (Zenodo deposit API) or ``"native"`` (InvenioRDM records API).
     concurrency
         Records in flight at once.
+    port
+        Port of the embedded repository (0: a free one). The landing-page
+        links work again whenever the repository is served on the same port.
     serve
         Keep the repository running after publishing (until Ctrl-C), so the
         landing pages can be browsed.
@@ -116,18 +131,12 @@ def run_demo(
     -------
     DemoRun
     """
-    from specpub import sandbox
-    from specpub.batch import plan_records, write_summary
-    from specpub.batch.report import batch_report
+    import specpub
     from specpub.demo.collection import DemoCollection, generate_collection
-    from specpub.records import PayloadOptions, build_records
-    from specpub.specimens import link_media, load_specimens
-    from specpub.workspace import Workspace
 
-    out = out if out is not None else sys.stdout
+    say = _printer(out if out is not None else sys.stdout)
     root = Path(folder).expanduser().resolve()
     coll_dir = root / "collection"
-    say = _printer(out)
 
     # 1. The collection (kept between runs, so that a second run resumes).
     if (coll_dir / "manifest.json").is_file():
@@ -138,49 +147,38 @@ def run_demo(
         say(f"Wrote a demo collection of {collection.specimens} specimens to {coll_dir}.")
 
     # 2. Specimens and media.
-    ws = Workspace.open_or_create(root / "workspace")
-    table = load_specimens(collection.table, progress=None)
-    links = link_media(
-        table, [collection.masters, collection.access, collection.segmentations], progress=None
-    )
-    table.links = links
-    table.save(ws)
-    links.save(ws)
+    ws = specpub.Workspace.open_or_create(root / "workspace")
+    media = [collection.masters, collection.access, collection.segmentations]
+    table = specpub.load(ws, collection.table, media=media, progress=None)
     flags = {str(k): int(v) for k, v in table.summary().get("flags", {}).items()}
+    linked = table.links.summary() if table.links is not None else {}
     say(
         f"Loaded {len(table)} specimens: {sum(flags.values())} quality flags, "
-        f"{links.summary().get('specimens_with_files', 0)} specimens with images."
+        f"{linked.get('specimens_with_files', 0)} specimens with images."
     )
 
     # 3. Records and plan.
-    records = build_records(
-        table,
-        links,
-        PayloadOptions(
-            institution_name="Demo Herbarium (specpub)",
-            publication_date=date.today().isoformat(),
-            keywords=("specpub demo",),
-        ),
+    options = specpub.PayloadOptions(
+        institution_name="Demo Herbarium (specpub)",
+        publication_date=date.today().isoformat(),
+        keywords=("specpub demo",),
     )
-    plan = plan_records(ws, records.specs, target="embedded", api=api)
+    records = specpub.build_records(ws, options, progress=None)
+    plan = specpub.plan(ws, to="embedded", records=records, api=api, progress=None)
     say(
         f"Planned {len(records.specs)} records ({plan.added} new); "
         f"{len(records.skipped)} specimen(s) cannot be published yet."
     )
 
     # 4. Publish on the embedded repository.
-    token = secrets.token_urlsafe(24)
-    previous = os.environ.get(DEMO_TOKEN_ENV)
-    os.environ[DEMO_TOKEN_ENV] = token  # this process only; never printed or saved
-    handle = sandbox.start(root / "repository", token=token)
-    try:
-        say(f"The embedded Zenodo-compatible repository runs at {handle.url}")
-        result = asyncio.run(_publish(ws, handle.url, api, concurrency, progress))
+    with specpub.running(root / "repository", port=port) as repo:
+        say(f"The embedded Zenodo-compatible repository runs at {repo.url}")
+        result = specpub.publish(ws, to=repo, concurrency=concurrency, progress=progress)
         say(result.summary())
-        report = batch_report(ws, None, write_to=ws)
-        summary_path, summary = write_summary(ws, None, base_url=handle.url)
+        report = specpub.report(ws)
+        summary = specpub.summary(ws, to=repo)
         published = (
-            summary.drop_duplicates("record_id")[["catalogNumber", "doi", "landing_page"]]
+            summary.table.drop_duplicates("record_id")[["catalogNumber", "doi", "landing_page"]]
             .astype(str)
             .to_dict("records")
         )
@@ -189,68 +187,42 @@ def run_demo(
             workspace=ws,
             records=published,
             skipped=records.skipped,
-            url=handle.url,
+            url=repo.url,
             report_html=_html_path(report),
-            summary_csv=summary_path,
+            summary_csv=summary.csv_path,
             result=result,
             flags=flags,
         )
         _print_outcome(run, say)
         if serve:
             say("Serving until Ctrl-C ...")
-            try:
-                while True:
-                    asyncio.run(asyncio.sleep(3600))
-            except KeyboardInterrupt:
-                pass
-    finally:
-        handle.stop()
-        if previous is None:
-            os.environ.pop(DEMO_TOKEN_ENV, None)
-        else:
-            os.environ[DEMO_TOKEN_ENV] = previous
+            with contextlib.suppress(KeyboardInterrupt):
+                threading.Event().wait()
+        used_port = repo.port
     if not serve:
         say(
-            "The repository has stopped; its data is kept. Browse it again with:\n"
-            f"  specpub sandbox serve --data {root / 'repository'} --port 8000"
+            "The repository has stopped; its data is kept. Serve it again on the same port, "
+            "so that the links above work:\n"
+            f"  specpub sandbox serve --data {root / 'repository'} --port {used_port}"
         )
     return run
 
 
-async def _publish(ws: Any, url: str, api: str, concurrency: int, progress: Any) -> Any:
-    from specpub.batch import run_batch_async
-    from specpub.batch.pacing import Pacer
-    from specpub.repository import open_client
-
-    pacer = Pacer.for_target("zenodo")  # the embedded repository enforces Zenodo's limits
-    client = open_client(
-        "embedded", api=api, token_env=DEMO_TOKEN_ENV, base_url=url, on_response=pacer.on_response
-    )
-    try:
-        return await run_batch_async(
-            ws, client, concurrency=concurrency, pacer=pacer, progress=progress
-        )
-    finally:
-        await client.aclose()
-
-
-def _html_path(report: Any) -> Path | None:
-    files = getattr(report, "files", None) or {}
-    if isinstance(files, dict):
-        for path in files.values():
-            if str(path).endswith(".html"):
-                return Path(path)
+def _html_path(report: BatchReport) -> Path | None:
+    for path in (report.files or {}).values():
+        if str(path).endswith(".html"):
+            return Path(path)
     return None
 
 
-def _printer(out: TextIO) -> Any:
+def _printer(out: TextIO) -> Say:
     def say(text: str) -> None:
         print(text, file=out, flush=True)
 
     return say
 
 
-def _print_outcome(run: DemoRun, say: Any) -> None:
+def _print_outcome(run: DemoRun, say: Say) -> None:
     say("")
     say(f"Published {run.published} records:")
     width = max((len(r["catalogNumber"]) for r in run.records), default=10)

@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from specpub._display import FrameResult
 from specpub.progress import make_progress
 from specpub.records.payloads import PayloadOptions, build_payloads
 from specpub.records.spec import FileSpec, RecordSpec
@@ -43,7 +44,7 @@ __all__ = ["Records", "build_records"]
 
 
 @dataclass
-class Records:
+class Records(FrameResult):
     """The records built from a specimen table.
 
     Attributes
@@ -59,6 +60,21 @@ class Records:
     specs: list[RecordSpec]
     skipped: pd.DataFrame
     left_out_terms: dict[str, int] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per record: catalogNumber, institutionCode, title, files, bytes."""
+        rows = [
+            {
+                "catalogNumber": s.marker.catalog_number,
+                "institutionCode": s.marker.institution_code,
+                "title": s.display_title("legacy"),
+                "files": len(s.files),
+                "bytes": sum(f.size for f in s.files),
+            }
+            for s in self.specs
+        ]
+        columns = ["catalogNumber", "institutionCode", "title", "files", "bytes"]
+        return pd.DataFrame(rows, columns=columns)
 
     def summary(self) -> dict[str, Any]:
         """Counts for display."""
