@@ -30,6 +30,7 @@ __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 #: Modules that contribute sub-commands, in help order.
 COMMAND_MODULES = (
     "specpub.specimens._cli",
+    "specpub.media._cli",
     "specpub.records._cli",
     "specpub.batch._cli",
     "specpub.sandbox._cli",
