@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "specpub.specimens._cli",
     "specpub.media._cli",
     "specpub.records._cli",
+    "specpub.preservation._cli",
     "specpub.batch._cli",
     "specpub.sandbox._cli",
     "specpub.demo._cli",

@@ -1,0 +1,394 @@
+"""Validate files: identification, structure, policy profile — one read per file.
+
+:func:`validate` takes files and folders (walked recursively), reads each
+regular file **once** (non-regular ones — folders given inside a walk, FIFOs,
+devices, broken links — are findings, never opened for reading, so a FIFO
+cannot hang the run), identifies it by signature, checks its structure and
+judges it under a profile. :func:`validate_bytes` does the same for bytes
+already in memory (the media scan's analyser uses it, so that validation
+consumes the scan's single read).
+
+Examples
+--------
+>>> import io, tempfile, pathlib
+>>> from PIL import Image
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> Image.new("RGB", (8, 8)).save(folder / "BR1.png", dpi=(600, 600))
+>>> _ = (folder / "BR2.png").write_bytes((folder / "BR1.png").read_bytes()[:-6])
+>>> report = validate([folder], profile="structure", progress=None)
+>>> [(r.key, r.verdict) for r in report]
+[('BR1.png', 'pass'), ('BR2.png', 'fail')]
+>>> report.exit_code
+1
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor
+from typing import Any
+
+from specpub.preservation.findings import Finding
+from specpub.preservation.policy import Facts, evaluate
+from specpub.preservation.profiles import Profile, get_profile
+from specpub.preservation.report import FileResult, ValidationReport, provenance
+from specpub.preservation.structure import StructureResult, check_structure
+from specpub.progress import make_progress
+
+__all__ = ["expand_paths", "judge", "validate", "validate_bytes", "validate_file"]
+
+#: Files up to this size are read into memory in one go; larger ones are read on demand.
+BUFFER_LIMIT = 1 << 30
+_O_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def judge(
+    path: str,
+    size: int,
+    identification: Any,
+    structure: StructureResult,
+    profile: Profile,
+    *,
+    catalog_number: str = "",
+    role: str = "",
+) -> FileResult:
+    """Judge one file's identification and structure under a profile.
+
+    Examples
+    --------
+    >>> from specpub.preservation.structure import StructureResult
+    >>> r = judge("/a/x.bin", 3, None, StructureResult("unknown", [], {}), get_profile("master"))
+    >>> r.verdict, [f.id for f in r.findings]
+    ('fail', ['ID-01'])
+    """
+    ident_findings = []
+    fmt, puid = structure.format, ""
+    if identification is not None:
+        fmt = identification.format
+        puid = identification.puid
+        ident_findings = [
+            f.as_dict() if hasattr(f, "as_dict") else dict(f) for f in identification.findings
+        ]
+    facts = Facts(
+        name=path,
+        size=size,
+        format=fmt,
+        puid=puid,
+        identification=ident_findings,
+        structure=structure.findings,
+        properties=structure.properties,
+    )
+    findings = evaluate(facts, profile)
+    worst = "pass"
+    for f in findings:
+        if f.severity == "fail":
+            worst = "fail"
+            break
+        if f.severity == "warn":
+            worst = "warn"
+    return FileResult(
+        path=path,
+        format=fmt,
+        size=size,
+        verdict=worst,
+        findings=findings,
+        profile=profile.name,
+        puid=puid,
+        structure=structure.verdict,
+        well_formed=structure.well_formed,
+        valid=structure.valid,
+        properties=structure.properties,
+        catalog_number=catalog_number,
+        role=role,
+    )
+
+
+def _identify(data: Any, name: str, size: int | None = None) -> Any:
+    from specpub.preservation.identify import identify
+
+    return identify(data, name=name, size=size)
+
+
+def validate_bytes(
+    data: Any,
+    name: str = "",
+    *,
+    profile: str | Profile | None = None,
+    decode: bool = False,
+    size: int | None = None,
+    identification: Any = None,
+) -> FileResult:
+    """Validate one file's bytes (already in memory) under a profile.
+
+    Parameters
+    ----------
+    data
+        The whole file: bytes, bytearray, memoryview, mmap, or a reader with ``size`` and
+        ``read_at(offset, n)``.
+    name
+        The file's name or path (its extension is compared with the content).
+    profile
+        A profile name, TOML file or :class:`Profile` (default ``master``).
+    decode
+        Also decode the pixel data.
+    identification
+        An identification already made (the media scan passes its own).
+
+    Examples
+    --------
+    >>> validate_bytes(b"", "x.tif").findings[0].id
+    'FILE-01'
+    """
+    prof = get_profile(profile)
+    total = int(
+        size
+        if size is not None
+        else (
+            data.size
+            if hasattr(data, "read_at") and not isinstance(data, (bytes, bytearray, memoryview))
+            else len(memoryview(data))
+        )
+    )
+    if identification is None:
+        head = (
+            data
+            if not hasattr(data, "read_at") or isinstance(data, (bytes, bytearray, memoryview))
+            else (
+                data.data if getattr(data, "data", None) is not None else data.read_at(0, 1 << 16)
+            )
+        )
+        identification = _identify(head, name, total)
+    structure = check_structure(
+        data,
+        identification.format if total else "empty",
+        size=size,
+        name=os.path.basename(name),
+        decode=decode,
+    )
+    return judge(name, total, identification, structure, prof)
+
+
+def _unreadable(
+    path: str, finding_id: str, message: str, profile: Profile, size: int = 0
+) -> FileResult:
+    finding = Finding(finding_id, "fail", message, rule="INT-01")
+    return FileResult(
+        path=path,
+        format="",
+        size=size,
+        verdict="fail",
+        findings=[finding],
+        profile=profile.name,
+        structure="fail",
+        well_formed=False,
+        valid=False,
+    )
+
+
+class _Reader:
+    """``read_at`` over an open file descriptor, for files above :data:`BUFFER_LIMIT`."""
+
+    def __init__(self, fd: int, size: int) -> None:
+        self.fd = fd
+        self.size = size
+        self.data = None
+
+    def read_at(self, offset: int, n: int) -> bytes:
+        if offset < 0 or n <= 0 or offset >= self.size:
+            return b""
+        return os.pread(self.fd, min(n, self.size - offset), offset)
+
+
+def validate_file(
+    path: str | os.PathLike[str],
+    *,
+    profile: str | Profile | None = None,
+    decode: bool = False,
+    catalog_number: str = "",
+    role: str = "",
+) -> FileResult:
+    """Read one file once and validate it. Never raises for a bad file.
+
+    Folders, FIFOs, devices, broken links, unreadable and vanished files are
+    findings (``FILE-02``, ``FILE-03``); an empty file is ``FILE-01``; a file that
+    changes while it is read is ``FILE-04``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> validate_file(tempfile.mkdtemp(), profile="structure").findings[0].id
+    'FILE-02'
+    """
+    prof = get_profile(profile)
+    name = os.path.abspath(os.fspath(path))
+    try:
+        fd = os.open(name, _O_FLAGS)
+    except FileNotFoundError:
+        what = "a broken symbolic link" if os.path.islink(name) else "missing"
+        code = "FILE-02" if os.path.islink(name) else "FILE-03"
+        return _unreadable(name, code, f"the file is {what}; check the path", prof)
+    except PermissionError:
+        return _unreadable(
+            name,
+            "FILE-03",
+            "permission denied: the file cannot be read; check its permissions",
+            prof,
+        )
+    except OSError as err:
+        return _unreadable(name, "FILE-03", f"the file cannot be opened ({err.strerror})", prof)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = (
+                "a folder"
+                if stat.S_ISDIR(st.st_mode)
+                else "a FIFO (named pipe)"
+                if stat.S_ISFIFO(st.st_mode)
+                else "a device or socket"
+            )
+            return _unreadable(
+                name, "FILE-02", f"{kind}, not a regular file: nothing to validate", prof
+            )
+        size = st.st_size
+        try:
+            if size <= BUFFER_LIMIT:
+                data: Any = _read_all(fd, size)
+            else:
+                data = _Reader(fd, size)
+            after = os.fstat(fd)
+        except OSError as err:
+            return _unreadable(
+                name, "FILE-03", f"reading failed ({err.strerror or err})", prof, size
+            )
+        if (after.st_size, after.st_mtime_ns) != (size, st.st_mtime_ns) or (
+            not isinstance(data, _Reader) and len(data) != size
+        ):
+            return _unreadable(
+                name,
+                "FILE-04",
+                "the file changed while it was read; validate it again when it is complete",
+                prof,
+                size,
+            )
+        result = validate_bytes(data, name, profile=prof, decode=decode, size=size)
+    finally:
+        os.close(fd)
+    result.catalog_number = catalog_number
+    result.role = role
+    return result
+
+
+def _read_all(fd: int, size: int) -> bytearray:
+    buf = bytearray(size)
+    view = memoryview(buf)
+    got = 0
+    with open(fd, "rb", buffering=0, closefd=False) as fh:
+        while got < size:
+            n = fh.readinto(view[got:])
+            if not n:
+                break
+            got += n
+    return buf if got == size else buf[:got]
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Files to validate: the given paths, with folders walked recursively (sorted).
+
+    Hidden files and folders (``.name``) inside a walked folder are skipped; paths
+    given explicitly are always kept (a missing one becomes a finding).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "b.tif").write_bytes(b"")
+    >>> _ = (d / ".hidden").write_bytes(b""); (d / "sub").mkdir()
+    >>> _ = (d / "sub/a.png").write_bytes(b"")
+    >>> [pathlib.Path(p).name for p in expand_paths([d])]
+    ['b.tif', 'a.png']
+    """
+    out: list[str] = []
+    for p in paths:
+        p = os.path.abspath(os.fspath(p))
+        if os.path.isdir(p) and not os.path.islink(p):
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                out.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith("."))
+        else:
+            out.append(p)
+    return out
+
+
+def _task(args: tuple[str, Any, bool, str, str]) -> FileResult:
+    path, profile, decode, catalog, role = args
+    return validate_file(path, profile=profile, decode=decode, catalog_number=catalog, role=role)
+
+
+def validate(
+    paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
+    *,
+    profile: str | Profile | None = None,
+    decode: bool = False,
+    progress: Any = "auto",
+    executor: Executor | None = None,
+    roles: dict[str, tuple[str, str]] | None = None,
+    role_profiles: dict[str, str | Profile] | None = None,
+) -> ValidationReport:
+    """Validate files and folders under a profile; each file is read once.
+
+    Parameters
+    ----------
+    paths
+        Files and folders (folders are walked recursively).
+    profile
+        Profile name, TOML file or :class:`Profile` (default ``master``).
+    decode
+        Also decode the pixel data fully (slower; truncated-image loading off).
+    progress
+        ``"auto"``, ``"text"``, ``None`` or a tqdm-like object (one step per file).
+    executor
+        A :class:`concurrent.futures.Executor` to validate files in parallel (a process
+        pool uses every core); default: in this process, one file after the other.
+    roles
+        Absolute path → (catalogNumber, role) of linked files (the workspace's links).
+    role_profiles
+        Role → profile for linked files (e.g. ``{"access": "access"}``); other files use
+        ``profile``.
+
+    Returns
+    -------
+    ValidationReport
+
+    Examples
+    --------
+    >>> validate([], progress=None).summary()["files"]
+    0
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    base = get_profile(profile)
+    by_role = {k: get_profile(v) for k, v in (role_profiles or {}).items()}
+    files = expand_paths(paths)
+    roles = roles or {}
+    tasks = []
+    for path in files:
+        catalog, role = roles.get(path, ("", ""))
+        tasks.append((path, by_role.get(role, base), decode, catalog, role))
+    bar = make_progress(progress, total=len(tasks), description="validate", unit="file")
+    results: list[FileResult] = []
+    try:
+        if executor is None:
+            for task in tasks:
+                results.append(_task(task))
+                bar.update()
+        else:
+            for result in executor.map(_task, tasks, chunksize=max(1, len(tasks) // 64)):
+                results.append(result)
+                bar.update()
+    finally:
+        bar.close()
+    used = {base.name: base, **{p.name: p for p in by_role.values()}}
+    return ValidationReport(
+        results, profiles=[p.as_dict() for p in used.values()], provenance=provenance()
+    )
