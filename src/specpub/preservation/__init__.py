@@ -33,7 +33,7 @@ from specpub.preservation.policy import RULES
 from specpub.preservation.profiles import Profile, get_profile, profiles, register_profile
 from specpub.preservation.report import FileResult, ValidationReport
 from specpub.preservation.structure import check_structure, register_validator, validators
-from specpub.preservation.validate import validate, validate_bytes, validate_file
+from specpub.preservation.validation import validate, validate_bytes, validate_file
 
 __all__ = [
     "FINDING_TYPES",

@@ -93,7 +93,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_validate(args: argparse.Namespace) -> int:
     """Handle ``specpub validate``."""
-    from specpub.preservation.validate import validate
+    from specpub.preservation.validation import validate
 
     if args.list_profiles:
         for name, source in sorted(profiles(args.workspace).items()):

@@ -157,9 +157,9 @@ def _finding_id(path: tuple[str, ...]) -> str:
         or path[:1] in (("siz",), ("cod",), ("qcd",))
     ):
         return "JP2-05"
-    if "jp2HeaderBox" in path[:-1]:
-        return "JP2-07" if "colourSpecificationBox" in path else "JP2-03"
-    return "JP2-13"
+    if "colourSpecificationBox" in path[:-1]:
+        return "JP2-07"
+    return "JP2-03"  # any other box-level test: the box structure
 
 
 def _find(tree: Any, path: str) -> Any:

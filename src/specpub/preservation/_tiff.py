@@ -952,6 +952,7 @@ def _decode(buf: Buffer, ctx: Context) -> None:
     handler = _Collect()
     logger = logging.getLogger("tifffile")
     logger.addHandler(handler)
+    needs_pillow = False
     try:
         with tifffile.TiffFile(BufferIO(buf)) as tf:
             for i, page in enumerate(tf.pages):
@@ -960,6 +961,9 @@ def _decode(buf: Buffer, ctx: Context) -> None:
                 try:
                     page.asarray()
                 except Exception as err:
+                    if "imagecodecs" in str(err):
+                        needs_pillow = True  # a codec tifffile lacks here: Pillow's libtiff
+                        break
                     ctx.add(
                         "TIF-19",
                         f"image {i} does not decode: {type(err).__name__}: {str(err)[:200]}",
@@ -969,8 +973,13 @@ def _decode(buf: Buffer, ctx: Context) -> None:
         ctx.add("TIF-19", f"tifffile cannot read the file: {type(err).__name__}: {str(err)[:200]}")
     finally:
         logger.removeHandler(handler)
-    for message in handler.messages[:5]:
-        ctx.add("TIF-19", f"tifffile: {message[:200]}")
+    if needs_pillow:
+        from specpub.preservation._jpeg import decode_with_pillow
+
+        decode_with_pillow(buf, ctx, "TIF-19", "TIFF")
+    elif ctx.has("TIF-19"):
+        for message in handler.messages[:5]:
+            ctx.add("TIF-19", f"tifffile: {message[:200]}")
 
 
 class _Collect(logging.Handler):

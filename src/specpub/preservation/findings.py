@@ -342,7 +342,6 @@ _TYPES = [
         "foundEOCMarker",
         rule="INT-03",
     ),
-    _t("JP2-13", "other jpylyzer test failed", "inv", "jpylyzer"),
 ]
 
 #: The catalogue of structural finding ids.
