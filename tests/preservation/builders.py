@@ -137,14 +137,32 @@ def drop(entries: list[list[Any]], *tags: int) -> list[list[Any]]:
 # -- images from the libraries --------------------------------------------------------------
 
 
+def make_icc(description: str = "sRGB IEC61966-2.1", space: bytes = b"RGB ") -> bytes:
+    """A small ICC v2 profile: header, tag table, a 'desc' tag with ``description``."""
+    text = description.encode("latin-1") + b"\x00"
+    desc = b"desc" + bytes(4) + struct.pack(">I", len(text)) + text + bytes(12) + bytes(67)
+    desc += bytes(-len(desc) % 4)
+    tag_at = 128 + 4 + 12
+    size = tag_at + len(desc)
+    header = bytearray(128)
+    header[0:4] = struct.pack(">I", size)
+    header[8:12] = bytes([2, 0x10, 0, 0])
+    header[12:16] = b"mntr"
+    header[16:20] = space
+    header[20:24] = b"XYZ "
+    header[36:40] = b"acsp"
+    table = struct.pack(">I", 1) + struct.pack(">4sII", b"desc", tag_at, len(desc))
+    return bytes(header) + table + desc
+
+
 def srgb_icc() -> bytes:
-    """An sRGB ICC profile (LittleCMS through Pillow)."""
+    """An sRGB ICC profile as LittleCMS makes it (description 'sRGB built-in')."""
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
-def gray_icc() -> bytes:
-    """A greyscale ICC profile (LittleCMS: D50 grey)."""
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()
+#: The profile generated masters carry (its description is on the master allowlist).
+MASTER_ICC = make_icc("sRGB IEC61966-2.1")
+GRAY_ICC = make_icc("Gray Gamma 2.2", b"GRAY")
 
 
 def tiff(
@@ -161,9 +179,11 @@ def tiff(
     data = (np.arange(int(np.prod(shape))) % 251).astype(dtype).reshape(shape)
     extratags = list(kwargs.pop("extratags", []))
     if icc == b"default":
-        icc = srgb_icc()
+        icc = GRAY_ICC if len(shape) == 2 else MASTER_ICC
     if icc is not None:
         extratags.append((34675, 7, len(icc), icc, True))
+    if len(shape) == 3 and shape[-1] in (3, 4):
+        kwargs.setdefault("photometric", "rgb")
     if ppi is not None:
         kwargs.setdefault("resolution", (ppi, ppi))
         kwargs.setdefault("resolutionunit", unit)
@@ -191,14 +211,14 @@ def pillow(fmt: str, mode: str = "RGB", size: tuple[int, int] = (32, 24), **save
 def jpeg(**save: Any) -> bytes:
     """A baseline JFIF JPEG with sRGB ICC at 600 dpi (override with Pillow save options)."""
     save.setdefault("dpi", (600, 600))
-    save.setdefault("icc_profile", srgb_icc())
+    save.setdefault("icc_profile", MASTER_ICC)
     return pillow("JPEG", save.pop("mode", "RGB"), save.pop("size", (64, 48)), **save)
 
 
 def png(**save: Any) -> bytes:
     """A PNG with an iCCP profile at 600 dpi."""
     save.setdefault("dpi", (600, 600))
-    save.setdefault("icc_profile", srgb_icc())
+    save.setdefault("icc_profile", MASTER_ICC)
     return pillow("PNG", save.pop("mode", "RGB"), save.pop("size", (32, 24)), **save)
 
 
