@@ -40,7 +40,7 @@ from specpub.progress import make_progress
 __all__ = ["expand_paths", "judge", "validate", "validate_bytes", "validate_file"]
 
 #: Files up to this size are read into memory in one go; larger ones are read on demand.
-BUFFER_LIMIT = 1 << 30
+BUFFER_LIMIT = 256 << 20
 _O_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
