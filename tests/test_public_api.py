@@ -128,6 +128,9 @@ def test_every_stage_works_inside_a_running_event_loop(tmp_path, api):
         records = specpub.build_records(ws_path, progress=None)
         assert len(records.specs) == 4
         assert len(records.skipped) == 1
+        validated = specpub.validate(ws_path, progress=None)  # the fake JPEGs are truncated
+        assert validated.summary()["by_verdict"] == {"fail": 4}
+        assert set(validated.to_frame()["profile"]) == {"access"}
         with specpub.running(tmp_path / "repo", index_lag=0) as sb:
             planned = specpub.plan(ws_path, to=sb, records=records, api=api, progress=None)
             assert planned.added == 4
@@ -159,7 +162,7 @@ def test_every_stage_works_inside_a_running_event_loop(tmp_path, api):
         assert rehearsal.published == 2
         rehearsal2 = await specpub.rehearse_async(ws_path, sample=1, faults=None, time_scale=600)
         assert rehearsal2.published == 1
-        return [specimens, links, records, planned, result, status, reconciled, audited,
+        return [specimens, links, records, validated, planned, result, status, reconciled, audited,
                 report, listed, deposited, rehearsal, rehearsal.forecast], token  # fmt: skip
 
     results, token = asyncio.run(notebook_cell())

@@ -41,8 +41,9 @@ _HOMES = {
     "specpub._api": (
         "load", "link", "build_records", "plan", "publish", "publish_async", "status",
         "reconcile", "reconcile_async", "audit", "audit_async", "report", "summary",
-        "summary_async", "rehearse", "rehearse_async",
+        "summary_async", "rehearse", "rehearse_async", "validate",
     ),
+    "specpub.preservation.report": ("ValidationReport",),
     "specpub.batch.rehearsal": ("forecast", "Forecast", "Rehearsal"),
     "specpub.sandbox": ("running",),
     "specpub.records.payloads": ("PayloadOptions",),
@@ -91,6 +92,7 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
         status,
         summary,
         summary_async,
+        validate,
     )
     from specpub.batch.audit import AuditResult
     from specpub.batch.plan import PlanResult
@@ -100,6 +102,7 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
     from specpub.batch.runner import BatchResult, RunOptions
     from specpub.batch.status import Status
     from specpub.batch.summary import SummaryDeposit
+    from specpub.preservation.report import ValidationReport
     from specpub.records.build import Records
     from specpub.records.payloads import PayloadOptions
     from specpub.sandbox import running
@@ -136,6 +139,7 @@ __all__ = [
     "Status",
     "SummaryDeposit",
     "Transient",
+    "ValidationReport",
     "Workspace",
     "__version__",
     "audit",
@@ -156,6 +160,7 @@ __all__ = [
     "status",
     "summary",
     "summary_async",
+    "validate",
 ]
 
 

@@ -50,6 +50,7 @@ from specpub.batch.runner import BatchResult, RunOptions
 from specpub.batch.status import Status, ledger_status
 from specpub.batch.summary import SummaryDeposit
 from specpub.errors import InputError
+from specpub.preservation.report import ValidationReport
 from specpub.progress import ProgressSpec
 from specpub.records.build import Records
 from specpub.records.payloads import PayloadOptions
@@ -78,6 +79,7 @@ __all__ = [
     "status",
     "summary",
     "summary_async",
+    "validate",
 ]
 
 #: A workspace, or the path of its folder.
@@ -152,6 +154,70 @@ def load(
         specimens.links = link_media(specimens, folders, progress=progress)
     specimens.save(ws)
     return specimens
+
+
+def validate(
+    workspace: WorkspaceLike,
+    paths: Iterable[str | os.PathLike[str]] = (),
+    *,
+    profile: str | os.PathLike[str] | None = None,
+    access_profile: str | os.PathLike[str] | None = "access",
+    decode: bool = False,
+    progress: ProgressSpec = "auto",
+) -> ValidationReport:
+    """Check the workspace's image files for preservation: structure and a policy profile.
+
+    Each file is identified by its signature, its structure is checked (TIFF IFDs and
+    strips, JPEG markers, PNG chunks and CRCs, JPEG 2000 boxes with jpylyzer) and it is
+    judged under a profile. A file the media scan already read with the ``structure``
+    analyser (``specpub scan --analyser structure``) is judged from that read; any other
+    is read once here. Files linked as access copies are judged under ``access_profile``.
+
+    Parameters
+    ----------
+    workspace
+        The workspace (its media links and scan say which files).
+    paths
+        Files or folders to validate instead of the linked ones.
+    profile
+        ``master`` (default), ``master-strict``, ``herbarium-master``, ``access``,
+        ``structure``, or a ``.toml`` file of your own.
+    access_profile
+        The profile for files linked as access copies (``None``: ``profile``).
+    decode
+        Also decode every image fully (slower; truncated-image loading off).
+    progress
+        ``"auto"``, ``"text"``, ``None`` or a tqdm-like object.
+
+    Returns
+    -------
+    ValidationReport
+        Saved in ``WS/preservation/`` (``report.parquet``, ``findings.csv``,
+        ``report.html`` …); ``.to_frame()``, ``.findings_frame()``, ``.summary()``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from PIL import Image
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (folder / "images").mkdir()
+    >>> Image.new("RGB", (8, 8)).save(folder / "images" / "A1.png")
+    >>> report = validate(folder / "ws", [folder / "images"], profile="structure",
+    ...                   progress=None)
+    >>> report.to_frame()[["key", "verdict"]].values.tolist()
+    [['A1.png', 'pass']]
+    """
+    from specpub.preservation.validation import validate_workspace
+
+    ws = _open(workspace, create=True)
+    return validate_workspace(
+        ws,
+        [Path(p) for p in paths],
+        profile=None if profile is None else os.fspath(profile),
+        access_profile=None if access_profile is None else os.fspath(access_profile),
+        decode=decode,
+        progress=progress,
+    )
 
 
 def link(

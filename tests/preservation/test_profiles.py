@@ -6,7 +6,12 @@ import pytest
 
 from specpub.errors import InputError
 from specpub.preservation import validate_bytes
-from specpub.preservation.profiles import get_profile, profiles, register_profile
+from specpub.preservation.profiles import (
+    get_profile,
+    profiles,
+    register_profile,
+    unregister_profile,
+)
 
 from . import builders as b
 
@@ -85,7 +90,12 @@ def test_registered_python_profile():
     from specpub.preservation.profiles import Profile
 
     register_profile(Profile("py-only", rules={"ID-01": "warn"}), replace=True)
-    assert get_profile("py-only").severity_of("ID-01") == "warn"
+    try:
+        assert get_profile("py-only").severity_of("ID-01") == "warn"
+        assert profiles()["py-only"] == "python"
+    finally:
+        unregister_profile("py-only")
+    assert "py-only" not in profiles()
 
 
 @pytest.mark.parametrize(

@@ -287,3 +287,9 @@ register_analyser(
     "specpub.media._facts:facts",
     description="format by signature, technical facts, ICC, Exif/XMP/IPTC (always runs first)",
 )
+register_analyser(
+    "structure",
+    "specpub.preservation.structure:analyse",
+    columns={"structure_verdict": "string", "well_formed": "boolean", "valid": "boolean"},
+    description="structural validation per format (TIFF/JPEG/PNG/JP2), issue 10",
+)

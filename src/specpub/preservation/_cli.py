@@ -8,7 +8,6 @@ no path and no workspace …).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
@@ -93,7 +92,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_validate(args: argparse.Namespace) -> int:
     """Handle ``specpub validate``."""
-    from specpub.preservation.validation import validate
+    from specpub.preservation.validation import validate, validate_workspace
 
     if args.list_profiles:
         for name, source in sorted(profiles(args.workspace).items()):
@@ -110,71 +109,50 @@ def run_validate(args: argparse.Namespace) -> int:
         )
     profile = get_profile(args.profile, workspace=args.workspace)
     progress: Any = None if args.progress == "none" or args.json else args.progress
-    roles: dict[str, tuple[str, str]] = {}
-    role_profiles: dict[str, Any] = {}
     paths = list(args.paths)
-    if args.workspace:
-        from specpub.workspace import Workspace
-
-        ws = Workspace.open(args.workspace)
-        roles = _linked_files(ws)
-        role_profiles = {"access": get_profile(args.access_profile, workspace=args.workspace)}
-        if not paths:
-            paths = sorted(roles)
-            if not paths:
-                raise InputError(
-                    "the workspace has no linked files to validate",
-                    file=str(ws.root),
-                    fix="run `specpub load TABLE --workspace WS --media DIR` first, "
-                    "or give the files or folders to validate",
-                )
-    elif not paths:
+    if not paths and not args.workspace:
         raise InputError("nothing to validate", fix="give files or folders, or --workspace WS")
     executor = None
     if args.workers > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         executor = ProcessPoolExecutor(args.workers)
+    saved = ""
     try:
-        report = validate(
-            paths,
-            profile=profile,
-            decode=args.decode,
-            progress=progress,
-            executor=executor,
-            roles=roles,
-            role_profiles=role_profiles,
-        )
+        if args.workspace:
+            from specpub.workspace import Workspace
+
+            ws = Workspace.open(args.workspace)
+            report = validate_workspace(
+                ws,
+                paths,
+                profile=profile,
+                access_profile=args.access_profile,
+                decode=args.decode,
+                progress=progress,
+                executor=executor,
+            )
+            if not len(report):
+                raise InputError(
+                    "the workspace has no scanned or linked files to validate",
+                    file=str(ws.root),
+                    fix="run `specpub load TABLE --workspace WS --media DIR` (and "
+                    "`specpub scan --workspace WS --analyser structure`), or give "
+                    "the files or folders to validate",
+                )
+            saved = str(ws.stage_dir("preservation"))
+        else:
+            report = validate(
+                paths, profile=profile, decode=args.decode, progress=progress, executor=executor
+            )
     finally:
         if executor is not None:
             executor.shutdown()
-    if args.workspace:
-        folder = report.save(args.workspace)
-        saved = str(folder)
-    else:
-        saved = ""
     if args.json:
         sys.stdout.write(report.to_json() + "\n")
     else:
         print(_render(report, quiet=args.quiet, saved=saved))
     return report.exit_code
-
-
-def _linked_files(ws: Any) -> dict[str, tuple[str, str]]:
-    """Absolute path → (catalogNumber, role) of the files linked in the workspace."""
-    try:
-        from specpub.specimens.linking import MediaLinks
-
-        links = MediaLinks.load(ws).links
-    except InputError:
-        return {}
-    out: dict[str, tuple[str, str]] = {}
-    for path, catalog, role in zip(
-        links["path"], links["catalogNumber"], links["role"], strict=True
-    ):
-        if isinstance(path, str) and path:
-            out[os.path.abspath(path)] = (str(catalog), str(role))
-    return out
 
 
 def _render(report: ValidationReport, *, quiet: bool, saved: str) -> str:

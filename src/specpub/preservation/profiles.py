@@ -58,7 +58,14 @@ from specpub.errors import InputError
 from specpub.preservation.findings import FINDING_TYPES
 from specpub.preservation.policy import RULES
 
-__all__ = ["DEFAULT_PROFILE", "Profile", "get_profile", "profiles", "register_profile"]
+__all__ = [
+    "DEFAULT_PROFILE",
+    "Profile",
+    "get_profile",
+    "profiles",
+    "register_profile",
+    "unregister_profile",
+]
 
 #: The profile used when none is named.
 DEFAULT_PROFILE = "master"
@@ -183,11 +190,22 @@ def register_profile(profile: Profile, *, replace: bool = False) -> Profile:
     >>> p = register_profile(Profile("demo", rules={"RES-02": "warn"}), replace=True)
     >>> get_profile("demo").severity_of("RES-02")
     'warn'
+    >>> unregister_profile("demo")
     """
     if not replace and profile.name in _REGISTERED:
         raise ValueError(f"a profile named {profile.name!r} is already registered")
     _REGISTERED[profile.name] = profile
     return profile
+
+
+def unregister_profile(name: str) -> None:
+    """Remove a profile registered from Python (built-in and file profiles stay).
+
+    Examples
+    --------
+    >>> unregister_profile("never-registered")
+    """
+    _REGISTERED.pop(name, None)
 
 
 def _search_dirs(workspace: Any = None) -> list[Path]:

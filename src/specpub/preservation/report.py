@@ -10,28 +10,28 @@ them into the workspace's ``preservation/`` folder:
 ``report.parquet`` / ``report.csv`` — one row per file, the **stable contract** the
 records stage reads (:data:`REPORT_COLUMNS`):
 
-==============  ========  ====================================================================
-column          dtype     meaning
-==============  ========  ====================================================================
-path            string    absolute path of the file (``os.path.abspath``, symlinks kept)
-key             string    the file's name as it is published (its base name)
-catalogNumber   string    the specimen it is linked to ("" when validated without links)
-role            string    ``master``, ``access``, ``label`` … from the links ("" without)
-format          string    format by signature (``tiff``, ``jpeg``, ``png``, ``jp2`` …)
-puid            string    PRONOM identifier ("" when none)
-size            Int64     bytes
-verdict         string    ``pass``, ``warn`` or ``fail`` under ``profile``
-fail_rules      string    ``;``-separated rule ids with a failing finding (``INT-03;RES-02``)
-warn_rules      string    ``;``-separated rule ids with a warning
-fail_findings   string    ``;``-separated finding ids that fail (``TIF-12;RES-02``)
-profile         string    the profile that judged the file
-well_formed     boolean   no not-well-formed structural finding (JHOVE tier 1)
-valid           boolean   well-formed and no invalid structural finding (JHOVE tier 2)
-structure       string    the verdict of the structural checks alone
-n_findings      Int64     findings kept under the profile
-findings        string    JSON list of the findings (id, severity, rule, message, offset, where,
-                          value)
-==============  ========  ====================================================================
+================  ========  ====================================================================
+column            dtype     meaning
+================  ========  ====================================================================
+path              string    absolute path of the file (``os.path.abspath``, symlinks kept)
+key               string    the file's name as it is published (its base name)
+catalogNumber     string    the specimen it is linked to ("" when validated without links)
+role              string    ``master``, ``access``, ``label`` … from the links ("" without)
+format            string    format by signature (``tiff``, ``jpeg``, ``png``, ``jp2`` …)
+puid              string    PRONOM identifier ("" when none)
+size              Int64     bytes
+verdict           string    ``pass``, ``warn`` or ``fail`` under ``profile``
+failed_rules      string    ``;``-separated rule ids with a failing finding (``INT-03;RES-02``)
+warned_rules      string    ``;``-separated rule ids with a warning
+failed_findings   string    ``;``-separated finding ids that fail (``TIF-12;RES-02``)
+profile           string    the profile that judged the file
+well_formed       boolean   no not-well-formed structural finding (JHOVE tier 1)
+valid             boolean   well-formed and no invalid structural finding (JHOVE tier 2)
+structure         string    the verdict of the structural checks alone
+n_findings        Int64     findings kept under the profile
+findings          string    JSON list of the findings (id, severity, rule, message, offset, where,
+                            value)
+================  ========  ====================================================================
 
 ``findings.parquet`` / ``findings.csv`` — one row per finding (path, key, id, severity,
 rule, message, offset, where, value); ``summary.json``; ``report.json`` (everything,
@@ -43,7 +43,7 @@ Examples
 >>> r = FileResult("/x/BR1.tif", "tiff", 10, "fail",
 ...                [Finding("TIF-12", "fail", "truncated", rule="INT-03")], "master")
 >>> rep = ValidationReport([r])
->>> rep.to_frame()[["key", "verdict", "fail_rules", "fail_findings"]].values.tolist()
+>>> rep.to_frame()[["key", "verdict", "failed_rules", "failed_findings"]].values.tolist()
 [['BR1.tif', 'fail', 'INT-03', 'TIF-12']]
 >>> rep.summary()["by_verdict"]
 {'fail': 1}
@@ -62,6 +62,7 @@ from typing import Any
 
 import pandas as pd
 
+from specpub._display import FrameResult
 from specpub.preservation.findings import FINDING_TYPES, Finding
 from specpub.workspace import Workspace, atomic_write_bytes, atomic_write_text
 
@@ -77,9 +78,9 @@ REPORT_COLUMNS: dict[str, str] = {
     "puid": "string",
     "size": "Int64",
     "verdict": "string",
-    "fail_rules": "string",
-    "warn_rules": "string",
-    "fail_findings": "string",
+    "failed_rules": "string",
+    "warned_rules": "string",
+    "failed_findings": "string",
     "profile": "string",
     "well_formed": "boolean",
     "valid": "boolean",
@@ -152,9 +153,9 @@ class FileResult:
             "puid": self.puid,
             "size": self.size,
             "verdict": self.verdict,
-            "fail_rules": ";".join(self.rules("fail")),
-            "warn_rules": ";".join(self.rules("warn")),
-            "fail_findings": ";".join(
+            "failed_rules": ";".join(self.rules("fail")),
+            "warned_rules": ";".join(self.rules("warn")),
+            "failed_findings": ";".join(
                 sorted({f.id for f in self.findings if f.severity == "fail"})
             ),
             "profile": self.profile,
@@ -186,7 +187,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-class ValidationReport:
+class ValidationReport(FrameResult):
     """Per-file verdicts and findings of a validation run.
 
     Parameters
@@ -228,6 +229,11 @@ class ValidationReport:
             f"<ValidationReport {len(self)} files: {s.get('pass', 0)} pass, "
             f"{s.get('warn', 0)} warn, {s.get('fail', 0)} fail>"
         )
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The same as :meth:`to_frame` (one row per file)."""
+        return self.to_frame()
 
     @property
     def exit_code(self) -> int:
@@ -349,13 +355,6 @@ class ValidationReport:
         (False, True)
         """
         return _html_page(self, title)
-
-    def _repr_html_(self) -> str:
-        frame = self.to_frame()[["key", "format", "verdict", "fail_rules", "warn_rules"]]
-        return (
-            f"<div><p><b>{html.escape(repr(self))}</b></p>"
-            f"{frame.head(20).to_html(escape=True, index=False)}</div>"
-        )
 
     def save(self, workspace: Workspace | str | os.PathLike[str]) -> Path:
         """Write the report into ``WS/preservation/``; returns that folder.

@@ -37,7 +37,14 @@ from specpub.preservation.report import FileResult, ValidationReport, provenance
 from specpub.preservation.structure import StructureResult, check_structure
 from specpub.progress import make_progress
 
-__all__ = ["expand_paths", "judge", "validate", "validate_bytes", "validate_file"]
+__all__ = [
+    "expand_paths",
+    "judge",
+    "validate",
+    "validate_bytes",
+    "validate_file",
+    "validate_workspace",
+]
 
 #: Files up to this size are read into memory in one go; larger ones are read on demand.
 BUFFER_LIMIT = 256 << 20
@@ -392,3 +399,167 @@ def validate(
     return ValidationReport(
         results, profiles=[p.as_dict() for p in used.values()], provenance=provenance()
     )
+
+
+# -- a scanned workspace -------------------------------------------------------------------
+
+_READ_ERRORS = {
+    "empty": ("FILE-01", "the file is empty (0 bytes); export or copy it again"),
+    "not-regular": ("FILE-02", "not a regular file (folder, FIFO, device): nothing to validate"),
+    "symlink-loop": ("FILE-02", "a symbolic-link loop: nothing to validate"),
+    "changed": ("FILE-04", "the file changed while the scan read it; scan it again"),
+}
+
+
+def _linked(ws: Any) -> dict[str, tuple[str, str]]:
+    """Absolute path → (catalogNumber, role) of the workspace's linked files."""
+    from specpub.errors import InputError
+    from specpub.specimens.linking import MediaLinks
+
+    try:
+        links = MediaLinks.load(ws).links
+    except InputError:
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    for path, catalog, role in zip(
+        links["path"], links["catalogNumber"], links["role"], strict=True
+    ):
+        if isinstance(path, str) and path:
+            out[os.path.abspath(path)] = (str(catalog), str(role))
+    return out
+
+
+class _Identified:
+    """The identification a scan recorded (format, PUID and its ``ID-*`` findings)."""
+
+    def __init__(self, fmt: str, puid: str, findings: list[dict[str, Any]]) -> None:
+        self.format = fmt
+        self.puid = puid
+        self.findings = findings
+
+
+def _from_scan(
+    row: dict[str, Any], nested: dict[str, Any], profile: Profile, catalog: str, role: str
+) -> FileResult | None:
+    """Judge a file from the scan's record of it, or ``None`` when it must be read again."""
+    import json
+
+    path = str(row["path"])
+    code = str(row.get("error_code") or "")
+    if code:
+        fid, message = _READ_ERRORS.get(code, ("FILE-03", str(row.get("error") or code)))
+        result = _unreadable(path, fid, message, profile, int(row.get("size") or 0))
+        result.catalog_number, result.role = catalog, role
+        return result
+    structure = (nested or {}).get("structure")
+    if not structure:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if (st.st_size, st.st_mtime_ns) != (row.get("size"), row.get("mtime_ns")):
+        return None  # changed since the scan: read it again
+    raw = row.get("findings") or ""
+    scan_findings = json.loads(raw) if isinstance(raw, str) and raw else []
+    ident = _Identified(
+        str(row.get("format") or ""),
+        str(row.get("puid") or ""),
+        [f for f in scan_findings if str(f.get("id", "")).startswith("ID-")],
+    )
+    findings = [Finding.from_dict(f) for f in structure.get("findings", [])]
+    result = StructureResult(
+        structure.get("format", ident.format), findings, dict(structure.get("properties", {}))
+    )
+    return judge(
+        path, int(row.get("size") or 0), ident, result, profile, catalog_number=catalog, role=role
+    )
+
+
+def validate_workspace(
+    workspace: Any,
+    paths: Sequence[str | os.PathLike[str]] = (),
+    *,
+    profile: str | Profile | None = None,
+    access_profile: str | Profile | None = "access",
+    decode: bool = False,
+    progress: Any = "auto",
+    executor: Executor | None = None,
+    save: bool = True,
+) -> ValidationReport:
+    """Validate a workspace's files, judging from the media scan's single read where it can.
+
+    Files come from ``paths`` or, by default, from the media manifest (``specpub scan``)
+    and the media links. A file the scan read with the ``structure`` analyser (``specpub
+    scan --analyser structure``) and that has not changed since (size and mtime) is
+    judged from the scan's record, **without reading it again**; any other file is read
+    once here. Linked files carry their specimen and role; ``access`` copies are judged
+    under ``access_profile``. The report is saved in ``WS/preservation/``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from specpub.workspace import Workspace
+    >>> ws = Workspace.create(tempfile.mkdtemp())
+    >>> validate_workspace(ws, progress=None).summary()["files"]
+    0
+    """
+    from specpub.media.manifest import MediaManifest
+    from specpub.workspace import Workspace
+
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
+    base = get_profile(profile, workspace=ws.root)
+    access = get_profile(access_profile, workspace=ws.root) if access_profile else base
+    roles = _linked(ws)
+    wanted = expand_paths(paths) if paths else None
+    results: list[FileResult] = []
+    to_read: list[str] = []
+    from_scan = 0
+    if MediaManifest.exists(ws):
+        manifest = MediaManifest.load(ws)
+        rows = manifest.to_frame().to_dict("records")
+        seen = set()
+        for row in rows:
+            path = str(row["path"])
+            if wanted is not None and path not in wanted:
+                continue
+            seen.add(path)
+            catalog, role = roles.get(path, ("", ""))
+            prof = access if role == "access" else base
+            result = (
+                None
+                if decode
+                else _from_scan(row, manifest.nested.get(path, {}), prof, catalog, role)
+            )
+            if result is None:
+                to_read.append(path)
+            else:
+                results.append(result)
+                from_scan += 1
+        candidates = wanted if wanted is not None else sorted(roles)
+        to_read.extend(p for p in candidates if p not in seen)
+    else:
+        to_read = wanted if wanted is not None else sorted(roles)
+    read = (
+        validate(
+            to_read,
+            profile=base,
+            decode=decode,
+            progress=progress,
+            executor=executor,
+            roles=roles,
+            role_profiles={"access": access},
+        )
+        if to_read
+        else None
+    )
+    results.extend(read.results if read else [])
+    results.sort(key=lambda r: r.path)
+    used = {base.name: base, access.name: access}
+    prov = {**provenance(), "judged_from_scan": from_scan, "read_here": len(to_read)}
+    report = ValidationReport(
+        results, profiles=[p.as_dict() for p in used.values()], provenance=prov
+    )
+    if save:
+        report.save(ws)
+    return report
