@@ -1,32 +1,62 @@
-"""specpub.records: specimen metadata → repository payloads.
+"""specpub.records: specimen rows → checked records, exactly as they will be deposited.
 
-Knows metadata and nothing of HTTP. Today: Darwin Core → legacy and native
-Zenodo payloads (:func:`build_payloads`), specimens + media links → records
-for the batch planner (:func:`build_records`) and Zenodo's custom-field whitelist
-(:func:`to_custom_fields`). Presets, JSON-LD sidecars and the HTML preview
-arrive with the records issue.
+- :mod:`~specpub.records.presets`: how a collection's rows become records, as TOML
+  files selected by name (:func:`load_preset`, :func:`list_presets`).
+- :func:`build_records`: one :class:`~specpub.records.model.Record` per specimen,
+  rendered as the legacy and the native payload from one code path
+  (:func:`to_legacy`, :func:`to_native`), with a JSON-LD sidecar holding the full
+  Darwin Core row, and checked as Zenodo would check it (:func:`check_payload`,
+  :func:`check_files`).
+- :func:`preview`: an HTML page per record, close to a Zenodo landing page, and a
+  paged gallery of a batch; :func:`diff_payloads` for edits and new versions.
+
+It knows metadata and nothing of HTTP.
 
 Examples
 --------
 >>> from specpub.records import build_payloads, PayloadOptions
 >>> build_payloads({"catalogNumber": "A1"}, PayloadOptions(publication_date="2026-01-01")
 ...                ).legacy["metadata"]["title"]
-'Specimen A1'
+'Specimen (A1)'
 """
 
-from specpub.records.build import Records, build_records
+from specpub.records.build import build_records, build_workspace_records
+from specpub.records.checks import CHECKS, check_files, check_payload
 from specpub.records.custom_fields import CUSTOM_FIELD_TYPES, to_custom_fields
-from specpub.records.payloads import PayloadOptions, Payloads, build_payloads
+from specpub.records.model import Finding, Record
+from specpub.records.payloads import PayloadOptions, Payloads, build_payloads, to_legacy, to_native
+from specpub.records.presets import (
+    DEFAULT_PRESET,
+    Preset,
+    list_presets,
+    load_preset,
+    register_preset,
+)
+from specpub.records.result import BuiltRecord, Records
 from specpub.records.spec import FileSpec, RecordSpec
 
 __all__ = [
+    "CHECKS",
     "CUSTOM_FIELD_TYPES",
+    "DEFAULT_PRESET",
+    "BuiltRecord",
     "FileSpec",
+    "Finding",
     "PayloadOptions",
     "Payloads",
+    "Preset",
+    "Record",
     "RecordSpec",
     "Records",
     "build_payloads",
     "build_records",
+    "build_workspace_records",
+    "check_files",
+    "check_payload",
+    "list_presets",
+    "load_preset",
+    "register_preset",
     "to_custom_fields",
+    "to_legacy",
+    "to_native",
 ]

@@ -1,13 +1,21 @@
-"""Specimens + linked media → the records the batch engine publishes.
+"""Specimens + media (+ scan + preservation verdicts) → checked records, as a preset says.
 
-One record per specimen that can be published safely: it has no quality
-flag of severity ``error`` (a missing or shared catalogue number, the
-record's idempotency marker, or a shared occurrenceID), and at
-least one linked file (Zenodo publishes no metadata-only records), none of
-them empty or unreadable. Each file is read once here for its fixity
-(size, mtime, MD5, SHA-256). Every
-other specimen is listed in :attr:`Records.skipped` with the reason and what
-to do, so nothing disappears silently.
+:func:`build_records` makes one record per specimen that can have one, with
+the preset's mapping (:mod:`specpub.records.mapping`), its JSON-LD sidecar
+(:mod:`specpub.records.sidecar`) and the Zenodo-side checks of both payloads
+(:mod:`specpub.records.checks`). Nothing disappears silently: a specimen
+that gets no record — an error-severity quality flag (a missing or shared
+catalogue number: the record's identity), no linked file, an unreadable or
+empty file, a failing preservation master — is listed in
+:attr:`Records.skipped` with the reason and what to do, and so is every
+record a check or the preset blocks.
+
+When a media scan exists (``media=``, or the workspace's
+``media/manifest.parquet``) its fixity is used and no image is read again;
+otherwise each linked file is read once here. When a preservation report
+exists (``preservation=``, or ``preservation/report.parquet``), a master
+file whose verdict is ``fail`` blocks its record unless every failed rule is
+in the preset's ``[preservation] allow_rules``.
 
 Examples
 --------
@@ -18,192 +26,462 @@ Examples
 >>> _ = (folder / "A1.jpg").write_bytes(b"jpeg bytes")
 >>> sp = load_specimens(folder / "t.csv", progress=None)
 >>> recs = build_records(sp, link_media(sp, [folder], progress=None),
-...                      PayloadOptions(publication_date="2026-01-01"))
+...                      PayloadOptions(publication_date="2026-01-01"), sidecar_dir=folder / "sc")
 >>> len(recs.specs), recs.skipped["reason"].tolist()
 (1, ['no linked file'])
->>> recs.specs[0].files[0].key
-'A1.jpg'
+>>> [f.key for f in recs.specs[0].files]
+['A1.jpg', 'A1.jsonld']
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+import math
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from specpub._display import FrameResult
+from specpub.errors import InputError
 from specpub.progress import make_progress
-from specpub.records.payloads import PayloadOptions, build_payloads
-from specpub.records.spec import FileSpec, RecordSpec
-from specpub.repository.protocol import Marker
+from specpub.records.mapping import FlagHit, RecordBuilder, RowInput
+from specpub.records.media import MediaFile
+from specpub.records.payloads import PayloadOptions
+from specpub.records.presets import Preset, load_preset
+from specpub.records.result import BuiltRecord, Records
+from specpub.records.sidecar import SidecarWriter
+from specpub.workspace import Workspace
 
-__all__ = ["Records", "build_records"]
-
-
-@dataclass
-class Records(FrameResult):
-    """The records built from a specimen table.
-
-    Attributes
-    ----------
-    specs
-        One :class:`~specpub.records.spec.RecordSpec` per publishable specimen.
-    skipped
-        Specimens left out: ``_row``, ``catalogNumber``, ``reason``, ``fix``.
-    left_out_terms
-        Term → number of records whose value Zenodo's custom fields cannot hold.
-    """
-
-    specs: list[RecordSpec]
-    skipped: pd.DataFrame
-    left_out_terms: dict[str, int] = field(default_factory=dict)
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per record: catalogNumber, institutionCode, title, files, bytes."""
-        rows = [
-            {
-                "catalogNumber": s.marker.catalog_number,
-                "institutionCode": s.marker.institution_code,
-                "title": s.display_title("legacy"),
-                "files": len(s.files),
-                "bytes": sum(f.size for f in s.files),
-            }
-            for s in self.specs
-        ]
-        columns = ["catalogNumber", "institutionCode", "title", "files", "bytes"]
-        return pd.DataFrame(rows, columns=columns)
-
-    def summary(self) -> dict[str, Any]:
-        """Counts for display."""
-        return {
-            "records": len(self.specs),
-            "files": sum(len(s.files) for s in self.specs),
-            "skipped": len(self.skipped),
-            "skipped_by_reason": self.skipped["reason"].value_counts().to_dict()
-            if len(self.skipped)
-            else {},
-        }
+__all__ = ["build_records", "build_workspace_records", "row_inputs"]
 
 
-def _blocking_flags(specimens: Any) -> dict[int, str]:
-    """Row → the error-severity flag ids of the core table (extension rows excluded)."""
+def _core_flags(specimens: Any) -> pd.DataFrame:
     flags: pd.DataFrame = specimens.flags
     if flags.empty:
-        return {}
-    errors = flags[flags["severity"] == "error"]
+        return flags
     frame = specimens.frame
-    if "source" in errors.columns and "_source" in frame.columns and len(frame):
+    if "source" in flags.columns and "_source" in frame.columns and len(frame):
         core = set(frame["_source"].unique())
-        errors = errors[errors["source"].isin(core) | errors["source"].isna()]
-    out: dict[int, str] = {}
-    for row, group in errors.dropna(subset=["row"]).groupby("row"):
-        out[int(row)] = ", ".join(sorted(set(group["flag"])))
+        flags = flags[flags["source"].isin(core) | flags["source"].isna() | flags["source"].eq("")]
+    return flags.dropna(subset=["row"])
+
+
+def _flags_by_row(flags: pd.DataFrame) -> tuple[dict[int, list[FlagHit]], dict[int, str]]:
+    hits: dict[int, list[FlagHit]] = defaultdict(list)
+    errors: dict[int, set[str]] = defaultdict(set)
+    if flags.empty:
+        return hits, {}
+    term = flags["term"] if "term" in flags.columns else flags["column"]
+    values = flags["value"] if "value" in flags.columns else pd.Series("", index=flags.index)
+    for flag, severity, row, t, v in zip(
+        flags["flag"], flags["severity"], flags["row"], term, values, strict=True
+    ):
+        row = int(row)
+        if severity == "error":
+            errors[row].add(str(flag))
+        else:
+            hits[row].append(
+                (str(flag), "" if pd.isna(t) else str(t), "" if pd.isna(v) else str(v))
+            )
+    return hits, {row: ", ".join(sorted(f)) for row, f in errors.items()}
+
+
+def _original_basis(flags: pd.DataFrame) -> dict[int, str]:
+    """Row → the basisOfRecord as the table gave it (the specimens stage normalises it)."""
+    if flags.empty:
+        return {}
+    sub = flags[flags["flag"] == "BASIS_OF_RECORD_NONSTANDARD"]
+    return {int(r): str(v) for r, v in zip(sub["row"], sub["value"], strict=True)}
+
+
+def _manifest_frame(media: Any) -> pd.DataFrame | None:
+    if media is None:
+        return None
+    for attr in ("manifest", "frame", "files"):
+        frame = getattr(media, attr, None)
+        if isinstance(frame, pd.DataFrame):
+            return frame
+    if isinstance(media, pd.DataFrame):
+        return media
+    raise InputError(
+        f"media= must be a media manifest or a DataFrame, not {type(media).__name__}",
+        field="media",
+        fix="pass the result of specpub.media.scan (or leave media out)",
+    )
+
+
+def _report_frame(report: Any) -> pd.DataFrame | None:
+    if report is None:
+        return None
+    for attr in ("files", "frame", "verdicts"):
+        frame = getattr(report, attr, None)
+        if isinstance(frame, pd.DataFrame):
+            return frame
+    if isinstance(report, pd.DataFrame):
+        return report
+    raise InputError(
+        f"preservation= must be a preservation report or a DataFrame, not {type(report).__name__}",
+        field="preservation",
+        fix="pass the result of specpub.preservation.validate (or leave it out)",
+    )
+
+
+def _rules(value: Any) -> list[str]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    if isinstance(value, list | tuple | np.ndarray):
+        return [str(v) for v in value if str(v)]
+    return [r.strip() for r in str(value).replace(";", ",").split(",") if r.strip()]
+
+
+def _verdicts(report: pd.DataFrame | None) -> dict[str, tuple[str, list[str]]]:
+    if report is None or report.empty or "path" not in report.columns:
+        return {}
+    rule_col = next((c for c in ("rules", "rule_ids", "failed_rules", "rule") if c in report), None)
+    out = {}
+    for rec in report.to_dict("records"):
+        rules = _rules(rec.get(rule_col)) if rule_col else []
+        out[str(Path(str(rec["path"])).resolve())] = (str(rec.get("verdict", "")), rules)
     return out
+
+
+def _column_values(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, str]]:
+    """Per row: column → value, non-empty values only (original text)."""
+    rows: list[dict[str, str]] = [{} for _ in range(len(frame))]
+    for column in columns:
+        series = frame[column]
+        arr = series.to_numpy(dtype=object)
+        if series.dtype != object:
+            arr = np.array(["" if pd.isna(v) else str(v) for v in arr], dtype=object)
+        present = np.flatnonzero(pd.notna(arr) & (arr != ""))
+        for i in present.tolist():
+            value = arr[i]
+            rows[i][column] = value if isinstance(value, str) else str(value)
+    return rows
+
+
+def row_inputs(
+    frame: pd.DataFrame,
+    columns: list[str],
+    flags: pd.DataFrame,
+    *,
+    table_columns: set[str] | None = None,
+) -> Iterator[tuple[RowInput, str]]:
+    """Per row of a specimens frame: the :class:`RowInput` (values as loaded, stripped;
+    values as the table gave them; the row's flags) and its error flags (``""`` if none).
+
+    ``table_columns`` are the columns the table itself had (the specimens stage may add
+    some, e.g. an eventDate built from year/month/day); only those are "as given".
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"catalogNumber": ["A1 "], "basisOfRecord": ["PreservedSpecimen"],
+    ...                       "_row": [2]})
+    >>> flags = pd.DataFrame([{"flag": "BASIS_OF_RECORD_NONSTANDARD", "severity": "info",
+    ...     "row": 2, "term": "basisOfRecord", "value": "PRESERVED_SPECIMEN"}])
+    >>> inp, error = next(row_inputs(frame, ["catalogNumber", "basisOfRecord"], flags))
+    >>> inp.values["catalogNumber"], inp.raw["basisOfRecord"], inp.flags[0][0], error
+    ('A1', 'PRESERVED_SPECIMEN', 'BASIS_OF_RECORD_NONSTANDARD', '')
+    """
+    hits, error_rows = _flags_by_row(flags)
+    basis = _original_basis(flags)
+    has_verbatim = "eventDate_verbatim" in frame.columns
+    rows = (
+        frame["_row"].astype(int).tolist()
+        if "_row" in frame.columns
+        else list(range(2, len(frame) + 2))
+    )
+    for raw_values, row in zip(_column_values(frame, columns), rows, strict=True):
+        values = {k: v.strip() for k, v in raw_values.items() if v.strip()}
+        original = raw_values
+        original.pop("eventDate_edtf", None)
+        if has_verbatim:
+            given = original.pop("eventDate_verbatim", None)
+            if given is not None:
+                original["eventDate"] = given
+            else:
+                original.pop("eventDate", None)
+            values.pop("eventDate_verbatim", None)
+        if table_columns is not None:
+            original = {k: v for k, v in original.items() if k in table_columns}
+        if row in basis:
+            original["basisOfRecord"] = basis[row]
+        yield RowInput(row, values, original, hits.get(row, ())), error_rows.get(row, "")
 
 
 def build_records(
     specimens: Any,
-    links: Any,
-    options: PayloadOptions | None = None,
+    links: Any = None,
+    preset: Preset | str | Path | PayloadOptions | None = None,
     *,
+    overrides: PayloadOptions | Mapping[str, Any] | None = None,
+    media: Any = None,
+    preservation: Any = None,
+    workspace: Workspace | str | Path | None = None,
+    sidecar_dir: str | Path | None = None,
     progress: Any = None,
 ) -> Records:
-    """Build one record per publishable specimen.
+    """Build and check one record per publishable specimen.
 
     Parameters
     ----------
     specimens
         A :class:`specpub.specimens.Specimens`.
     links
-        The :class:`specpub.specimens.MediaLinks` of those specimens.
-    options
-        Collection-wide payload choices.
+        The :class:`specpub.specimens.MediaLinks` of those specimens (default:
+        ``specimens.links``).
+    preset
+        A preset name or path, a :class:`~specpub.records.presets.Preset`
+        (default ``minimal``), or — as before presets existed — a
+        :class:`PayloadOptions`, taken as overrides of the default preset.
+    overrides
+        :class:`PayloadOptions` (or its fields as a mapping) applied on top of the preset.
+    media
+        The media scan's manifest (its fixity and image facts are used).
+    preservation
+        The preservation report (per-file verdicts).
+    workspace
+        Where sidecars go (``records/sidecars``) and where ``media/`` and
+        ``preservation/`` results are read from when not given.
+    sidecar_dir
+        Where sidecars go when there is no workspace (default: a temporary folder).
     progress
-        ``"auto"``, ``"text"``, ``None`` or a tqdm-like object (one step per
-        specimen; each linked file is read once for its fixity).
+        ``"auto"``, ``"text"``, ``None`` or a tqdm-like object.
 
     Returns
     -------
     Records
-        Specs for the batch planner, and the skipped specimens with reasons.
+        The built records (both payloads, files, sidecar, findings) and the
+        specimens left out, with reasons.
+
+    Raises
+    ------
+    InputError
+        The preset is invalid or names a column the table does not have, or one
+        institution name is given for a table of several institutions.
     """
+    if isinstance(preset, PayloadOptions):
+        overrides, preset = preset, None
+    ws = None
+    if workspace is not None:
+        ws = workspace if isinstance(workspace, Workspace) else Workspace.open_or_create(workspace)
+    resolved = load_preset(preset, workspace=ws)
+    if overrides is not None:
+        opts = overrides.overrides() if isinstance(overrides, PayloadOptions) else dict(overrides)
+        resolved = resolved.with_overrides(**opts)
+    if links is None:
+        links = getattr(specimens, "links", None)
+    if ws is not None:
+        media = media if media is not None else _load_parquet(ws, "media", "manifest.parquet")
+        if preservation is None:
+            preservation = _load_parquet(ws, "preservation", "report.parquet")
+    manifest = _manifest_frame(media)
+    verdicts = _verdicts(_report_frame(preservation))
+
     frame: pd.DataFrame = specimens.frame
-    blocked = _blocking_flags(specimens)
+    flags = _core_flags(specimens)
 
-    files_by_row: dict[int, list[Path]] = defaultdict(list)
-    link_frame = links.links if links is not None else pd.DataFrame(columns=["_row", "path"])
-    for row, path in zip(link_frame["_row"], link_frame["path"], strict=True):
+    files_by_row: dict[int, list[tuple[Path, str]]] = defaultdict(list)
+    link_frame = (
+        links.links if links is not None else pd.DataFrame(columns=["_row", "path", "role"])
+    )
+    roles = (
+        link_frame["role"]
+        if "role" in link_frame.columns
+        else pd.Series("", index=link_frame.index)
+    )
+    for row, path, role in zip(link_frame["_row"], link_frame["path"], roles, strict=True):
         if isinstance(path, str) and path:
-            files_by_row[int(row)].append(Path(path))
+            files_by_row[int(row)].append((Path(path), role if isinstance(role, str) else ""))
+    by_path: dict[str, dict[str, Any]] = {}
+    if manifest is not None and len(manifest):
+        for rec in manifest.to_dict("records"):
+            by_path[str(Path(str(rec["path"])).resolve())] = rec
 
-    specs: list[RecordSpec] = []
-    skipped: list[dict[str, Any]] = []
-    left_out: dict[str, int] = defaultdict(int)
-    bar = make_progress(progress, total=len(frame), description="build records", unit="specimen")
-    for values in frame.to_dict("records"):
-        bar.update()
-        row = int(values["_row"])
-        catalog = str(values.get("catalogNumber") or "").strip()
-        if row in blocked:
-            skipped.append(
-                {
-                    "_row": row,
-                    "catalogNumber": catalog,
-                    "reason": f"quality flag {blocked[row]}",
-                    "fix": "correct the table (see specimens/flags.csv), then load it again",
-                }
-            )
-            continue
-        paths = sorted(files_by_row.get(row, []))
-        if not paths:
-            skipped.append(
-                {
-                    "_row": row,
-                    "catalogNumber": catalog,
-                    "reason": "no linked file",
-                    "fix": "add its images to the media folders (names start with the "
-                    "catalogue number) or check the linking rules",
-                }
-            )
-            continue
-        try:
-            files = tuple(FileSpec.from_path(p) for p in paths)
-        except OSError as err:
-            skipped.append(
-                {
-                    "_row": row,
-                    "catalogNumber": catalog,
-                    "reason": f"file unreadable: {err.filename}: {err.strerror}",
-                    "fix": "check the file's permissions or remove it, then run again",
-                }
-            )
-            continue
-        empty = [f.path.name for f in files if f.size == 0]
-        if empty:
-            skipped.append(
-                {
-                    "_row": row,
-                    "catalogNumber": catalog,
-                    "reason": f"empty file: {', '.join(empty)}",
-                    "fix": "re-export the image (the repository rejects empty files)",
-                }
-            )
-            continue
-        payloads = build_payloads(values, options)
-        for term in payloads.left_out:
-            left_out[term] += 1
-        institution = str(values.get("institutionCode") or "").strip() or None
-        specs.append(
-            RecordSpec(
-                marker=Marker(catalog, institution),
-                legacy=payloads.legacy,
-                native=payloads.native,
-                files=files,
-            )
+    uris = _term_uris(specimens)
+    source = (
+        Path(str(specimens.info.get("file", ""))).name or None
+        if hasattr(specimens, "info")
+        else None
+    )
+    sidecars = None
+    if resolved.sidecar:
+        folder = (
+            ws.stage_dir("records") / "sidecars"
+            if ws is not None
+            else Path(sidecar_dir)
+            if sidecar_dir is not None
+            else Path(tempfile.mkdtemp(prefix="specpub-sidecars-"))
         )
-    columns = ["_row", "catalogNumber", "reason", "fix"]
-    bar.close()
-    return Records(specs, pd.DataFrame(skipped, columns=columns), dict(left_out))
+        sidecars = SidecarWriter(folder, source=source, uris=uris)
+    columns = [c for c in frame.columns if not str(c).startswith("_")]
+    codes: set[str] = set()
+    for term in resolved.institution_terms:
+        if term in frame.columns:
+            codes.update(v.strip() for v in frame[term].astype(str).unique() if v and v.strip())
+    first_row = int(frame["_row"].iloc[0]) if "_row" in frame.columns and len(frame) else None
+    builder = RecordBuilder(resolved, columns, first_row=first_row, sidecars=sidecars, codes=codes)
+
+    built: list[BuiltRecord] = []
+    skipped: list[dict[str, Any]] = []
+    left_out: Counter[str] = Counter()
+    bar = make_progress(progress, total=len(frame), description="build records", unit="specimen")
+    try:
+        for inp, error in row_inputs(
+            frame, columns, flags, table_columns=_table_columns(specimens)
+        ):
+            bar.update()
+            row = inp.row
+            catalog = inp.values.get("catalogNumber", "")
+
+            def skip(reason: str, fix: str, row: int | None = row, catalog: str = catalog) -> None:
+                skipped.append(
+                    {"_row": row, "catalogNumber": catalog, "reason": reason, "fix": fix}
+                )
+
+            if error:
+                skip(
+                    f"quality flag {error}",
+                    "correct the table (see specimens/flags.csv), then load it again",
+                )
+                continue
+            paths = sorted(files_by_row.get(row, []))
+            if not paths:
+                skip(
+                    "no linked file",
+                    "add its images to the media folders (names start with the "
+                    "catalogue number) or check the linking rules",
+                )
+                continue
+            try:
+                media_files = [
+                    MediaFile.from_manifest(by_path[str(p.resolve())], role=role or None)
+                    if str(p.resolve()) in by_path
+                    else MediaFile.from_path(p, role=role or "other")
+                    for p, role in paths
+                ]
+            except OSError as err:
+                skip(
+                    f"file unreadable: {err.filename}: {err.strerror}",
+                    "check the file's permissions or remove it, then run again",
+                )
+                continue
+            empty = [f.spec.key for f in media_files if f.spec.size == 0]
+            if empty:
+                skip(
+                    f"empty file: {', '.join(empty)}",
+                    "re-export the image (the repository rejects empty files)",
+                )
+                continue
+            failing = _failing_masters(media_files, verdicts, resolved.allow_rules)
+            if failing:
+                skip(
+                    "preservation: " + "; ".join(failing),
+                    "fix the master file(s) (see preservation/report), or allow the rule in the "
+                    "preset's [preservation] allow_rules",
+                )
+                continue
+            inp.files = media_files
+            inp.source = source
+            record, out = builder.build(inp)
+            left_out.update(out)
+            built.append(BuiltRecord.from_record(record, media_files))
+    finally:
+        bar.close()
+    return Records(
+        built,
+        pd.DataFrame(skipped, columns=["_row", "catalogNumber", "reason", "fix"]),
+        left_out_terms=dict(left_out),
+        warnings=builder.warnings,
+        preset=resolved.name,
+        preset_toml=resolved.to_toml(),
+        specimens=len(frame),
+    )
+
+
+def _failing_masters(
+    files: list[MediaFile], verdicts: Mapping[str, tuple[str, list[str]]], allowed: tuple[str, ...]
+) -> list[str]:
+    out = []
+    for f in files:
+        verdict = verdicts.get(str(f.spec.path))
+        if verdict is None or verdict[0] != "fail" or f.role != "master":
+            continue
+        rules = [r for r in verdict[1] if r not in allowed] if verdict[1] else ["(no rule id)"]
+        if rules:
+            out.append(f"{f.spec.key} fails {', '.join(rules)}")
+    return out
+
+
+def _table_columns(specimens: Any) -> set[str] | None:
+    mapping = getattr(specimens, "mapping", None)
+    if mapping is None or mapping.empty or "target" not in mapping.columns:
+        return None
+    return {t for t in mapping["target"] if isinstance(t, str) and t}
+
+
+def _term_uris(specimens: Any) -> dict[str, str]:
+    mapping = getattr(specimens, "mapping", None)
+    if mapping is None or mapping.empty or "target" not in mapping.columns:
+        return {}
+    out = {}
+    for target, uri in zip(mapping["target"], mapping["uri"], strict=True):
+        if isinstance(target, str) and isinstance(uri, str) and uri:
+            out[target] = uri
+    return out
+
+
+def _load_parquet(ws: Workspace, stage: str, name: str) -> pd.DataFrame | None:
+    path = ws.root / stage / name
+    if not path.is_file():
+        return None
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as err:
+        raise InputError(
+            f"cannot read {stage}/{name} ({err})",
+            file=str(path),
+            fix=f"run the {stage} stage again",
+        ) from err
+
+
+def build_workspace_records(
+    workspace: Workspace | str | Path,
+    preset: Preset | str | Path | None = None,
+    *,
+    overrides: PayloadOptions | Mapping[str, Any] | None = None,
+    progress: Any = None,
+) -> Records:
+    """Build the records of a workspace (its specimens, links, scan and verdicts) and save them.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from specpub.specimens import load_specimens, link_media
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "t.csv").write_text("catalogNumber,institutionCode\\nA1,DEMO\\n")
+    >>> _ = (folder / "A1.jpg").write_bytes(b"jpeg bytes")
+    >>> sp = load_specimens(folder / "t.csv", progress=None)
+    >>> sp.links = link_media(sp, [folder], progress=None)
+    >>> _ = sp.save(folder / "ws")
+    >>> build_workspace_records(folder / "ws", "minimal").summary()["records"]
+    1
+    >>> (folder / "ws" / "records" / "sidecars" / "A1.jsonld").is_file()
+    True
+    """
+    from specpub.specimens import MediaLinks, Specimens
+
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
+    specimens = Specimens.load(ws)
+    try:
+        links = MediaLinks.load(ws)
+    except InputError:
+        links = None
+    records = build_records(
+        specimens, links, preset, overrides=overrides, workspace=ws, progress=progress
+    )
+    records.save(ws)
+    return records

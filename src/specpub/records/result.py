@@ -1,0 +1,554 @@
+"""The records of a workspace: what :func:`specpub.records.build_records` returns and saves.
+
+Workspace files (plain, readable by pandas without specpub)::
+
+    records/records.parquet   one row per built record: marker, row, status, title,
+                              the legacy and native payloads (JSON text), files (JSON)
+    records/findings.csv      every finding: record, row, severity, code, api, field,
+                              message, fix
+    records/skipped.csv       specimens without a publishable record: _row,
+                              catalogNumber, reason, fix
+    records/summary.json      counts, the preset, the terms left to the sidecars
+    records/preset.toml       the preset as applied (overrides included)
+    records/sidecars/         one JSON-LD file per record
+
+Examples
+--------
+>>> import tempfile
+>>> from specpub.records.mapping import build_one
+>>> rec, _ = build_one({"catalogNumber": "A1", "institutionCode": "X"})
+>>> recs = Records([BuiltRecord.from_record(rec)], skipped=None)
+>>> recs.summary()["built"], recs.to_frame()["status"].tolist()
+(1, ['blocked'])
+>>> recs.findings()["code"].tolist()
+['INSTITUTION_UNNAMED', 'FILES_NONE', 'FILES_NONE']
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from specpub.errors import InputError
+from specpub.records.checks import check_files, check_payload
+from specpub.records.media import MediaFile
+from specpub.records.model import Correction, Finding, Record
+from specpub.records.payloads import to_legacy, to_native
+from specpub.records.spec import FileSpec, RecordSpec
+from specpub.repository.protocol import Marker
+from specpub.workspace import Workspace, atomic_write_bytes, atomic_write_text
+
+__all__ = ["APIS", "FINDING_COLUMNS", "SKIPPED_COLUMNS", "BuiltRecord", "Records"]
+
+APIS = ("legacy", "native")
+#: Columns of :meth:`Records.findings`.
+FINDING_COLUMNS = ["record", "row", "severity", "code", "api", "field", "message", "fix"]
+#: Columns of :attr:`Records.skipped`.
+SKIPPED_COLUMNS = ["_row", "catalogNumber", "reason", "fix"]
+_STAGE = "records"
+
+
+def _file_row(f: MediaFile | FileSpec) -> dict[str, Any]:
+    media = f if isinstance(f, MediaFile) else None
+    spec = media.spec if media else f
+    row = spec.as_row()
+    if media is not None:
+        row.update(
+            role=media.role,
+            mime=media.mime,
+            group=media.group,
+            width=media.width,
+            height=media.height,
+            device=media.device,
+            created=media.created,
+        )
+    return row
+
+
+def _media_from_row(row: Mapping[str, Any]) -> MediaFile:
+    spec = FileSpec(
+        path=Path(row["path"]),
+        key=row["key"],
+        size=int(row["size"]),
+        md5=row["md5"],
+        mtime=row.get("mtime"),
+        sha256=row.get("sha256"),
+    )
+    return MediaFile(
+        spec,
+        role=row.get("role") or "other",
+        group=row.get("group") or "other",
+        mime=row.get("mime") or "application/octet-stream",
+        width=row.get("width"),
+        height=row.get("height"),
+        device=row.get("device") or "",
+        created=row.get("created"),
+    )
+
+
+@dataclass
+class BuiltRecord:
+    """One record as it will be deposited: both payloads, files, sidecar, findings.
+
+    Attributes
+    ----------
+    marker, row
+        The record's idempotency marker and source row.
+    legacy, native
+        The two payloads (from the same :class:`~specpub.records.model.Record`).
+    files
+        The images (:class:`~specpub.records.media.MediaFile`).
+    sidecar
+        The JSON-LD sidecar (``None`` when the preset has none).
+    corrections
+        Values published differently from the table (originals in the sidecar).
+    findings
+        The preset's and the Zenodo-side checks' findings, for both APIs.
+    """
+
+    marker: Marker
+    row: int | None
+    legacy: dict[str, Any]
+    native: dict[str, Any]
+    files: list[MediaFile] = field(default_factory=list)
+    sidecar: FileSpec | None = None
+    corrections: list[Correction] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    communities: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_record(
+        cls, record: Record, media: Sequence[MediaFile] = (), *, check: bool = True
+    ) -> BuiltRecord:
+        """Render ``record``'s payloads and run every check on them.
+
+        Examples
+        --------
+        >>> from specpub.records.mapping import build_one
+        >>> rec, _ = build_one({"catalogNumber": "A1", "institutionCode": "X"})
+        >>> BuiltRecord.from_record(rec).legacy["metadata"]["custom"]["dwc:catalogNumber"]
+        ['A1']
+        """
+        built = cls(
+            marker=record.marker,
+            row=record.row,
+            legacy=to_legacy(record),
+            native=to_native(record),
+            files=list(media) or [MediaFile(f) for f in record.files],
+            sidecar=record.sidecar,
+            corrections=list(record.corrections),
+            findings=list(record.findings),
+            communities=list(record.communities),
+        )
+        if check:
+            built.check()
+        return built
+
+    @property
+    def catalog_number(self) -> str:
+        """The specimen's catalogue number."""
+        return self.marker.catalog_number
+
+    @property
+    def title(self) -> str:
+        """The record's title."""
+        return str(self.native.get("metadata", {}).get("title", ""))
+
+    @property
+    def all_files(self) -> list[FileSpec]:
+        """The files to upload (images, then the sidecar)."""
+        return [f.spec for f in self.files] + ([self.sidecar] if self.sidecar else [])
+
+    def check(self) -> list[Finding]:
+        """Run the Zenodo-side checks on both payloads and the files; adds to :attr:`findings`."""
+        key, row = self.marker.key, self.row
+        found: list[Finding] = []
+        for api in APIS:
+            found += check_payload(self.payload(api), api, record=key, row=row)
+            found += check_files(self.all_files, api, record=key, row=row)
+        if self.communities:
+            found.append(
+                Finding(
+                    key,
+                    row,
+                    "info",
+                    "COMMUNITIES_NOT_IN_BODY",
+                    "communities",
+                    f"communities {', '.join(self.communities)} are requested on the legacy "
+                    "API at publish; the native API needs a review request per record "
+                    "after the draft exists",
+                    "publish through the legacy API to include "
+                    "the records in the communities at once",
+                    "native",
+                )
+            )
+        self.findings.extend(found)
+        return found
+
+    def payload(self, api: str) -> dict[str, Any]:
+        """The body for ``api`` (``legacy`` or ``native``)."""
+        if api not in APIS:
+            raise InputError(f"unknown api {api!r}", field="api", fix="use legacy or native")
+        return self.legacy if api == "legacy" else self.native
+
+    def errors(self, api: str | None = None) -> list[Finding]:
+        """Findings of severity ``error`` (for one API, or either)."""
+        return [
+            f
+            for f in self.findings
+            if f.severity == "error" and (api is None or f.api in ("", api))
+        ]
+
+    def status(self, api: str | None = None) -> str:
+        """``blocked``, ``warned`` or ``ready`` (for one API, or the worse of both)."""
+        if self.errors(api):
+            return "blocked"
+        if any(
+            f.severity == "warning" and (api is None or f.api in ("", api)) for f in self.findings
+        ):
+            return "warned"
+        return "ready"
+
+    def spec(self) -> RecordSpec:
+        """The :class:`RecordSpec` the batch engine plans (both payloads, all files)."""
+        return RecordSpec(
+            marker=self.marker,
+            legacy=self.legacy,
+            native=self.native,
+            files=tuple(self.all_files),
+            title=self.title,
+        )
+
+    # -- persistence -----------------------------------------------------------------
+    def to_row(self) -> dict[str, Any]:
+        """The row :meth:`Records.save` writes."""
+        return {
+            "_row": self.row,
+            "catalogNumber": self.marker.catalog_number,
+            "institutionCode": self.marker.institution_code,
+            "marker": self.marker.key,
+            "status": self.status(),
+            "status_legacy": self.status("legacy"),
+            "status_native": self.status("native"),
+            "title": self.title,
+            "legacy": json.dumps(self.legacy, ensure_ascii=False, sort_keys=True),
+            "native": json.dumps(self.native, ensure_ascii=False, sort_keys=True),
+            "files": json.dumps([_file_row(f) for f in self.files], ensure_ascii=False),
+            "sidecar": json.dumps(_file_row(self.sidecar)) if self.sidecar else None,
+            "corrections": json.dumps([c.__dict__ for c in self.corrections], ensure_ascii=False),
+            "communities": json.dumps(self.communities),
+        }
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any], findings: Sequence[Finding] = ()) -> BuiltRecord:
+        """Rebuild from a saved row (no checks are run again)."""
+        sidecar = json.loads(row["sidecar"]) if row.get("sidecar") else None
+        return cls(
+            marker=Marker(row["catalogNumber"], row.get("institutionCode") or None),
+            row=None if pd.isna(row.get("_row")) else int(row["_row"]),
+            legacy=json.loads(row["legacy"]),
+            native=json.loads(row["native"]),
+            files=[_media_from_row(f) for f in json.loads(row["files"])],
+            sidecar=_media_from_row(sidecar).spec if sidecar else None,
+            corrections=[Correction(**c) for c in json.loads(row.get("corrections") or "[]")],
+            findings=list(findings),
+            communities=json.loads(row.get("communities") or "[]"),
+        )
+
+
+class Records:
+    """The records built from a specimen table, with their findings.
+
+    Attributes
+    ----------
+    built
+        One :class:`BuiltRecord` per specimen that could be built (publishable or not).
+    skipped
+        Specimens with no publishable record: ``_row``, ``catalogNumber``,
+        ``reason``, ``fix`` (not built, or built and blocked).
+    left_out_terms
+        Term → number of records whose value is in the sidecar only.
+    warnings
+        Notes about the preset and the table (e.g. a template term the table lacks).
+    preset
+        The name of the preset applied.
+    """
+
+    def __init__(
+        self,
+        built: Sequence[BuiltRecord],
+        skipped: pd.DataFrame | None = None,
+        *,
+        left_out_terms: Mapping[str, int] | None = None,
+        warnings: Sequence[str] = (),
+        preset: str | None = None,
+        preset_toml: str | None = None,
+        specimens: int | None = None,
+    ) -> None:
+        self.built = list(built)
+        self._not_built = (
+            skipped.reindex(columns=SKIPPED_COLUMNS)
+            if skipped is not None
+            else pd.DataFrame(columns=SKIPPED_COLUMNS)
+        )
+        self.left_out_terms = dict(left_out_terms or {})
+        self.warnings = list(warnings)
+        self.preset = preset
+        self.preset_toml = preset_toml
+        self.specimens = (
+            specimens if specimens is not None else len(self.built) + len(self._not_built)
+        )
+
+    # -- views --------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.built)
+
+    def __iter__(self) -> Iterator[BuiltRecord]:
+        return iter(self.built)
+
+    def __getitem__(self, catalog_number: str) -> BuiltRecord:
+        """The record of a catalogue number (``KeyError`` if there is none).
+
+        Examples
+        --------
+        >>> from specpub.records.mapping import build_one
+        >>> recs = Records([BuiltRecord.from_record(build_one({"catalogNumber": "A1"})[0])])
+        >>> recs["A1"].catalog_number
+        'A1'
+        """
+        for built in self.built:
+            if built.catalog_number == catalog_number:
+                return built
+        raise KeyError(catalog_number)
+
+    def publishable(self, api: str | None = None) -> list[BuiltRecord]:
+        """Records with no error for ``api`` (or for either API)."""
+        return [b for b in self.built if not b.errors(api)]
+
+    def specs_for(self, api: str) -> list[RecordSpec]:
+        """The :class:`RecordSpec` of every record publishable on ``api``."""
+        return [b.spec() for b in self.publishable(api)]
+
+    @property
+    def specs(self) -> list[RecordSpec]:
+        """The specs of the records publishable on both APIs."""
+        return [b.spec() for b in self.publishable()]
+
+    @property
+    def skipped(self) -> pd.DataFrame:
+        """Specimens without a publishable record (not built, or blocked), with reasons."""
+        rows = []
+        for b in self.built:
+            errors = b.errors()
+            if errors:
+                first = errors[0]
+                more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+                api = (
+                    f" [{first.api} API]"
+                    if first.api and not b.errors("native" if first.api == "legacy" else "legacy")
+                    else ""
+                )
+                rows.append(
+                    {
+                        "_row": b.row,
+                        "catalogNumber": b.catalog_number,
+                        "reason": f"{first.code}{api}: {first.field}: {first.message}{more}",
+                        "fix": first.fix,
+                    }
+                )
+        blocked = pd.DataFrame(rows, columns=SKIPPED_COLUMNS)
+        frames = [f for f in (self._not_built, blocked) if len(f)]
+        if not frames:
+            return pd.DataFrame(columns=SKIPPED_COLUMNS)
+        out = pd.concat(frames, ignore_index=True)
+        return out.sort_values("_row", kind="stable").reset_index(drop=True)
+
+    def findings(self) -> pd.DataFrame:
+        """Every finding of every record (:data:`FINDING_COLUMNS`)."""
+        rows = [f.as_row() for b in self.built for f in b.findings]
+        return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per built record: catalogue number, row, status (both APIs), title,
+        files, errors, warnings, corrections.
+
+        Examples
+        --------
+        >>> Records([]).to_frame().columns.tolist()[:4]
+        ['catalogNumber', '_row', 'status', 'status_legacy']
+        """
+        rows = []
+        for b in self.built:
+            severities = Counter(f.severity for f in b.findings)
+            rows.append(
+                {
+                    "catalogNumber": b.catalog_number,
+                    "_row": b.row,
+                    "status": b.status(),
+                    "status_legacy": b.status("legacy"),
+                    "status_native": b.status("native"),
+                    "title": b.title,
+                    "files": len(b.all_files),
+                    "errors": severities.get("error", 0),
+                    "warnings": severities.get("warning", 0),
+                    "corrections": len(b.corrections),
+                }
+            )
+        cols = [
+            "catalogNumber",
+            "_row",
+            "status",
+            "status_legacy",
+            "status_native",
+            "title",
+            "files",
+            "errors",
+            "warnings",
+            "corrections",
+        ]
+        return pd.DataFrame(rows, columns=cols)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for display: specimens, built, ready, warned, blocked, skipped, files.
+
+        Examples
+        --------
+        >>> Records([]).summary()["built"]
+        0
+        """
+        status = Counter(b.status() for b in self.built)
+        codes = Counter(
+            f.code for b in self.built for f in b.findings if f.severity in ("error", "warning")
+        )
+        skipped = self.skipped
+        return {
+            "preset": self.preset,
+            "specimens": self.specimens,
+            "built": len(self.built),
+            "ready": status.get("ready", 0),
+            "warned": status.get("warned", 0),
+            "blocked": status.get("blocked", 0),
+            "not_built": len(self._not_built),
+            "publishable": {api: len(self.publishable(api)) for api in APIS},
+            "records": len(self.publishable()),
+            "files": sum(len(b.all_files) for b in self.publishable()),
+            "skipped": len(skipped),
+            "skipped_by_reason": (
+                skipped["reason"].str.split(":").str[0].value_counts().to_dict()
+                if len(skipped)
+                else {}
+            ),
+            "findings_by_code": dict(codes.most_common()),
+            "corrections": sum(len(b.corrections) for b in self.built),
+            "left_out_terms": dict(sorted(self.left_out_terms.items())),
+            "warnings": list(self.warnings),
+        }
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"<Records ({s['preset']}): {s['built']} built of {s['specimens']} specimens; "
+            f"{s['ready']} ready, {s['warned']} warned, {s['blocked']} blocked, "
+            f"{s['not_built']} not built>"
+        )
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        esc = html.escape
+        rows = "".join(
+            f"<tr><td>{esc(str(code))}</td><td>{n}</td></tr>"
+            for code, n in list(s["findings_by_code"].items())[:20]
+        )
+        return (
+            f"<div class='specpub-records'><p><b>{esc(repr(self))}</b></p>"
+            + (f"<table><tr><th>finding</th><th>records</th></tr>{rows}</table>" if rows else "")
+            + "</div>"
+        )
+
+    # -- persistence -----------------------------------------------------------------
+    def save(self, workspace: Workspace | str | Path) -> Path:
+        """Save to the workspace's ``records/`` folder (see the module docstring).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> folder = Records([]).save(tempfile.mkdtemp())
+        >>> sorted(p.name for p in folder.iterdir() if p.is_file())
+        ['findings.csv', 'records.parquet', 'skipped.csv', 'summary.json']
+        """
+        ws = workspace if isinstance(workspace, Workspace) else Workspace.open_or_create(workspace)
+        folder = ws.stage_dir(_STAGE)
+        import io
+
+        frame = pd.DataFrame([b.to_row() for b in self.built])
+        buf = io.BytesIO()
+        frame.to_parquet(buf, index=False, compression="zstd")
+        atomic_write_bytes(folder / "records.parquet", buf.getvalue())
+        atomic_write_text(folder / "findings.csv", self.findings().to_csv(index=False))
+        atomic_write_text(folder / "skipped.csv", self.skipped.to_csv(index=False))
+        summary = self.summary()
+        summary["not_built_rows"] = json.loads(self._not_built.to_json(orient="records"))
+        ws.write_json(_STAGE, "summary.json", summary)
+        if self.preset_toml:
+            atomic_write_text(folder / "preset.toml", self.preset_toml)
+        return folder
+
+    @classmethod
+    def load(cls, workspace: Workspace | str | Path) -> Records:
+        """Load what :meth:`save` wrote (an :class:`InputError` if nothing was).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> Records.load(Workspace.create(tempfile.mkdtemp()))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        specpub.errors.InputError: ...no built records. Fix: run `specpub records ...
+        """
+        ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
+        folder = ws.root / _STAGE
+        if not (folder / "records.parquet").is_file():
+            raise InputError(
+                "the workspace has no built records",
+                file=str(ws.root),
+                fix=f"run `specpub records --workspace {ws.root} --preset NAME` first",
+            )
+        frame = pd.read_parquet(folder / "records.parquet")
+        findings = pd.read_csv(folder / "findings.csv", dtype=str, keep_default_na=False)
+        by_record: dict[str, list[Finding]] = {}
+        for r in findings.itertuples(index=False):
+            by_record.setdefault(r.record, []).append(
+                Finding(
+                    r.record,
+                    int(r.row) if r.row else None,
+                    r.severity,
+                    r.code,
+                    r.field,
+                    r.message,
+                    r.fix,
+                    r.api,
+                )
+            )
+        built = [
+            BuiltRecord.from_row(row, by_record.get(row["marker"], ()))
+            for row in frame.to_dict("records")
+        ]
+        summary = ws.read_json(_STAGE, "summary.json")
+        not_built = pd.DataFrame(summary.get("not_built_rows", []), columns=SKIPPED_COLUMNS)
+        toml = folder / "preset.toml"
+        return cls(
+            built,
+            not_built,
+            left_out_terms=summary.get("left_out_terms", {}),
+            warnings=summary.get("warnings", []),
+            preset=summary.get("preset"),
+            preset_toml=toml.read_text(encoding="utf-8") if toml.is_file() else None,
+            specimens=summary.get("specimens"),
+        )

@@ -1,0 +1,169 @@
+"""The HTML Zenodo keeps in a description, and a sanitiser that keeps only that.
+
+Zenodo cleans a record's description with an allow-list (invenio-config's
+``ALLOWED_HTML_TAGS`` / ``ALLOWED_HTML_ATTRS``): other tags are removed (the
+text inside them is kept, except for ``script`` and ``style``), and so are
+other attributes. :func:`sanitize_html` does the same, so that the preview
+shows the description as Zenodo will, no script from a table cell reaches a
+page, and the checks can say what Zenodo would remove.
+
+Examples
+--------
+>>> clean, removed = sanitize_html('<p onclick="x()">Herbarium <b>sheet</b>'
+...                                '<script>alert(1)</script><img src=x></p>')
+>>> clean
+'<p>Herbarium <b>sheet</b></p>'
+>>> removed
+['onclick= on <p>', '<script>', '<img>']
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+__all__ = ["ALLOWED_HTML_ATTRS", "ALLOWED_HTML_TAGS", "removed_html", "sanitize_html"]
+
+#: HTML tags Zenodo keeps in a description.
+ALLOWED_HTML_TAGS = frozenset(
+    [
+        "a",
+        "abbr",
+        "acronym",
+        "b",
+        "blockquote",
+        "br",
+        "code",
+        "div",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "tr",
+        "em",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "i",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "u",
+        "ul",
+    ]
+)
+#: Attributes Zenodo keeps (``*`` = on any tag).
+ALLOWED_HTML_ATTRS = {
+    "*": frozenset({"class"}),
+    "a": frozenset({"href", "title", "name", "class", "rel"}),
+    "abbr": frozenset({"title"}),
+    "acronym": frozenset({"title"}),
+}
+_VOID = frozenset({"br"})
+_DROP_CONTENT = frozenset({"script", "style", "template", "iframe", "object", "noscript"})
+_SAFE_URL = re.compile(r"^\s*(https?:|mailto:|#|/)", re.I)
+
+
+class _Sanitizer(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.removed: list[str] = []
+        self.open: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _DROP_CONTENT:
+            self.removed.append(f"<{tag}>")
+            self.skip += 1
+            return
+        if self.skip:
+            return
+        if tag not in ALLOWED_HTML_TAGS:
+            self.removed.append(f"<{tag}>")
+            return
+        allowed = ALLOWED_HTML_ATTRS.get(tag, frozenset()) | ALLOWED_HTML_ATTRS["*"]
+        kept = []
+        for name, value in attrs:
+            if name not in allowed:
+                self.removed.append(f"{name}= on <{tag}>")
+                continue
+            if name == "href" and not _SAFE_URL.match(value or ""):
+                self.removed.append(f"href={(value or '')[:30]!r} on <{tag}>")
+                continue
+            kept.append(f' {name}="{html.escape(value or "", quote=True)}"')
+        self.out.append(f"<{tag}{''.join(kept)}>")
+        if tag not in _VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag in _DROP_CONTENT:
+            self.skip -= 1
+        elif tag in ALLOWED_HTML_TAGS and tag not in _VOID and self.open and self.open[-1] == tag:
+            self.open.pop()
+            self.out.append(f"</{tag}>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROP_CONTENT:
+            self.skip = max(0, self.skip - 1)
+            return
+        if self.skip or tag not in self.open:
+            return
+        while self.open:
+            top = self.open.pop()
+            self.out.append(f"</{top}>")
+            if top == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.out.append(html.escape(data, quote=False))
+
+    def close(self) -> None:
+        super().close()
+        while self.open:
+            self.out.append(f"</{self.open.pop()}>")
+
+
+def sanitize_html(text: str) -> tuple[str, list[str]]:
+    """``text`` with only Zenodo's allowed tags and attributes, and what was removed.
+
+    Examples
+    --------
+    >>> sanitize_html('<a href="javascript:alert(1)">x</a> & <i>y')
+    ('<a>x</a> &amp; <i>y</i>', ["href='javascript:alert(1)' on <a>"])
+    """
+    parser = _Sanitizer()
+    parser.feed(text)
+    parser.close()
+    return "".join(parser.out), parser.removed
+
+
+_ANY_TAG = re.compile(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9]*)([^>]*)>")
+_SIMPLE_ATTR = re.compile(r"""^\s*(?:class\s*=\s*("[^"]*"|'[^']*'))?\s*/?\s*$""")
+
+
+def removed_html(text: str) -> list[str]:
+    """What Zenodo's sanitiser would remove from ``text`` (fast when there is nothing).
+
+    Examples
+    --------
+    >>> removed_html("<p>A <i>b</i></p>"), removed_html("<p style='x'>A</p>")
+    ([], ['style= on <p>'])
+    """
+    if "<" not in text:
+        return []
+    for m in _ANY_TAG.finditer(text):
+        if m.group(1).lower() not in ALLOWED_HTML_TAGS or not _SIMPLE_ATTR.match(m.group(2)):
+            return sanitize_html(text)[1]
+    return []
