@@ -1,11 +1,10 @@
-"""``specpub plan``: build the records of a workspace and plan them for a target.
+"""``specpub records``, ``specpub plan`` and ``specpub preview``.
 
-Reads the specimens and media links that ``specpub load`` saved, builds one
-record per publishable specimen (:func:`specpub.records.build_records`) and
-writes them into the workspace ledger for ``--to TARGET``
-(:func:`specpub.batch.plan_records`); ``specpub publish`` then runs them.
-Specimens that cannot be published are listed with the reason in
-``records/skipped.csv``.
+``records`` builds and checks the records of a workspace under a preset and
+saves them (``records/``); ``preview`` writes a page per record and a paged
+gallery; ``plan`` writes the publishable records into the ledger for a
+target — the records saved by ``records`` when they are up to date, else it
+builds them itself (with the preset used before, or the default preset).
 
 Examples
 --------
@@ -13,14 +12,17 @@ Examples
 >>> parser = argparse.ArgumentParser(prog="specpub")
 >>> register(parser.add_subparsers(dest="command"))
 >>> args = parser.parse_args(["plan", "-w", "ws", "--to", "embedded"])
->>> args.api, args.license, args.batch_size
-(None, 'cc-by-4.0', 10000)
+>>> args.api, args.license, args.batch_size, args.preset
+(None, None, 10000, None)
+>>> parser.parse_args(["records", "-w", "ws", "--preset", "icedig-benchmark"]).preset
+'icedig-benchmark'
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from specpub.errors import InputError
@@ -28,11 +30,156 @@ from specpub.errors import InputError
 __all__ = ["register"]
 
 
+def _institution_names(values: list[str] | None) -> str | dict[str, str] | None:
+    """``--institution-name NAME`` or, repeatable, ``CODE=NAME``."""
+    if not values:
+        return None
+    coded = [v for v in values if "=" in v]
+    if coded and len(coded) != len(values):
+        raise InputError(
+            "--institution-name mixes a plain name with CODE=NAME entries",
+            field="--institution-name",
+            fix="give one plain name (a table of one institution) or CODE=NAME for every code",
+        )
+    if not coded:
+        if len(values) > 1:
+            raise InputError(
+                "--institution-name was given several plain names",
+                field="--institution-name",
+                fix="write CODE=NAME for each institution code of the table",
+            )
+        return values[0]
+    out = {}
+    for item in coded:
+        code, _, name = item.partition("=")
+        if not code.strip() or not name.strip():
+            raise InputError(
+                f"--institution-name {item!r} is not CODE=NAME",
+                field="--institution-name",
+                fix='write e.g. --institution-name "BR=Meise Botanic Garden"',
+            )
+        out[code.strip()] = name.strip()
+    return out
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    names = _institution_names(getattr(args, "institution_name", None))
+    if names is not None:
+        out["institution_name"] = names
+    for key in ("license", "publication_date", "publisher"):
+        if getattr(args, key, None) is not None:
+            out[key] = getattr(args, key)
+    if getattr(args, "community", None):
+        out["communities"] = tuple(args.community)
+    if getattr(args, "keyword", None):
+        out["keywords"] = tuple(args.keyword)
+    return out
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    if getattr(args, "json", False):
+        return None
+    value = getattr(args, "progress", "auto")
+    return None if value == "none" else value
+
+
+def _saved_preset(ws: Any) -> str | None:
+    path = ws.root / "records" / "preset.toml"
+    return str(path) if path.is_file() else None
+
+
+def _obtain_records(ws: Any, args: argparse.Namespace, *, say: Any) -> Any:
+    """The workspace's records: saved ones if current, else built now (and saved)."""
+    from specpub.records.build import build_workspace_records, records_current
+    from specpub.records.presets import DEFAULT_PRESET
+    from specpub.records.result import Records
+
+    overrides = _overrides(args)
+    preset = getattr(args, "preset", None)
+    if preset is None and not overrides and records_current(ws):
+        return Records.load(ws)
+    if preset is None:
+        saved = _saved_preset(ws)
+        if saved is not None:
+            preset = saved
+            say(f"Building the records again with the preset used before ({saved}).")
+        else:
+            preset = DEFAULT_PRESET
+            say(
+                f"No records built yet: building them with the default preset {DEFAULT_PRESET!r} "
+                f"(choose one with `specpub records --workspace {ws.root} --preset NAME`)."
+            )
+    return build_workspace_records(ws, preset, overrides=overrides, progress=_progress(args))
+
+
+def _print_records(records: Any, ws: Any) -> None:
+    s = records.summary()
+    folder = ws.root / "records"
+    print(
+        f"Built {s['built']} records of {s['specimens']} specimens with preset "
+        f"{s['preset']!r} ({folder}):"
+    )
+    print(
+        f"  {s['ready']} ready, {s['warned']} with warnings, {s['blocked']} blocked; "
+        f"{s['not_built']} specimens without a record"
+    )
+    print(
+        f"  publishable: {s['publishable']['legacy']} on the legacy API, "
+        f"{s['publishable']['native']} on the native API"
+    )
+    if s["skipped"]:
+        print(f"Not publishable ({s['skipped']}; reasons in {folder / 'skipped.csv'}):")
+        for reason, count in list(s["skipped_by_reason"].items())[:15]:
+            print(f"  {count:>7}  {reason}")
+    if s["findings_by_code"]:
+        print(f"Findings (details in {folder / 'findings.csv'}):")
+        for code, count in list(s["findings_by_code"].items())[:15]:
+            print(f"  {count:>7}  {code}")
+    if s["corrections"]:
+        print(f"{s['corrections']} values corrected or withheld (originals in the sidecars).")
+    if s["left_out_terms"]:
+        terms = ", ".join(f"{t} ({n})" for t, n in s["left_out_terms"].items())
+        print(f"Kept in the JSON-LD sidecars only (no Zenodo field holds them): {terms}")
+    for warning in s["warnings"]:
+        print(f"Note: {warning}")
+
+
+def _run_records(args: argparse.Namespace) -> int:
+    from specpub.records.build import build_workspace_records
+    from specpub.records.presets import DEFAULT_PRESET, list_presets
+    from specpub.workspace import Workspace
+
+    if args.list_presets:
+        frame = list_presets(args.workspace)
+        if args.json:
+            print(json.dumps(frame.to_dict("records"), indent=2, ensure_ascii=False))
+        else:
+            for row in frame.itertuples():
+                print(f"{row.name:<28} {row.summary}\n{'':<28} {row.source}")
+        return 0
+    if args.workspace is None:
+        raise InputError("--workspace is required", field="--workspace", fix="give --workspace WS")
+    ws = Workspace.open(args.workspace)
+    records = build_workspace_records(
+        ws, args.preset or DEFAULT_PRESET, overrides=_overrides(args), progress=_progress(args)
+    )
+    if args.json:
+        print(json.dumps(records.summary(), indent=2, ensure_ascii=False, default=str))
+    else:
+        _print_records(records, ws)
+        print(
+            f"Next: specpub preview --workspace {ws.root} --out {ws.root / 'preview'}   "
+            f"then: specpub plan --workspace {ws.root} --to TARGET"
+        )
+    if args.strict and records.summary()["skipped"]:
+        return 3
+    return 0
+
+
 def _run_plan(args: argparse.Namespace) -> int:
     from specpub.batch import plan_records
-    from specpub.records import PayloadOptions, build_records
     from specpub.repository import resolve_target
-    from specpub.specimens import MediaLinks, Specimens
     from specpub.workspace import Workspace
 
     ws = Workspace.open(args.workspace)
@@ -45,66 +192,155 @@ def _run_plan(args: argparse.Namespace) -> int:
     api = args.api or api_default
     if api not in ("legacy", "native"):
         raise InputError(f"--api {api!r} is not legacy or native", field="--api")
-    specimens = Specimens.load(ws)
-    links = MediaLinks.load(ws)
-    options = PayloadOptions(
-        institution_name=args.institution_name,
-        license=args.license,
-        publication_date=args.publication_date,
-        communities=tuple(args.community or ()),
-        keywords=tuple(args.keyword or ()),
-        publisher=args.publisher,
-    )
-    records = build_records(specimens, links, options, progress="auto")
-    skipped_path = ws.path("records", "skipped.csv")
-    records.skipped.to_csv(skipped_path, index=False)
-    plan = plan_records(ws, records.specs, target=target, api=api, batch_size=args.batch_size)
+    notes: list[str] = []
+    records = _obtain_records(ws, args, say=notes.append)
+    specs = records.specs_for(api)
+    plan = plan_records(ws, specs, target=target, api=api, batch_size=args.batch_size)
+    s = records.summary()
     summary = {
-        **records.summary(),
+        **s,
+        "records": len(specs),
+        "files": sum(len(x.files) for x in specs),
         "target": target,
         "api": api,
         "added": plan.added,
+        "updated": plan.updated,
         "unchanged": plan.unchanged,
         "batches": plan.batch_ids,
-        "skipped_csv": str(skipped_path),
-        "left_out_terms": records.left_out_terms,
+        "skipped_csv": str(ws.root / "records" / "skipped.csv"),
+        "notes": notes,
     }
     if args.json:
-        print(json.dumps(summary, indent=2, default=str))
+        print(json.dumps(summary, indent=2, default=str, ensure_ascii=False))
         return 0
+    for note in notes:
+        print(note)
     print(
         f"{summary['records']} records with {summary['files']} files planned for {target} "
-        f"({api} API): {plan.added} new, {plan.unchanged} already planned; "
-        f"batches {', '.join(map(str, plan.batch_ids)) or '-'}."
+        f"({api} API): {plan.added} new, {plan.updated} changed, {plan.unchanged} already "
+        f"planned; batches {', '.join(map(str, plan.batch_ids)) or '-'}."
     )
-    if len(records.skipped):
-        print(f"{len(records.skipped)} specimens cannot be published (see {skipped_path}):")
-        for reason, count in summary["skipped_by_reason"].items():
+    blocked_here = len(records.built) - len(specs)
+    if blocked_here or s["not_built"]:
+        print(
+            f"{blocked_here + s['not_built']} specimens cannot be published on the {api} API "
+            f"(see {summary['skipped_csv']} and `specpub preview`):"
+        )
+        for reason, count in list(s["skipped_by_reason"].items())[:15]:
             print(f"  {count:>7}  {reason}")
-    if records.left_out_terms:
-        terms = ", ".join(f"{t} ({n})" for t, n in sorted(records.left_out_terms.items()))
-        print(f"Values Zenodo's custom fields cannot hold (kept in the table only): {terms}")
+    if s["left_out_terms"]:
+        terms = ", ".join(f"{t} ({n})" for t, n in s["left_out_terms"].items())
+        print(f"Kept in the JSON-LD sidecars only (no Zenodo field holds them): {terms}")
     print(f"Next: specpub publish --workspace {ws.root} --to {args.to} [--dry-run | --rehearse]")
     return 0
 
 
+def _published_payloads(ws: Any, api: str, target: str | None) -> dict[str, Any]:
+    """Marker key → the payload of its latest published revision (for diffs)."""
+    if not ws.ledger_path.is_file():
+        return {}
+    from specpub.batch.ledger import Ledger
+
+    with Ledger.for_workspace(ws) as ledger:
+        frame = ledger.records(state="published", payload=True)
+    if target:
+        frame = frame[frame["target"] == target]
+    frame = frame[frame["api"] == api].sort_values("revision")
+    return {row.marker_key: json.loads(row.payload) for row in frame.itertuples()}
+
+
+def _run_preview(args: argparse.Namespace) -> int:
+    from specpub.records.preview import preview
+    from specpub.workspace import Workspace
+
+    ws = Workspace.open(args.workspace)
+    notes: list[str] = []
+    records = _obtain_records(ws, args, say=notes.append)
+    previous = _published_payloads(ws, args.api, args.target)
+    result = preview(
+        records,
+        Path(args.out),
+        workspace=ws,
+        record=args.record or None,
+        page_size=args.page_size,
+        api=args.api,
+        previous=previous,
+        progress=_progress(args),
+    )
+    if args.json:
+        print(json.dumps({**result.summary(), "notes": notes}, indent=2))
+        return 0
+    for note in notes:
+        print(note)
+    s = result.summary()
+    print(
+        f"Wrote {s['record_pages']} record pages and {s['gallery_pages']} gallery pages; "
+        f"thumbnails: {s['thumbnails_made']} made, {s['thumbnails_cached']} from the cache."
+    )
+    for key, why in list(result.missing_thumbnails.items())[:10]:
+        print(f"  no thumbnail for {key}: {why}")
+    target = result.record_pages[0] if args.record and result.record_pages else result.index
+    print(f"Open {target.resolve().as_uri()}")
+    return 0
+
+
+def _add_overrides(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--preset",
+        default=None,
+        metavar="NAME|FILE",
+        help="records preset by name (see `specpub records --list-presets`) or a .toml file",
+    )
+    p.add_argument(
+        "--institution-name",
+        action="append",
+        metavar="NAME|CODE=NAME",
+        help="creator name of a one-institution table, or CODE=NAME per code (repeatable)",
+    )
+    p.add_argument("--license", default=None, help="licence for rows without one (cc-by-4.0)")
+    p.add_argument("--publication-date", default=None, help="YYYY-MM-DD (default: today)")
+    p.add_argument("--community", action="append", help="community slug (repeatable)")
+    p.add_argument("--keyword", action="append", help="keyword for every record (repeatable)")
+    p.add_argument("--publisher", default=None, help="publisher (default: the repository's)")
+
+
 def register(subparsers: Any) -> None:
-    """Add ``specpub plan`` to the ``specpub`` parser.
+    """Add ``specpub records``, ``plan`` and ``preview`` to the ``specpub`` parser.
 
     Examples
     --------
     >>> import argparse
     >>> sub = argparse.ArgumentParser().add_subparsers()
     >>> register(sub)
-    >>> "plan" in sub.choices
-    True
+    >>> sorted(k for k in sub.choices)
+    ['plan', 'preview', 'records']
     """
+    r = subparsers.add_parser(
+        "records",
+        help="build and check one record per specimen under a preset",
+        description=(
+            "Build the records of the specimens saved by `specpub load` under a preset, with "
+            "their JSON-LD sidecars, and check them as Zenodo would (both APIs). Saves them in "
+            "the workspace's records/ folder; prints counts of built, blocked and warned records."
+        ),
+    )
+    r.add_argument("--workspace", "-w", default=None, metavar="WS", help="workspace folder")
+    _add_overrides(r)
+    r.add_argument("--list-presets", action="store_true", help="list the presets and exit")
+    r.add_argument(
+        "--strict", action="store_true", help="exit 3 when a specimen gets no publishable record"
+    )
+    r.add_argument("--json", action="store_true", help="print the summary as JSON")
+    r.add_argument("--progress", default="auto", choices=["auto", "text", "none"])
+    r.set_defaults(handler=_run_records)
+
     p = subparsers.add_parser(
         "plan",
-        help="build one record per specimen and plan them for a repository",
+        help="plan the workspace's records for a repository",
         description=(
-            "Build the records of the specimens saved by `specpub load` and plan them into "
-            "the workspace ledger for TARGET. Planning twice adds nothing."
+            "Plan the records of the workspace into its ledger for TARGET: the ones `specpub "
+            "records` built if they are up to date, else built now (with the preset used before, "
+            "or the default preset). Planning twice adds nothing."
         ),
     )
     p.add_argument("--workspace", "-w", required=True, metavar="WS", help="workspace folder")
@@ -115,14 +351,37 @@ def register(subparsers: Any) -> None:
         help="zenodo, zenodo-sandbox, embedded, or an InvenioRDM base URL",
     )
     p.add_argument("--api", default=None, help="legacy or native (default: the target's)")
-    p.add_argument("--institution-name", default=None, help="creator of every record")
-    p.add_argument("--license", default="cc-by-4.0", help="licence id (cc-by-4.0)")
-    p.add_argument("--publication-date", default=None, help="YYYY-MM-DD (today)")
-    p.add_argument("--community", action="append", help="community slug (repeatable)")
-    p.add_argument("--keyword", action="append", help="keyword for every record (repeatable)")
-    p.add_argument("--publisher", default=None, help="publisher (the repository's)")
+    _add_overrides(p)
     p.add_argument(
         "--batch-size", type=int, default=10000, metavar="N", help="records per batch (10000)"
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--progress", default="auto", choices=["auto", "text", "none"])
     p.set_defaults(handler=_run_plan)
+
+    v = subparsers.add_parser(
+        "preview",
+        help="write HTML previews of the records and a gallery",
+        description=(
+            "Write one page per record, close to its Zenodo landing page (with thumbnails, the "
+            "Darwin Core table, corrections, check findings and the payload), and a paged "
+            "gallery of all records, into DIR. Edits and new versions show a diff against the "
+            "published metadata."
+        ),
+    )
+    v.add_argument("--workspace", "-w", required=True, metavar="WS", help="workspace folder")
+    v.add_argument("--out", "-o", required=True, metavar="DIR", help="output folder")
+    v.add_argument(
+        "--record",
+        action="append",
+        metavar="CATALOGNUMBER",
+        help="only this record (repeatable)",
+    )
+    v.add_argument("--page-size", type=int, default=60, metavar="N", help="cards per page (60)")
+    v.add_argument(
+        "--api", default="native", choices=["legacy", "native"], help="payload shown (native)"
+    )
+    v.add_argument("--target", default=None, help="diff against records published to TARGET")
+    v.add_argument("--json", action="store_true", help="print the summary as JSON")
+    v.add_argument("--progress", default="auto", choices=["auto", "text", "none"])
+    v.set_defaults(handler=_run_preview, preset=None)

@@ -55,7 +55,14 @@ from specpub.records.result import BuiltRecord, Records
 from specpub.records.sidecar import SidecarWriter
 from specpub.workspace import Workspace
 
-__all__ = ["build_records", "build_workspace_records", "row_inputs"]
+__all__ = [
+    "INPUT_FILES",
+    "build_records",
+    "build_workspace_records",
+    "input_fingerprint",
+    "records_current",
+    "row_inputs",
+]
 
 
 def _core_flags(specimens: Any) -> pd.DataFrame:
@@ -448,6 +455,55 @@ def _load_parquet(ws: Workspace, stage: str, name: str) -> pd.DataFrame | None:
         ) from err
 
 
+#: The workspace files records are built from (their size and mtime tell if records are stale).
+INPUT_FILES = (
+    "specimens/specimens.parquet",
+    "specimens/flags.csv",
+    "specimens/links.csv",
+    "media/manifest.parquet",
+    "preservation/report.parquet",
+)
+
+
+def input_fingerprint(workspace: Workspace | str | Path) -> dict[str, list[int]]:
+    """Size and modification time of each input file of the records stage that exists.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> input_fingerprint(Workspace.create(tempfile.mkdtemp()))
+    {}
+    """
+    root = Path(getattr(workspace, "root", workspace))
+    out = {}
+    for name in INPUT_FILES:
+        try:
+            st = (root / name).stat()
+        except OSError:
+            continue
+        out[name] = [st.st_size, st.st_mtime_ns]
+    return out
+
+
+def records_current(workspace: Workspace | str | Path) -> bool:
+    """Whether the workspace's saved records were built from its current inputs.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> records_current(Workspace.create(tempfile.mkdtemp()))
+    False
+    """
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
+    try:
+        saved = ws.read_json("records", "summary.json")
+    except InputError:
+        return False
+    if not (ws.root / "records" / "records.parquet").is_file():
+        return False
+    return saved.get("inputs") == input_fingerprint(ws)
+
+
 def build_workspace_records(
     workspace: Workspace | str | Path,
     preset: Preset | str | Path | None = None,
@@ -480,8 +536,10 @@ def build_workspace_records(
         links = MediaLinks.load(ws)
     except InputError:
         links = None
+    inputs = input_fingerprint(ws)
     records = build_records(
         specimens, links, preset, overrides=overrides, workspace=ws, progress=progress
     )
+    records.inputs = inputs
     records.save(ws)
     return records

@@ -115,8 +115,8 @@ CHECKS: dict[str, Check] = {
     "ACCESS_RIGHT_INVALID": _c("error", "legacy 400 'Unknown access type.'"),
     "EMBARGO_DATE_MISSING": _c("error", "legacy 400 'Unknown access type.'"),
     "EMBARGO_DATE_INVALID": _c("error", "400 'Not a valid date.'"),
-    "ACCESS_INVALID": _c("error", "native: restricted records are disabled on Zenodo"),
-    "FILES_DISABLED": _c("error", "native: metadata-only records are disabled on Zenodo"),
+    "ACCESS_INVALID": _c("warning", "native: restricted records are disabled; it is public"),
+    "FILES_DISABLED": _c("warning", "native: metadata-only records are disabled; files stay on"),
     "LICENSE_INVALID": _c("error", "legacy 400 'Invalid license value provided'"),
     "LICENSE_UNKNOWN": _c("error", "400 'Invalid license provided' / 'Not a valid value.'"),
     "LICENSE_DEFAULTED": _c("info", "no licence given: Zenodo applies CC-BY-4.0 (CC0 for data)"),
@@ -1037,7 +1037,7 @@ def check_payload(
             out.add(
                 "ACCESS_INVALID",
                 "access.record",
-                "Zenodo publishes public records only",
+                "Zenodo publishes public records only: this one will be public",
                 "use access.record = public (restrict the files instead)",
             )
         if access.get("files", "public") not in ("public", "restricted"):
@@ -1047,8 +1047,8 @@ def check_payload(
         out.add(
             "FILES_DISABLED",
             "files.enabled",
-            "Zenodo publishes no metadata-only records",
-            "send files.enabled = true and upload the images",
+            "Zenodo publishes no metadata-only records: files stay enabled (error reported)",
+            "send files.enabled = true",
         )
     _rdm_stage(md, out)
     _custom_checks(payload.get("custom_fields"), out)

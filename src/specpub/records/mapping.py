@@ -581,8 +581,9 @@ class RecordBuilder:
     ) -> None:
         for template in self.preset.alternate_identifiers:
             value = template.render(get).strip()
-            if value and is_url(value) and value not in record.alternate_identifiers:
-                record.alternate_identifiers.append(value)
+            if value and is_url(value):
+                if value not in record.alternate_identifiers:
+                    record.alternate_identifiers.append(value)
                 carried.update(_columns_of(template, self._names))
         for spec in self.preset.related_identifiers:
             value = spec.template.render(get).strip()

@@ -72,6 +72,12 @@ def _file_row(f: MediaFile | FileSpec) -> dict[str, Any]:
     return row
 
 
+def _text_or_none(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value) or value == "":
+        return None
+    return str(value)
+
+
 def _media_from_row(row: Mapping[str, Any]) -> MediaFile:
     spec = FileSpec(
         path=Path(row["path"]),
@@ -251,7 +257,7 @@ class BuiltRecord:
         """Rebuild from a saved row (no checks are run again)."""
         sidecar = json.loads(row["sidecar"]) if row.get("sidecar") else None
         return cls(
-            marker=Marker(row["catalogNumber"], row.get("institutionCode") or None),
+            marker=Marker(row["catalogNumber"], _text_or_none(row.get("institutionCode"))),
             row=None if pd.isna(row.get("_row")) else int(row["_row"]),
             legacy=json.loads(row["legacy"]),
             native=json.loads(row["native"]),
@@ -291,8 +297,10 @@ class Records:
         preset: str | None = None,
         preset_toml: str | None = None,
         specimens: int | None = None,
+        inputs: Mapping[str, Any] | None = None,
     ) -> None:
         self.built = list(built)
+        self.inputs = dict(inputs or {})
         self._not_built = (
             skipped.reindex(columns=SKIPPED_COLUMNS)
             if skipped is not None
@@ -495,6 +503,7 @@ class Records:
         atomic_write_text(folder / "skipped.csv", self.skipped.to_csv(index=False))
         summary = self.summary()
         summary["not_built_rows"] = json.loads(self._not_built.to_json(orient="records"))
+        summary["inputs"] = self.inputs
         ws.write_json(_STAGE, "summary.json", summary)
         if self.preset_toml:
             atomic_write_text(folder / "preset.toml", self.preset_toml)
@@ -551,4 +560,5 @@ class Records:
             preset=summary.get("preset"),
             preset_toml=toml.read_text(encoding="utf-8") if toml.is_file() else None,
             specimens=summary.get("specimens"),
+            inputs=summary.get("inputs", {}),
         )
