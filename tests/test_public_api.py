@@ -143,7 +143,7 @@ def test_every_stage_works_inside_a_running_event_loop(tmp_path, api):
             assert reconciled.ok, reconciled.summary()
             audited = specpub.audit(ws_path, to=sb)
             assert audited.ok
-            assert audited.counts() == {"ok": 4}
+            assert audited.counts() == {"ok": 8}  # 4 images + their 4 JSON-LD sidecars
             report = specpub.report(ws_path)
             assert report.files["html"].is_file()
             listed = specpub.summary(ws_path, to=sb)

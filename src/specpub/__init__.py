@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 # worker processes): a module is imported the first time one of its names is used.
 _HOMES = {
     "specpub._api": (
-        "load", "link", "build_records", "plan", "publish", "publish_async", "status",
+        "load", "link", "build_records", "plan", "preview", "publish", "publish_async", "status",
         "reconcile", "reconcile_async", "audit", "audit_async", "report", "summary",
         "summary_async", "rehearse", "rehearse_async", "validate",
     ),
@@ -48,6 +48,8 @@ _HOMES = {
     "specpub.sandbox": ("running",),
     "specpub.records.payloads": ("PayloadOptions",),
     "specpub.records.build": ("Records",),
+    "specpub.records.presets": ("Preset", "load_preset", "list_presets"),
+    "specpub.records.preview": ("PreviewResult",),
     "specpub.batch.runner": ("RunOptions", "BatchResult"),
     "specpub.specimens.model": ("Specimens",),
     "specpub.specimens.linking": ("MediaLinks",),
@@ -82,6 +84,7 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
         link,
         load,
         plan,
+        preview,
         publish,
         publish_async,
         reconcile,
@@ -105,6 +108,8 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
     from specpub.preservation.report import ValidationReport
     from specpub.records.build import Records
     from specpub.records.payloads import PayloadOptions
+    from specpub.records.presets import Preset, list_presets, load_preset
+    from specpub.records.preview import PreviewResult
     from specpub.sandbox import running
     from specpub.specimens.linking import MediaLinks
     from specpub.specimens.model import Specimens
@@ -127,6 +132,8 @@ __all__ = [
     "NotFound",
     "PayloadOptions",
     "PlanResult",
+    "Preset",
+    "PreviewResult",
     "RateLimited",
     "ReconcileResult",
     "Records",
@@ -147,8 +154,11 @@ __all__ = [
     "build_records",
     "forecast",
     "link",
+    "list_presets",
     "load",
+    "load_preset",
     "plan",
+    "preview",
     "publish",
     "publish_async",
     "reconcile",

@@ -32,10 +32,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from specpub._connect import TargetLike, connect_target, target_name
 from specpub._sync import run_sync
@@ -54,6 +54,8 @@ from specpub.preservation.report import ValidationReport
 from specpub.progress import ProgressSpec
 from specpub.records.build import Records
 from specpub.records.payloads import PayloadOptions
+from specpub.records.presets import Preset
+from specpub.records.preview import PreviewResult
 from specpub.repository._token import DEFAULT_TOKEN_ENV, ServedToken, TokenProvider
 from specpub.repository.protocol import RepositoryClient
 from specpub.repository.targets import Target, open_client
@@ -69,6 +71,7 @@ __all__ = [
     "link",
     "load",
     "plan",
+    "preview",
     "publish",
     "publish_async",
     "reconcile",
@@ -266,24 +269,32 @@ def link(
 
 def build_records(
     workspace: WorkspaceLike,
-    options: PayloadOptions | None = None,
+    preset: Preset | str | os.PathLike[str] | PayloadOptions | None = None,
     *,
+    options: PayloadOptions | None = None,
     progress: ProgressSpec = "auto",
 ) -> Records:
-    """Build one record per publishable specimen of the workspace.
+    """Build and check one record per specimen of the workspace, under a preset.
 
-    Specimens with an error flag (no or a shared catalogue number...) or
-    without a linked file are left out, each with the reason and the fix,
-    in ``.skipped`` and in ``WS/records/skipped.csv``. Each linked file is
-    read once for its fixity.
+    Each record gets both payloads (legacy and native) from one model, a
+    JSON-LD sidecar with the full Darwin Core row, and the Zenodo-side checks.
+    Specimens without a publishable record (an error flag, no linked file, a
+    failing master, a blocking finding) are listed with the reason and the fix
+    in ``.skipped`` and ``WS/records/skipped.csv``. The records are saved in
+    ``WS/records/``. When a media scan exists its fixity is used; otherwise
+    each linked file is read once.
 
     Parameters
     ----------
     workspace
         A workspace with loaded specimens and media links.
+    preset
+        A preset name (``"icedig-benchmark"``, ``"meise-belgium-herbarium"``,
+        ``"minimal"``, or one of yours), a ``.toml`` path or a :class:`Preset`;
+        default ``"minimal"``. (A :class:`PayloadOptions` here is taken as ``options``.)
     options
-        Collection-wide choices: :class:`specpub.PayloadOptions`
-        (``institution_name``, ``license``, ``keywords``...).
+        Overrides of the preset (:class:`specpub.PayloadOptions`: licence,
+        keywords, institution names…).
     progress
         ``"auto"``, ``"text"``, ``None`` or a tqdm-like object.
 
@@ -295,21 +306,19 @@ def build_records(
     --------
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "t.csv").write_text("catalogNumber\\nA1\\nA2\\n")
+    >>> _ = (folder / "t.csv").write_text("catalogNumber,institutionCode\\nA1,BR\\nA2,BR\\n")
     >>> _ = (folder / "A1.jpg").write_bytes(b"jpeg")
     >>> _ = load(folder / "ws", folder / "t.csv", media=[folder], progress=None)
-    >>> recs = build_records(folder / "ws", PayloadOptions(license="cc0-1.0"), progress=None)
+    >>> recs = build_records(folder / "ws", options=PayloadOptions(license="cc0-1.0"),
+    ...                      progress=None)
     >>> len(recs.specs), recs.skipped["reason"].tolist()
     (1, ['no linked file'])
     """
-    from specpub.records.build import build_records as build
+    from specpub.records.build import build_workspace_records
 
-    ws = _open(workspace)
-    specimens = Specimens.load(ws)
-    links = MediaLinks.load(ws)
-    records = build(specimens, links, options or PayloadOptions(), progress=progress)
-    records.skipped.to_csv(ws.path("records", "skipped.csv"), index=False)
-    return records
+    if isinstance(preset, PayloadOptions):
+        options, preset = preset, None
+    return build_workspace_records(_open(workspace), preset, overrides=options, progress=progress)
 
 
 def plan(
@@ -335,9 +344,11 @@ def plan(
         Where they will go: ``"zenodo"``, ``"zenodo-sandbox"``, ``"embedded"``,
         an InvenioRDM base URL, or a running repository handle.
     records
-        Records built by :func:`build_records` (default: built now with ``options``).
+        Records built by :func:`build_records` (default: the workspace's saved
+        records if they are up to date, else built now with the preset used
+        before, or the default preset).
     options
-        :class:`specpub.PayloadOptions` when the records are built here.
+        :class:`specpub.PayloadOptions`: build the records again with these overrides.
     api
         ``"legacy"`` (Zenodo's deposit API) or ``"native"`` (InvenioRDM's
         records API); default: the target's.
@@ -375,8 +386,11 @@ def plan(
     name = target_name(to)
     chosen = api or resolve_target(to, need_url=False).api_default
     if records is None:
-        records = build_records(ws, options, progress=progress)
-    if not records.specs:
+        from specpub.records.build import workspace_records
+
+        records = workspace_records(ws, overrides=options, progress=progress)
+    specs = records.specs_for(chosen)
+    if not specs:
         reasons = records.skipped["reason"].value_counts() if len(records.skipped) else {}
         why = ", ".join(f"{n} {reason}" for reason, n in dict(reasons).items())
         raise InputError(
@@ -386,8 +400,82 @@ def plan(
             fix="see the reason and fix of each specimen in records/skipped.csv, correct the "
             "table or link the images, then load and plan again",
         )
-    return plan_records(ws, records.specs, target=name, api=chosen, batch_size=batch_size,
+    return plan_records(ws, specs, target=name, api=chosen, batch_size=batch_size,
                         label=label)  # fmt: skip
+
+
+def preview(
+    workspace: WorkspaceLike,
+    out: str | os.PathLike[str],
+    *,
+    record: str | Sequence[str] | None = None,
+    page_size: int = 60,
+    api: Api = "native",
+    target: str | None = None,
+    progress: ProgressSpec = "auto",
+    say: Callable[[str], None] | None = None,
+) -> PreviewResult:
+    """Write each record as an HTML page close to its Zenodo landing page, and a gallery.
+
+    Pages show the record as it will be deposited (thumbnails of the images,
+    TIFF masters included, cached in ``WS/records/thumbnails``; the Darwin
+    Core table; the values left to the sidecar; corrections; every check's
+    finding; the payload), and, for a record already published from this
+    workspace, the changes an edit would make. All table values are escaped.
+
+    Parameters
+    ----------
+    workspace
+        A workspace (its records, built now with the default preset if needed).
+    out
+        Output folder; open ``out/index.html``.
+    record
+        Only these catalogue numbers.
+    page_size
+        Cards per gallery page.
+    api
+        The payload shown in full and compared (``"native"`` or ``"legacy"``).
+    target
+        Compare with the records published to this target (default: any).
+    progress
+        For the thumbnails.
+    say
+        ``say(text)`` is told when records are built first.
+
+    Returns
+    -------
+    PreviewResult
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "t.csv").write_text("catalogNumber\\nA1\\n")
+    >>> _ = (folder / "A1.jpg").write_bytes(b"jpeg")
+    >>> _ = load(folder / "ws", folder / "t.csv", media=[folder], progress=None)
+    >>> preview(folder / "ws", folder / "preview", progress=None).index.name
+    'index.html'
+    """
+    import json
+
+    from specpub.records.build import workspace_records
+    from specpub.records.preview import preview as write_preview
+
+    ws = _open(workspace)
+    records = workspace_records(ws, progress=progress, say=say)
+    previous: dict[str, Any] = {}
+    if ws.ledger_path.is_file():
+        with Ledger.for_workspace(ws) as led:
+            done = led.records(state="published", payload=True)
+        done = done[done["api"] == api]
+        if target:
+            done = done[done["target"] == target]
+        for row in done.sort_values("revision").itertuples():
+            previous[row.marker_key] = json.loads(row.payload)
+    return write_preview(
+        records, Path(out), workspace=ws, record=record, page_size=page_size, api=api,
+        previous=previous, progress=progress,
+    )  # fmt: skip
 
 
 def status(workspace: WorkspaceLike, *, batch: int | None = None) -> Status:

@@ -60,7 +60,9 @@ def read_back(ws, sandbox, api: str) -> dict[str, dict[str, Any]]:
                 for f in body["files"]:
                     files[f["filename"]] = http.get(f["links"]["download"]).content
             else:
-                listing = http.get(f"/api/records/{row.remote_id}/files", headers={"Accept": NATIVE})
+                listing = http.get(
+                    f"/api/records/{row.remote_id}/files", headers={"Accept": NATIVE}
+                )
                 for entry in listing.json()["entries"]:
                     content = http.get(f"/api/records/{row.remote_id}/files/{entry['key']}/content")
                     files[entry["key"]] = content.content

@@ -70,87 +70,240 @@ LEGACY_CASES = [
     ("title-short", _set("metadata.title", "Ab"), "TITLE_TOO_SHORT", "error"),
     ("title-missing", _set("metadata.title", _DELETE), "TITLE_MISSING", "error"),
     ("no-creators", _set("metadata.creators", []), "CREATORS_MISSING", "error"),
-    ("creator-empty-name", _set("metadata.creators", [{"name": ""}]), "CREATOR_NAME_MISSING", "error"),
-    ("orcid-check-digit",
-     _set("metadata.creators", [{"name": "Doe, Jane", "orcid": ORCID_BAD}]), "ORCID_INVALID", "error"),
-    ("upload-type-unknown", _set("metadata.upload_type", "picture"), "RESOURCE_TYPE_INVALID", "error"),
+    (
+        "creator-empty-name",
+        _set("metadata.creators", [{"name": ""}]),
+        "CREATOR_NAME_MISSING",
+        "error",
+    ),
+    (
+        "orcid-check-digit",
+        _set("metadata.creators", [{"name": "Doe, Jane", "orcid": ORCID_BAD}]),
+        "ORCID_INVALID",
+        "error",
+    ),
+    (
+        "upload-type-unknown",
+        _set("metadata.upload_type", "picture"),
+        "RESOURCE_TYPE_INVALID",
+        "error",
+    ),
     ("image-type-unknown", _set("metadata.image_type", "scan"), "RESOURCE_TYPE_INVALID", "error"),
-    ("upload-type-missing", _set("metadata.upload_type", _DELETE), "RESOURCE_TYPE_MISSING", "error"),
+    (
+        "upload-type-missing",
+        _set("metadata.upload_type", _DELETE),
+        "RESOURCE_TYPE_MISSING",
+        "error",
+    ),
     ("license-unknown", _set("metadata.license", "cc-by-5.0"), "LICENSE_UNKNOWN", "error"),
     ("license-not-text", _set("metadata.license", 123), "LICENSE_INVALID", "error"),
-    ("access-right-unknown", _set("metadata.access_right", "public"), "ACCESS_RIGHT_INVALID", "error"),
-    ("embargo-without-date", _set("metadata.access_right", "embargoed"), "EMBARGO_DATE_MISSING", "error"),
+    (
+        "access-right-unknown",
+        _set("metadata.access_right", "public"),
+        "ACCESS_RIGHT_INVALID",
+        "error",
+    ),
+    (
+        "embargo-without-date",
+        _set("metadata.access_right", "embargoed"),
+        "EMBARGO_DATE_MISSING",
+        "error",
+    ),
     ("language-long", _set("metadata.language", "english"), "LANGUAGE_INVALID", "error"),
     ("language-bibliographic", _set("metadata.language", "fre"), "LANGUAGE_UNKNOWN", "error"),
-    ("date-impossible",
-     _set("metadata.dates", [{"start": "1890-13-01", "end": "1890-13-02", "type": "Collected"}]),
-     "DATE_INVALID", "error"),
-    ("date-type-unknown",
-     _set("metadata.dates", [{"start": "1890-05-01", "end": "1890-05-01", "type": "Created"}]),
-     "DATE_TYPE_INVALID", "error"),
-    ("related-undetectable",
-     _set("metadata.related_identifiers", [{"identifier": "TU278158", "relation": "isAlternateIdentifier"}]),
-     "RELATED_ID_SCHEME_UNDETECTABLE", "error"),
-    ("relation-unknown",
-     _set("metadata.related_identifiers", [{"identifier": "https://x.org/1", "relation": "isFriendOf"}]),
-     "RELATION_INVALID", "error"),
-    ("communities-not-objects", _set("metadata.communities", ["icedig"]), "COMMUNITIES_INVALID", "error"),
-    ("funder-unknown", _set("metadata.grants", [{"id": "10.13039/999999::1"}]), "FUNDER_UNKNOWN", "error"),
-    ("latitude-out-of-range",
-     _set("metadata.locations", [{"lat": 95.0, "lon": 4.33, "place": "Meise"}]),
-     "LOCATION_COORDINATE_INVALID", "error"),
+    (
+        "date-impossible",
+        _set("metadata.dates", [{"start": "1890-13-01", "end": "1890-13-02", "type": "Collected"}]),
+        "DATE_INVALID",
+        "error",
+    ),
+    (
+        "date-type-unknown",
+        _set("metadata.dates", [{"start": "1890-05-01", "end": "1890-05-01", "type": "Created"}]),
+        "DATE_TYPE_INVALID",
+        "error",
+    ),
+    (
+        "related-undetectable",
+        _set(
+            "metadata.related_identifiers",
+            [{"identifier": "TU278158", "relation": "isAlternateIdentifier"}],
+        ),
+        "RELATED_ID_SCHEME_UNDETECTABLE",
+        "error",
+    ),
+    (
+        "relation-unknown",
+        _set(
+            "metadata.related_identifiers",
+            [{"identifier": "https://x.org/1", "relation": "isFriendOf"}],
+        ),
+        "RELATION_INVALID",
+        "error",
+    ),
+    (
+        "communities-not-objects",
+        _set("metadata.communities", ["icedig"]),
+        "COMMUNITIES_INVALID",
+        "error",
+    ),
+    (
+        "funder-unknown",
+        _set("metadata.grants", [{"id": "10.13039/999999::1"}]),
+        "FUNDER_UNKNOWN",
+        "error",
+    ),
+    (
+        "latitude-out-of-range",
+        _set("metadata.locations", [{"lat": 95.0, "lon": 4.33, "place": "Meise"}]),
+        "LOCATION_COORDINATE_INVALID",
+        "error",
+    ),
     ("version-too-long", _set("metadata.version", "v" * 200), "VERSION_TOO_LONG", "error"),
     ("description-too-short", _set("metadata.description", "ab"), "DESCRIPTION_TOO_SHORT", "error"),
     ("top-level-key", _set("id", 12), "UNKNOWN_TOP_LEVEL_KEY", "error"),
     ("zenodo-doi", _set("metadata.doi", "10.5281/zenodo.1"), "DOI_ZENODO_PREFIX", "error"),
     # accepted, but something is lost or changed
-    ("custom-term-unknown", _set("metadata.custom.dwc:recordNumber", ["4711"]), "CUSTOM_FIELD_UNKNOWN", "warning"),
-    ("custom-partial-date", _set("metadata.custom.dwc:eventDate", ["1890-05"]), "CUSTOM_FIELD_VALUE_INVALID", "warning"),
-    ("metadata-key-unknown", _set("metadata.recordNumber", "4711"), "UNKNOWN_METADATA_KEY", "warning"),
-    ("zero-longitude",
-     _set("metadata.locations", [{"lat": 50.93, "lon": 0.0, "place": "Meise"}]),
-     "LOCATION_POINT_DROPPED", "warning"),
-]  # fmt: skip
+    (
+        "custom-term-unknown",
+        _set("metadata.custom.dwc:recordNumber", ["4711"]),
+        "CUSTOM_FIELD_UNKNOWN",
+        "warning",
+    ),
+    (
+        "custom-partial-date",
+        _set("metadata.custom.dwc:eventDate", ["1890-05"]),
+        "CUSTOM_FIELD_VALUE_INVALID",
+        "warning",
+    ),
+    (
+        "metadata-key-unknown",
+        _set("metadata.recordNumber", "4711"),
+        "UNKNOWN_METADATA_KEY",
+        "warning",
+    ),
+    (
+        "zero-longitude",
+        _set("metadata.locations", [{"lat": 50.93, "lon": 0.0, "place": "Meise"}]),
+        "LOCATION_POINT_DROPPED",
+        "warning",
+    ),
+]
 NATIVE_CASES = [
     ("title-short", _set("metadata.title", "Ab"), "TITLE_TOO_SHORT", "error"),
     ("no-creators", _set("metadata.creators", []), "CREATORS_MISSING", "error"),
-    ("org-without-name",
-     _set("metadata.creators", [{"person_or_org": {"type": "organizational", "name": ""}}]),
-     "CREATOR_NAME_MISSING", "error"),
-    ("creator-type-unknown",
-     _set("metadata.creators", [{"person_or_org": {"type": "robot", "name": "R2"}}]),
-     "CREATOR_TYPE_INVALID", "error"),
-    ("orcid-check-digit",
-     _set("metadata.creators", [{"person_or_org": {"type": "personal", "family_name": "Doe",
-          "identifiers": [{"scheme": "orcid", "identifier": ORCID_BAD}]}}]),
-     "ORCID_INVALID", "error"),
-    ("resource-type-unknown", _set("metadata.resource_type", {"id": "image-picture"}), "RESOURCE_TYPE_INVALID", "error"),
-    ("resource-type-missing", _set("metadata.resource_type", _DELETE), "RESOURCE_TYPE_MISSING", "error"),
+    (
+        "org-without-name",
+        _set("metadata.creators", [{"person_or_org": {"type": "organizational", "name": ""}}]),
+        "CREATOR_NAME_MISSING",
+        "error",
+    ),
+    (
+        "creator-type-unknown",
+        _set("metadata.creators", [{"person_or_org": {"type": "robot", "name": "R2"}}]),
+        "CREATOR_TYPE_INVALID",
+        "error",
+    ),
+    (
+        "orcid-check-digit",
+        _set(
+            "metadata.creators",
+            [
+                {
+                    "person_or_org": {
+                        "type": "personal",
+                        "family_name": "Doe",
+                        "identifiers": [{"scheme": "orcid", "identifier": ORCID_BAD}],
+                    }
+                }
+            ],
+        ),
+        "ORCID_INVALID",
+        "error",
+    ),
+    (
+        "resource-type-unknown",
+        _set("metadata.resource_type", {"id": "image-picture"}),
+        "RESOURCE_TYPE_INVALID",
+        "error",
+    ),
+    (
+        "resource-type-missing",
+        _set("metadata.resource_type", _DELETE),
+        "RESOURCE_TYPE_MISSING",
+        "error",
+    ),
     ("license-unknown", _set("metadata.rights", [{"id": "cc-by-5.0"}]), "LICENSE_UNKNOWN", "error"),
-    ("rights-id-and-title",
-     _set("metadata.rights", [{"id": "cc-by-4.0", "title": {"en": "CC BY"}}]), "RIGHTS_ID_AND_TITLE", "error"),
+    (
+        "rights-id-and-title",
+        _set("metadata.rights", [{"id": "cc-by-4.0", "title": {"en": "CC BY"}}]),
+        "RIGHTS_ID_AND_TITLE",
+        "error",
+    ),
     ("language-unknown", _set("metadata.languages", [{"id": "fre"}]), "LANGUAGE_UNKNOWN", "error"),
-    ("date-not-edtf",
-     _set("metadata.dates", [{"date": "1.5.1890", "type": {"id": "collected"}}]), "DATE_INVALID", "error"),
-    ("date-type-unknown",
-     _set("metadata.dates", [{"date": "1890", "type": {"id": "found"}}]), "DATE_TYPE_INVALID", "error"),
-    ("relation-unknown",
-     _set("metadata.related_identifiers", [{"identifier": "https://x.org/1", "scheme": "url",
-          "relation_type": {"id": "isfriendof"}}]), "RELATION_INVALID", "error"),
-    ("publication-date-bad", _set("metadata.publication_date", "2026-02-30"), "PUBLICATION_DATE_INVALID", "error"),
+    (
+        "date-not-edtf",
+        _set("metadata.dates", [{"date": "1.5.1890", "type": {"id": "collected"}}]),
+        "DATE_INVALID",
+        "error",
+    ),
+    (
+        "date-type-unknown",
+        _set("metadata.dates", [{"date": "1890", "type": {"id": "found"}}]),
+        "DATE_TYPE_INVALID",
+        "error",
+    ),
+    (
+        "relation-unknown",
+        _set(
+            "metadata.related_identifiers",
+            [
+                {
+                    "identifier": "https://x.org/1",
+                    "scheme": "url",
+                    "relation_type": {"id": "isfriendof"},
+                }
+            ],
+        ),
+        "RELATION_INVALID",
+        "error",
+    ),
+    (
+        "publication-date-bad",
+        _set("metadata.publication_date", "2026-02-30"),
+        "PUBLICATION_DATE_INVALID",
+        "error",
+    ),
     ("description-too-short", _set("metadata.description", "ab"), "DESCRIPTION_TOO_SHORT", "error"),
     ("version-too-long", _set("metadata.version", "v" * 200), "VERSION_TOO_LONG", "error"),
     # accepted, but something is lost or changed
-    ("custom-term-unknown", _set("custom_fields.dwc:recordNumber", ["4711"]), "CUSTOM_FIELD_UNKNOWN", "warning"),
-    ("custom-partial-date", _set("custom_fields.dwc:eventDate", ["1890-05"]), "CUSTOM_FIELD_VALUE_INVALID", "warning"),
-    ("custom-not-list", _set("custom_fields.dwc:family", "Fagaceae"), "CUSTOM_FIELD_NOT_LIST", "warning"),
+    (
+        "custom-term-unknown",
+        _set("custom_fields.dwc:recordNumber", ["4711"]),
+        "CUSTOM_FIELD_UNKNOWN",
+        "warning",
+    ),
+    (
+        "custom-partial-date",
+        _set("custom_fields.dwc:eventDate", ["1890-05"]),
+        "CUSTOM_FIELD_VALUE_INVALID",
+        "warning",
+    ),
+    (
+        "custom-not-list",
+        _set("custom_fields.dwc:family", "Fagaceae"),
+        "CUSTOM_FIELD_NOT_LIST",
+        "warning",
+    ),
     ("metadata-key-unknown", _set("metadata.recordNumber", "4711"), "UNKNOWN_FIELD", "warning"),
     ("record-restricted", _set("access.record", "restricted"), "ACCESS_INVALID", "warning"),
     ("files-disabled", _set("files", {"enabled": False}), "FILES_DISABLED", "warning"),
-]  # fmt: skip
+]
 
 
-async def _attempt(sandbox, api: str, body: dict, files: list[tuple[Path, str]]) -> tuple[bool, Any]:
+async def _attempt(
+    sandbox, api: str, body: dict, files: list[tuple[Path, str]]
+) -> tuple[bool, Any]:
     """Create, upload, publish; ``(published, record or error)``."""
     client = open_client("embedded", api=api, base_url=sandbox.url, token_env=TOKEN_ENV)
     try:
@@ -236,10 +389,16 @@ def test_checks_agree_with_the_repository(sandbox, monkeypatch, image, api, muta
 @pytest.mark.parametrize("api", ["legacy", "native"])
 @pytest.mark.parametrize(
     ("case", "code"),
-    [("none", "FILES_NONE"), ("empty", "FILE_EMPTY"), ("long-key", "FILE_KEY_TOO_LONG"),
-     ("too-many", "FILES_TOO_MANY")],
-)  # fmt: skip
-def test_file_checks_agree_with_the_repository(sandbox, monkeypatch, tmp_path, image, api, case, code):
+    [
+        ("none", "FILES_NONE"),
+        ("empty", "FILE_EMPTY"),
+        ("long-key", "FILE_KEY_TOO_LONG"),
+        ("too-many", "FILES_TOO_MANY"),
+    ],
+)
+def test_file_checks_agree_with_the_repository(
+    sandbox, monkeypatch, tmp_path, image, api, case, code
+):
     monkeypatch.setenv(TOKEN_ENV, sandbox.token)
     files: list[tuple[Path, str]] = []
     if case == "empty":
@@ -256,5 +415,5 @@ def test_file_checks_agree_with_the_repository(sandbox, monkeypatch, tmp_path, i
     ]
     assert code in _codes(check_files(specs, api), "error")
     body = to_legacy(_record()) if api == "legacy" else to_native(_record())
-    ok, got = asyncio.run(_attempt(sandbox, api, body, files))
+    ok, _ = asyncio.run(_attempt(sandbox, api, body, files))
     assert not ok, f"{case}: the repository published it"

@@ -50,7 +50,9 @@ def test_checked_records_publish_and_read_back_the_same(
 def test_blocked_records_are_not_planned(collection, tmp_path, sandbox, monkeypatch, api):
     ws = collection.workspace(tmp_path / "ws")
     # a preset that blocks values the flags question: the E row carries "Dms" as datum
-    preset = collection.preset(tmp_path, "minimal", extra='\n[flags]\nGEODETIC_DATUM_INVALID = "block"')
+    preset = collection.preset(
+        tmp_path, "minimal", extra='\n[flags]\nGEODETIC_DATUM_INVALID = "block"'
+    )
     records = build_workspace_records(ws, preset)
     blocked = {b.catalog_number for b in records.built if b.errors(api)}
     assert blocked == {"E00633257"}

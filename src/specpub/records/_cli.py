@@ -84,33 +84,16 @@ def _progress(args: argparse.Namespace) -> Any:
     return None if value == "none" else value
 
 
-def _saved_preset(ws: Any) -> str | None:
-    path = ws.root / "records" / "preset.toml"
-    return str(path) if path.is_file() else None
-
-
 def _obtain_records(ws: Any, args: argparse.Namespace, *, say: Any) -> Any:
-    """The workspace's records: saved ones if current, else built now (and saved)."""
-    from specpub.records.build import build_workspace_records, records_current
-    from specpub.records.presets import DEFAULT_PRESET
-    from specpub.records.result import Records
+    from specpub.records.build import workspace_records
 
-    overrides = _overrides(args)
-    preset = getattr(args, "preset", None)
-    if preset is None and not overrides and records_current(ws):
-        return Records.load(ws)
-    if preset is None:
-        saved = _saved_preset(ws)
-        if saved is not None:
-            preset = saved
-            say(f"Building the records again with the preset used before ({saved}).")
-        else:
-            preset = DEFAULT_PRESET
-            say(
-                f"No records built yet: building them with the default preset {DEFAULT_PRESET!r} "
-                f"(choose one with `specpub records --workspace {ws.root} --preset NAME`)."
-            )
-    return build_workspace_records(ws, preset, overrides=overrides, progress=_progress(args))
+    return workspace_records(
+        ws,
+        getattr(args, "preset", None),
+        overrides=_overrides(args) or None,
+        progress=_progress(args),
+        say=say,
+    )
 
 
 def _print_records(records: Any, ws: Any) -> None:
@@ -235,37 +218,19 @@ def _run_plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _published_payloads(ws: Any, api: str, target: str | None) -> dict[str, Any]:
-    """Marker key → the payload of its latest published revision (for diffs)."""
-    if not ws.ledger_path.is_file():
-        return {}
-    from specpub.batch.ledger import Ledger
-
-    with Ledger.for_workspace(ws) as ledger:
-        frame = ledger.records(state="published", payload=True)
-    if target:
-        frame = frame[frame["target"] == target]
-    frame = frame[frame["api"] == api].sort_values("revision")
-    return {row.marker_key: json.loads(row.payload) for row in frame.itertuples()}
-
-
 def _run_preview(args: argparse.Namespace) -> int:
-    from specpub.records.preview import preview
-    from specpub.workspace import Workspace
+    from specpub._api import preview
 
-    ws = Workspace.open(args.workspace)
     notes: list[str] = []
-    records = _obtain_records(ws, args, say=notes.append)
-    previous = _published_payloads(ws, args.api, args.target)
     result = preview(
-        records,
+        args.workspace,
         Path(args.out),
-        workspace=ws,
         record=args.record or None,
         page_size=args.page_size,
         api=args.api,
-        previous=previous,
+        target=args.target,
         progress=_progress(args),
+        say=notes.append,
     )
     if args.json:
         print(json.dumps({**result.summary(), "notes": notes}, indent=2))

@@ -62,6 +62,7 @@ __all__ = [
     "input_fingerprint",
     "records_current",
     "row_inputs",
+    "workspace_records",
 ]
 
 
@@ -543,3 +544,54 @@ def build_workspace_records(
     records.inputs = inputs
     records.save(ws)
     return records
+
+
+def workspace_records(
+    workspace: Workspace | str | Path,
+    preset: Preset | str | Path | None = None,
+    *,
+    overrides: PayloadOptions | Mapping[str, Any] | None = None,
+    progress: Any = None,
+    say: Any = None,
+) -> Records:
+    """The workspace's records, as ``specpub plan`` and ``specpub preview`` take them.
+
+    The records saved by ``specpub records`` when they are up to date and no
+    preset or override is asked for; otherwise they are built now (and saved)
+    with ``preset``, or the preset used last time (``records/preset.toml``), or
+    the default preset. ``say(text)`` is told which.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from specpub.specimens import load_specimens, link_media
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "t.csv").write_text("catalogNumber,institutionCode\\nA1,DEMO\\n")
+    >>> _ = (folder / "A1.jpg").write_bytes(b"jpeg bytes")
+    >>> sp = load_specimens(folder / "t.csv", progress=None)
+    >>> sp.links = link_media(sp, [folder], progress=None)
+    >>> _ = sp.save(folder / "ws")
+    >>> workspace_records(folder / "ws", say=print).preset  # doctest: +ELLIPSIS
+    No records built yet: building them with the default preset 'minimal' ...
+    'minimal'
+    >>> workspace_records(folder / "ws", say=print).preset  # saved and current: loaded
+    'minimal'
+    """
+    from specpub.records.presets import DEFAULT_PRESET
+
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
+    say = say or (lambda text: None)
+    if preset is None and not overrides and records_current(ws):
+        return Records.load(ws)
+    if preset is None:
+        saved = ws.root / "records" / "preset.toml"
+        if saved.is_file() and (ws.root / "records" / "records.parquet").is_file():
+            preset = str(saved)
+            say(f"Building the records again with the preset used before ({saved}).")
+        else:
+            preset = DEFAULT_PRESET
+            say(
+                f"No records built yet: building them with the default preset {DEFAULT_PRESET!r} "
+                f"(choose one with `specpub records --workspace {ws.root} --preset NAME`)."
+            )
+    return build_workspace_records(ws, preset, overrides=overrides, progress=progress)

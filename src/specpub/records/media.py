@@ -53,20 +53,49 @@ _MIMES = {
     "dng": "image/x-adobe-dng",
 }
 _FORMAT_NAMES = {"tiff": "TIFF", "jpeg": "JPEG", "png": "PNG", "jp2": "JPEG 2000", "dng": "DNG"}
-#: Manifest column names the media scan may use for each fact, first found wins.
+#: Manifest columns (:data:`specpub.media.MANIFEST_COLUMNS`) read for each fact, first
+#: non-empty wins.
 _MANIFEST_COLUMNS: dict[str, tuple[str, ...]] = {
-    "format": ("format", "format_name"),
-    "mime": ("mime", "mimetype", "mime_type"),
-    "width": ("width", "image_width"),
-    "height": ("height", "image_height"),
-    "bits": ("bits_per_sample", "bits", "bit_depth"),
-    "colour": ("colour", "color", "colour_mode", "photometric"),
+    "format": ("format",),
+    "mime": ("mime",),
+    "width": ("width",),
+    "height": ("height",),
+    "bits": ("bits_per_sample",),
+    "colour": ("colour_mode", "photometric"),
     "compression": ("compression",),
-    "ppi": ("ppi", "resolution_ppi", "resolution"),
-    "icc": ("icc_description", "icc", "icc_profile"),
-    "make": ("exif_make", "make", "Make"),
-    "model": ("exif_model", "model", "Model"),
-    "created": ("exif_datetime_original", "datetime_original", "DateTimeOriginal", "exif_datetime"),
+    "ppi": ("ppi",),
+    "icc": ("icc_description",),
+    "make": ("exif_make",),
+    "model": ("exif_model",),
+    "created": ("exif_datetime_original", "xmp_create_date", "iptc_date_created"),
+}
+#: Embedded rights metadata the sidecar carries per file (manifest column → Audubon Core /
+#: XMP term).
+_EMBEDDED_TERMS = {
+    "xmp_rights": "dcterms:rights",
+    "exif_copyright": "dcterms:rights",
+    "xmp_owner": "xmpRights:Owner",
+    "xmp_usage_terms": "xmpRights:UsageTerms",
+    "xmp_web_statement": "xmpRights:WebStatement",
+    "xmp_credit": "photoshop:Credit",
+    "exif_artist": "dcterms:creator",
+    "xmp_identifier": "dcterms:identifier",
+    "puid": "specpub:puid",
+}
+#: The scan's format names → the format groups of templates.
+_SCAN_FORMATS = {
+    "tiff": "tiff",
+    "bigtiff": "tiff",
+    "tiff-ep": "tiff",
+    "dng": "dng",
+    "jpeg": "jpeg",
+    "png": "png",
+    "apng": "png",
+    "jp2": "jp2",
+    "jpx": "jp2",
+    "jpm": "jp2",
+    "jph": "jp2",
+    "j2k": "jp2",
 }
 
 
@@ -154,9 +183,10 @@ class MediaFile:
     icc: str = ""
     device: str = ""
     created: str | None = None
+    embedded: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
-        if self.group == "other":
+        if self.group == "other" and self.format in ("", "other"):
             object.__setattr__(self, "group", format_group(self.spec.key))
         if self.mime == "application/octet-stream" and self.group in _MIMES:
             object.__setattr__(self, "mime", _MIMES[self.group])
@@ -204,6 +234,9 @@ class MediaFile:
             return None
 
         path = Path(str(row["path"]))
+        error = _text(row.get("error"))
+        if error:
+            raise OSError(_text(row.get("error_code")) or "unreadable", error, str(path))
         key = _text(row.get("key")) or path.name
         mtime = row.get("mtime")
         spec = FileSpec(
@@ -224,11 +257,19 @@ class MediaFile:
             except (TypeError, ValueError):
                 return None
 
+        scanned = _text(get("format")).lower()
+        group = _SCAN_FORMATS.get(scanned, "other")
+        embedded = tuple(
+            (term, _text(row.get(column)))
+            for column, term in _EMBEDDED_TERMS.items()
+            if _text(row.get(column))
+        )
         return cls(
             spec=spec,
             role=role or _text(row.get("role")) or "other",
+            group=group,
             mime=_text(get("mime")) or "application/octet-stream",
-            format=_text(get("format")),
+            format=_FORMAT_NAMES.get(group, scanned.upper()) if scanned else "",
             width=integer("width"),
             height=integer("height"),
             bits=_text(get("bits")),
@@ -238,6 +279,7 @@ class MediaFile:
             icc=_text(get("icc")),
             device=device.strip(),
             created=edtf_datetime(get("created")),
+            embedded=embedded,
         )
 
     def fact(self, name: str) -> str:

@@ -53,6 +53,10 @@ from specpub.records import vocabularies as vocab
 from specpub.records.custom_fields import CUSTOM_FIELD_TYPES
 from specpub.records.identifiers import orcid_ok, ror_id
 from specpub.records.templates import FACTS, Template, compile_template, suggest
+from specpub.workspace import Workspace
+
+#: A workspace or the path of its folder.
+WorkspaceLike = Workspace | str | os.PathLike[str]
 
 __all__ = [
     "DECISIONS",
@@ -295,7 +299,7 @@ class Preset:
 
 
 # -- loading ------------------------------------------------------------------------------
-def preset_dirs(workspace: Any = None) -> list[Path]:
+def preset_dirs(workspace: WorkspaceLike | None = None) -> list[Path]:
     """The folders searched for ``NAME.toml`` presets, first match wins.
 
     ``$SPECPUB_PRESETS`` (``os.pathsep``-separated), the workspace's
@@ -349,7 +353,7 @@ def _find(name: str, workspace: Any = None) -> Path | None:
     return None
 
 
-def list_presets(workspace: Any = None) -> pd.DataFrame:
+def list_presets(workspace: WorkspaceLike | None = None) -> pd.DataFrame:
     """Every selectable preset: ``name``, ``source`` (file), ``summary``.
 
     Examples
@@ -374,7 +378,11 @@ def list_presets(workspace: Any = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["name", "source", "summary"])
 
 
-def load_preset(preset: str | Path | Preset | None = None, *, workspace: Any = None) -> Preset:
+def load_preset(
+    preset: str | os.PathLike[str] | Preset | None = None,
+    *,
+    workspace: WorkspaceLike | None = None,
+) -> Preset:
     """Load and validate a preset by name or path (``None``: :data:`DEFAULT_PRESET`).
 
     Raises

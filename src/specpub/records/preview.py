@@ -44,6 +44,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from specpub._display import FrameResult
 from specpub.records import vocabularies as vocab
 from specpub.records.diff import diff_payloads
 from specpub.records.identifiers import is_url
@@ -396,7 +399,7 @@ def gallery_html(
 
 
 @dataclass
-class PreviewResult:
+class PreviewResult(FrameResult):
     """What :func:`preview` wrote.
 
     Attributes
@@ -436,8 +439,15 @@ class PreviewResult:
             "missing_thumbnails": len(self.missing_thumbnails),
         }
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per page written: ``kind`` (gallery, record) and ``path``."""
+        rows = [("gallery", str(p)) for p in self.gallery_pages]
+        rows += [("record", str(p)) for p in self.record_pages]
+        return pd.DataFrame(rows, columns=["kind", "path"])
+
     def _repr_html_(self) -> str:
-        return f"<a href='{_e(self.index.as_uri())}'>{_e(self.index)}</a> ({self.summary()})"
+        link = f"<p><a href='{_e(self.index.as_uri())}'>{_e(self.index)}</a></p>"
+        return link + super()._repr_html_()
 
 
 def _place(src: Path, dst: Path) -> None:

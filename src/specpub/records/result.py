@@ -26,7 +26,6 @@ Examples
 
 from __future__ import annotations
 
-import html
 import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -36,6 +35,7 @@ from typing import Any
 
 import pandas as pd
 
+from specpub._display import FrameResult
 from specpub.errors import InputError
 from specpub.records.checks import check_files, check_payload
 from specpub.records.media import MediaFile
@@ -269,7 +269,7 @@ class BuiltRecord:
         )
 
 
-class Records:
+class Records(FrameResult):
     """The records built from a specimen table, with their findings.
 
     Attributes
@@ -465,19 +465,6 @@ class Records:
             f"<Records ({s['preset']}): {s['built']} built of {s['specimens']} specimens; "
             f"{s['ready']} ready, {s['warned']} warned, {s['blocked']} blocked, "
             f"{s['not_built']} not built>"
-        )
-
-    def _repr_html_(self) -> str:
-        s = self.summary()
-        esc = html.escape
-        rows = "".join(
-            f"<tr><td>{esc(str(code))}</td><td>{n}</td></tr>"
-            for code, n in list(s["findings_by_code"].items())[:20]
-        )
-        return (
-            f"<div class='specpub-records'><p><b>{esc(repr(self))}</b></p>"
-            + (f"<table><tr><th>finding</th><th>records</th></tr>{rows}</table>" if rows else "")
-            + "</div>"
         )
 
     # -- persistence -----------------------------------------------------------------

@@ -53,6 +53,8 @@ CONTEXT: dict[str, str] = {
     "exif": "http://ns.adobe.com/exif/1.0/",
     "xmp": "http://ns.adobe.com/xap/1.0/",
     "gbif": "http://rs.gbif.org/terms/1.0/",
+    "xmpRights": "http://ns.adobe.com/xap/1.0/rights/",
+    "photoshop": "http://ns.adobe.com/photoshop/1.0/",
     "col": "urn:specpub:column:",
     "specpub": "urn:specpub:",
 }
@@ -171,6 +173,8 @@ def sidecar_document(
             item["ac:captureDevice"] = f.device
         if f.created:
             item["ac:digitizationDate"] = f.created
+        for term, value in getattr(f, "embedded", ()):
+            item.setdefault(term, value)
         media.append(item)
     if media:
         doc["specpub:media"] = media
