@@ -29,8 +29,11 @@ def test_unsafe_markers_are_never_published(demo_collection):
     assert len(markers) == len(set(markers)), "a marker shared by two records breaks idempotency"
     assert all(m.catalog_number.strip() for m in markers)
     # rows_with gives 0-based indices; spreadsheet rows start at 2 (header = 1)
-    unsafe = {i + 2 for k in ("catalogNumber_duplicate", "catalogNumber_missing")
-              for i in demo_collection.rows_with(k)}  # fmt: skip
+    unsafe = {
+        i + 2
+        for k in ("catalogNumber_duplicate", "catalogNumber_missing")
+        for i in demo_collection.rows_with(k)
+    }
     assert unsafe
     assert unsafe <= set(recs.skipped["_row"])
 

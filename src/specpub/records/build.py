@@ -36,6 +36,7 @@ Examples
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
@@ -105,6 +106,11 @@ def _original_basis(flags: pd.DataFrame) -> dict[int, str]:
     return {int(r): str(v) for r, v in zip(sub["row"], sub["value"], strict=True)}
 
 
+def _norm(path: Any) -> str:
+    """A path as a lookup key: absolute and normalised, without touching the disk."""
+    return os.path.normpath(os.path.abspath(str(path)))
+
+
 def _manifest_frame(media: Any) -> pd.DataFrame | None:
     if media is None:
         return None
@@ -152,7 +158,7 @@ def _verdicts(report: pd.DataFrame | None) -> dict[str, tuple[str, list[str]]]:
     out = {}
     for rec in report.to_dict("records"):
         rules = _rules(rec.get(rule_col)) if rule_col else []
-        out[str(Path(str(rec["path"])).resolve())] = (str(rec.get("verdict", "")), rules)
+        out[_norm(rec["path"])] = (str(rec.get("verdict", "")), rules)
     return out
 
 
@@ -307,7 +313,7 @@ def build_records(
     by_path: dict[str, dict[str, Any]] = {}
     if manifest is not None and len(manifest):
         for rec in manifest.to_dict("records"):
-            by_path[str(Path(str(rec["path"])).resolve())] = rec
+            by_path[_norm(rec["path"])] = rec
 
     uris = _term_uris(specimens)
     source = (
@@ -366,8 +372,8 @@ def build_records(
                 continue
             try:
                 media_files = [
-                    MediaFile.from_manifest(by_path[str(p.resolve())], role=role or None)
-                    if str(p.resolve()) in by_path
+                    MediaFile.from_manifest(by_path[_norm(p)], role=role or None)
+                    if _norm(p) in by_path
                     else MediaFile.from_path(p, role=role or "other")
                     for p, role in paths
                 ]
@@ -399,6 +405,8 @@ def build_records(
             built.append(BuiltRecord.from_record(record, media_files))
     finally:
         bar.close()
+        if sidecars is not None:
+            sidecars.close()
     return Records(
         built,
         pd.DataFrame(skipped, columns=["_row", "catalogNumber", "reason", "fix"]),
@@ -415,7 +423,7 @@ def _failing_masters(
 ) -> list[str]:
     out = []
     for f in files:
-        verdict = verdicts.get(str(f.spec.path))
+        verdict = verdicts.get(_norm(f.spec.path))
         if verdict is None or verdict[0] != "fail" or f.role != "master":
             continue
         rules = [r for r in verdict[1] if r not in allowed] if verdict[1] else ["(no rule id)"]

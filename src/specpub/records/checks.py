@@ -36,6 +36,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from specpub.records import vocabularies as vocab
@@ -247,7 +248,12 @@ def is_edtf(value: Any) -> bool:
     >>> is_edtf("1890"), is_edtf("1890-05/1890-06"), is_edtf("1890-13"), is_edtf("1.5.1890")
     (True, True, False, False)
     """
-    if not isinstance(value, str) or not value:
+    return isinstance(value, str) and _is_edtf(value)
+
+
+@lru_cache(maxsize=65536)
+def _is_edtf(value: str) -> bool:
+    if not value:
         return False
     parts = value.split("/")
     if len(parts) > 2:
@@ -370,7 +376,12 @@ def _legacy_stage(md: Mapping[str, Any], out: _Out) -> tuple[dict[str, Any], Any
         if value is None:
             return None
         if not isinstance(value, str):
-            out.add("NOT_A_STRING", f"metadata.{key}", f"{key} must be text, not {value!r}", "")
+            out.add(
+                "NOT_A_STRING",
+                f"metadata.{key}",
+                f"{key} must be text, not {value!r}",
+                "give the value as a quoted string",
+            )
             return None
         return value
 
@@ -414,7 +425,12 @@ def _legacy_stage(md: Mapping[str, Any], out: _Out) -> tuple[dict[str, Any], Any
         if items is None:
             continue
         if not isinstance(items, list):
-            out.add("NOT_A_LIST", f"metadata.{key}", f"{key} must be a list", "")
+            out.add(
+                "NOT_A_LIST",
+                f"metadata.{key}",
+                f"{key} must be a list",
+                f"write {key} as a list of objects",
+            )
             continue
         people = [
             _legacy_person(p, f"metadata.{key}.{i}", out, contributor=contributor)
@@ -474,7 +490,12 @@ def _legacy_stage(md: Mapping[str, Any], out: _Out) -> tuple[dict[str, Any], Any
     keywords = md.get("keywords")
     if keywords is not None:
         if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
-            out.add("KEYWORD_INVALID", "metadata.keywords", "keywords must be a list of texts", "")
+            out.add(
+                "KEYWORD_INVALID",
+                "metadata.keywords",
+                "keywords must be a list of texts",
+                "give each keyword as a string",
+            )
         elif keywords:
             rdm["subjects"] = [{"subject": k} for k in keywords]
     related, alternate = [], []
@@ -631,7 +652,12 @@ def _legacy_stage(md: Mapping[str, Any], out: _Out) -> tuple[dict[str, Any], Any
             out.add("DATE_INVALID", path, "a date needs start or end", "give start and end")
             continue
         if any(v is not None and not is_edtf(v) for v in (d.get("start"), d.get("end"))):
-            out.add("DATE_INVALID", path, "start/end must be dates (YYYY, YYYY-MM, YYYY-MM-DD)", "")
+            out.add(
+                "DATE_INVALID",
+                path,
+                "start/end must be dates (YYYY, YYYY-MM, YYYY-MM-DD)",
+                "write ISO 8601 dates",
+            )
             continue
         if d.get("start") and d.get("end") and not is_edtf(f"{d['start']}/{d['end']}"):
             out.add("DATE_INVALID", path, "the start is after the end", "swap them")
@@ -921,7 +947,12 @@ def _custom_checks(custom: Any, out: _Out) -> None:
     if custom is None:
         custom = {}
     if not isinstance(custom, Mapping):
-        out.add("CUSTOM_FIELDS_INVALID", "custom_fields", "custom fields must be a mapping", "")
+        out.add(
+            "CUSTOM_FIELDS_INVALID",
+            "custom_fields",
+            "custom fields must be a mapping",
+            'give {"dwc:term": [values]}',
+        )
         return
     for term, values in custom.items():
         path = f"custom_fields.{term}"
@@ -1000,7 +1031,7 @@ def check_payload(
         raise ValueError(f"api must be 'legacy' or 'native', not {api!r}")
     out = _Out(record, row, api, _LEGACY_PATHS if api == "legacy" else {})
     if not isinstance(payload, Mapping):
-        out.add("BODY_INVALID", "", "the body must be a JSON object", "")
+        out.add("BODY_INVALID", "", "the body must be a JSON object", 'send {"metadata": {…}}')
         return out.items
     if api == "legacy":
         for key in payload:
@@ -1013,7 +1044,9 @@ def check_payload(
                 )
         md = payload.get("metadata") or {}
         if not isinstance(md, Mapping):
-            out.add("BODY_INVALID", "metadata", "metadata must be an object", "")
+            out.add(
+                "BODY_INVALID", "metadata", "metadata must be an object", "give metadata as {…}"
+            )
             return out.items
         rdm, custom, _ = _legacy_stage(md, out)
         _rdm_stage(rdm, out)
@@ -1024,7 +1057,7 @@ def check_payload(
             out.add("UNKNOWN_FIELD", key, f"unknown key {key!r} is dropped", "remove it")
     md = payload.get("metadata") or {}
     if not isinstance(md, Mapping):
-        out.add("BODY_INVALID", "metadata", "metadata must be an object", "")
+        out.add("BODY_INVALID", "metadata", "metadata must be an object", "give metadata as {…}")
         return out.items
     for key in md:
         if key not in _NATIVE_KEYS:
@@ -1041,7 +1074,9 @@ def check_payload(
                 "use access.record = public (restrict the files instead)",
             )
         if access.get("files", "public") not in ("public", "restricted"):
-            out.add("ACCESS_INVALID", "access.files", "files are public or restricted", "")
+            out.add(
+                "ACCESS_INVALID", "access.files", "files are public or restricted", "use public"
+            )
     files = payload.get("files")
     if isinstance(files, Mapping) and files.get("enabled") is False:
         out.add(

@@ -49,6 +49,7 @@ _ROR = re.compile(r"^(?:https?://ror\.org/)?(0[a-hj-km-np-tv-z0-9]{6}\d{2})$", r
 _URL_CHARS = re.compile(r"^[^\s<>\"{}|\\^`]+$")
 
 
+@lru_cache(maxsize=65536)
 def is_url(value: str) -> bool:
     """Whether ``value`` is an absolute http(s) or ftp URL with a host and no spaces.
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 
 __all__ = ["ALLOWED_HTML_ATTRS", "ALLOWED_HTML_TAGS", "removed_html", "sanitize_html"]
@@ -153,6 +154,14 @@ _ANY_TAG = re.compile(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9]*)([^>]*)>")
 _SIMPLE_ATTR = re.compile(r"""^\s*(?:class\s*=\s*("[^"]*"|'[^']*'))?\s*/?\s*$""")
 
 
+@lru_cache(maxsize=512)
+def _removed(text: str) -> tuple[str, ...]:
+    for m in _ANY_TAG.finditer(text):
+        if m.group(1).lower() not in ALLOWED_HTML_TAGS or not _SIMPLE_ATTR.match(m.group(2)):
+            return tuple(sanitize_html(text)[1])
+    return ()
+
+
 def removed_html(text: str) -> list[str]:
     """What Zenodo's sanitiser would remove from ``text`` (fast when there is nothing).
 
@@ -161,9 +170,4 @@ def removed_html(text: str) -> list[str]:
     >>> removed_html("<p>A <i>b</i></p>"), removed_html("<p style='x'>A</p>")
     ([], ['style= on <p>'])
     """
-    if "<" not in text:
-        return []
-    for m in _ANY_TAG.finditer(text):
-        if m.group(1).lower() not in ALLOWED_HTML_TAGS or not _SIMPLE_ATTR.match(m.group(2)):
-            return sanitize_html(text)[1]
-    return []
+    return list(_removed(text)) if "<" in text else []

@@ -22,6 +22,7 @@ Examples
 >>> rec = Record(catalog_number="BR1", row=2)
 >>> spec = writer.write("BR1.jsonld", rec, RowInputLike(2, {"catalogNumber": "BR1",
 ...                     "setID": "BR", "basisOfRecord": "PRESERVED_SPECIMEN"}))
+>>> writer.close()  # the files are written in the background while records are built
 >>> doc = json.loads(spec.path.read_text())
 >>> doc["dwc:catalogNumber"], doc["col:setID"], doc["@type"]
 ('BR1', 'BR', 'dwc:PreservedSpecimen')
@@ -35,6 +36,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -206,8 +208,40 @@ class SidecarWriter:
     ) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._root = str(self.folder.resolve())
         self.source = source
         self.uris = dict(uris or {})
+        self._keys: dict[str, str] = {}
+        # Files are written by one thread while the next records are built (I/O then
+        # overlaps the CPU work); close() waits for every write and raises the first error.
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="specpub-sidecars")
+        self._pending: list[Future[None]] = []
+        self._batch: list[tuple[str, bytes]] = []
+
+    def _flush(self) -> None:
+        if self._batch:
+            self._pending.append(self._pool.submit(_write_all, self._batch))
+            self._batch = []
+        if len(self._pending) > 8:
+            self._drain(keep=2)
+
+    def _drain(self, keep: int = 0) -> None:
+        while len(self._pending) > keep:
+            self._pending.pop(0).result()
+
+    def close(self) -> None:
+        """Wait until every sidecar is on disk (raises the first write error)."""
+        try:
+            self._flush()
+            self._drain()
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> SidecarWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @staticmethod
     def safe_key(key: str) -> str:
@@ -241,22 +275,25 @@ class SidecarWriter:
             uris=self.uris,
             files=getattr(inp, "files", ()),
         )
-        data = (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-        path = self.folder / key
-        try:
-            same = path.stat().st_size == len(data) and path.read_bytes() == data
-        except OSError:
-            same = False
-        if not same:
-            path.write_bytes(data)
+        data = (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        path = f"{self._root}/{key}"
+        self._batch.append((path, data))
+        if len(self._batch) >= 256:
+            self._flush()
         return FileSpec(
-            path=path.resolve(),
+            path=Path(path),
             key=key,
             size=len(data),
             md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
             mtime=None,
             sha256=hashlib.sha256(data).hexdigest(),
         )
+
+
+def _write_all(batch: list[tuple[str, bytes]]) -> None:
+    for path, data in batch:
+        with open(path, "wb") as fh:
+            fh.write(data)
 
 
 def read_sidecar(data: bytes | str | Path) -> dict[str, str]:
