@@ -317,3 +317,15 @@ def test_file_spec_from_the_scan_is_not_read_again(tmp_path):
     )
     assert media.spec == FileSpec(tmp_path / "absent.jpg", "absent.jpg", 10, "c" * 32, None, None)
     assert load_preset("minimal").decision("ZERO_COORDINATE") == "correct"
+
+
+def test_every_finding_code_of_the_builder_is_documented():
+    import re
+
+    from specpub.records import build as build_module
+    from specpub.records import mapping
+    from specpub.records.mapping import FINDINGS
+
+    source = Path(mapping.__file__).read_text() + Path(build_module.__file__).read_text()
+    made = set(re.findall(r'"(?:error|warning|info)",\s*"([A-Z_]+)"', source))
+    assert made <= set(FINDINGS), made - set(FINDINGS)

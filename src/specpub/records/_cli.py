@@ -74,6 +74,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         out["communities"] = tuple(args.community)
     if getattr(args, "keyword", None):
         out["keywords"] = tuple(args.keyword)
+    if getattr(args, "allow_rule", None):
+        out["allow_rules"] = tuple(args.allow_rule)
     return out
 
 
@@ -267,6 +269,12 @@ def _add_overrides(p: argparse.ArgumentParser) -> None:
     p.add_argument("--community", action="append", help="community slug (repeatable)")
     p.add_argument("--keyword", action="append", help="keyword for every record (repeatable)")
     p.add_argument("--publisher", default=None, help="publisher (default: the repository's)")
+    p.add_argument(
+        "--allow-rule",
+        action="append",
+        metavar="RULE",
+        help="a preservation rule whose failure does not block a master (repeatable)",
+    )
 
 
 def register(subparsers: Any) -> None:

@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tempfile
@@ -50,6 +51,7 @@ from specpub.errors import InputError
 from specpub.progress import make_progress
 from specpub.records.mapping import FlagHit, RecordBuilder, RowInput
 from specpub.records.media import MediaFile
+from specpub.records.model import Finding
 from specpub.records.payloads import PayloadOptions
 from specpub.records.presets import Preset, load_preset
 from specpub.records.result import BuiltRecord, Records
@@ -143,7 +145,7 @@ def _report_frame(report: Any) -> pd.DataFrame | None:
     )
 
 
-def _rules(value: Any) -> list[str]:
+def _ids(value: Any) -> list[str]:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return []
     if isinstance(value, list | tuple | np.ndarray):
@@ -151,14 +153,32 @@ def _rules(value: Any) -> list[str]:
     return [r.strip() for r in str(value).replace(";", ",").split(",") if r.strip()]
 
 
-def _verdicts(report: pd.DataFrame | None) -> dict[str, tuple[str, list[str]]]:
+#: A file's failing checks: ``(finding id, rule id)`` pairs (the rule may equal the id).
+Failures = list[tuple[str, str]]
+
+
+def _verdicts(report: pd.DataFrame | None) -> dict[str, tuple[str, Failures]]:
+    """Path → (verdict, failing (finding id, rule id) pairs) from a preservation report."""
     if report is None or report.empty or "path" not in report.columns:
         return {}
-    rule_col = next((c for c in ("rules", "rule_ids", "failed_rules", "rule") if c in report), None)
     out = {}
     for rec in report.to_dict("records"):
-        rules = _rules(rec.get(rule_col)) if rule_col else []
-        out[_norm(rec["path"])] = (str(rec.get("verdict", "")), rules)
+        failures: Failures = []
+        raw = rec.get("findings")
+        if isinstance(raw, str) and raw.strip().startswith("["):
+            try:
+                items = json.loads(raw)
+            except ValueError:
+                items = []
+            failures = [
+                (str(f.get("id", "")), str(f.get("rule") or f.get("id", "")))
+                for f in items
+                if isinstance(f, dict) and f.get("severity") == "fail"
+            ]
+        if not failures:
+            rules = _ids(rec.get("failed_rules", rec.get("rules")))
+            failures = [(r, r) for r in rules] + [(f, f) for f in _ids(rec.get("failed_findings"))]
+        out[_norm(rec["path"])] = (str(rec.get("verdict", "")), failures)
     return out
 
 
@@ -390,7 +410,7 @@ def build_records(
                     "re-export the image (the repository rejects empty files)",
                 )
                 continue
-            failing = _failing_masters(media_files, verdicts, resolved.allow_rules)
+            failing, other_failing = _failing_files(media_files, verdicts, resolved.allow_rules)
             if failing:
                 skip(
                     "preservation: " + "; ".join(failing),
@@ -401,6 +421,18 @@ def build_records(
             inp.files = media_files
             inp.source = source
             record, out = builder.build(inp)
+            for text in other_failing:
+                record.findings.append(
+                    Finding(
+                        record.marker.key,
+                        row,
+                        "warning",
+                        "PRESERVATION_FAIL",
+                        "files",
+                        f"preservation: {text} (not a master: the record is published)",
+                        "see preservation/report.html",
+                    )
+                )
             left_out.update(out)
             built.append(BuiltRecord.from_record(record, media_files))
     finally:
@@ -418,18 +450,24 @@ def build_records(
     )
 
 
-def _failing_masters(
-    files: list[MediaFile], verdicts: Mapping[str, tuple[str, list[str]]], allowed: tuple[str, ...]
-) -> list[str]:
-    out = []
+def _failing_files(
+    files: list[MediaFile], verdicts: Mapping[str, tuple[str, Failures]], allowed: tuple[str, ...]
+) -> tuple[list[str], list[str]]:
+    """(failing masters, other failing files), each ``"KEY fails RULE, …"``, once the rule or
+    finding ids in ``allowed`` are accepted."""
+    masters, others = [], []
+    ok = set(allowed)
     for f in files:
         verdict = verdicts.get(_norm(f.spec.path))
-        if verdict is None or verdict[0] != "fail" or f.role != "master":
+        if verdict is None or verdict[0] != "fail":
             continue
-        rules = [r for r in verdict[1] if r not in allowed] if verdict[1] else ["(no rule id)"]
-        if rules:
-            out.append(f"{f.spec.key} fails {', '.join(rules)}")
-    return out
+        left = [(i, r) for i, r in verdict[1] if i not in ok and r not in ok]
+        if not verdict[1]:
+            left = [("(no rule id)", "(no rule id)")]
+        if left:
+            names = ", ".join(dict.fromkeys(r for _, r in left))
+            (masters if f.role == "master" else others).append(f"{f.spec.key} fails {names}")
+    return masters, others
 
 
 def _table_columns(specimens: Any) -> set[str] | None:

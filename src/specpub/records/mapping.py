@@ -62,7 +62,7 @@ from specpub.records.model import (
 from specpub.records.presets import UNTYPEABLE, Preset, load_preset
 from specpub.records.templates import FACT_GROUPS, FACTS, Template, suggest
 
-__all__ = ["CORRECTIONS", "FlagHit", "RecordBuilder", "RowInput", "build_one"]
+__all__ = ["CORRECTIONS", "FINDINGS", "FlagHit", "RecordBuilder", "RowInput", "build_one"]
 
 #: What ``correct`` does for each flag (others: the flagged value is withheld).
 CORRECTIONS: dict[str, str] = {
@@ -135,6 +135,20 @@ _PLACE_TERMS = (
 )
 _EMPTY_TAGS = re.compile(r"<(p|ul|ol|li|div|span|b|i|em|strong)>\s*</\1>")
 _PREFIXES = ("dwc:", "dc:", "dcterms:", "ac:")
+
+#: Codes of the findings the records stage itself makes (the Zenodo-side ones are in
+#: :data:`specpub.records.checks.CHECKS`).
+FINDINGS: dict[str, str] = {
+    "CATALOG_NUMBER_MISSING": "error: no catalogue number, the record's marker",
+    "FLAG_BLOCKS": "error: a quality flag the preset's [flags] says blocks the record",
+    "INSTITUTION_MISSING": "error: the row names no holding institution and the preset no default",
+    "INSTITUTION_UNKNOWN": "error: the code is not in [institutions] and unknown = 'block'",
+    "INSTITUTION_UNNAMED": "warning: the code is not in [institutions]; the code is the creator",
+    "LICENSE_UNKNOWN": "error/warning: the row's licence is not in Zenodo's vocabulary",
+    "RELATED_ID_NOT_SENT": "warning: a related identifier without a detectable scheme is left out",
+    "VALUE_UNTYPEABLE": "error: a value its custom field cannot hold, and the preset blocks",
+    "PRESERVATION_FAIL": "warning: a file other than the master fails its preservation profile",
+}
 
 #: One quality flag on a row: ``(flag id, term, value as flagged)``.
 FlagHit = tuple[str, str, str]

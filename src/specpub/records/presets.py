@@ -260,12 +260,15 @@ class Preset:
         communities: Sequence[str] = (),
         keywords: Sequence[str] = (),
         publisher: str | None = None,
+        allow_rules: Sequence[str] = (),
     ) -> Preset:
         """A copy with command-line style overrides applied (what ``specpub plan``'s
         options used to set).
 
         ``institution_name`` is either one name, for a table of one institution,
-        or a mapping ``code → name`` added to the preset's name table.
+        or a mapping ``code → name`` added to the preset's name table;
+        ``allow_rules`` are preservation rule (or finding) ids whose failure does not
+        block a master.
 
         Examples
         --------
@@ -289,6 +292,11 @@ class Preset:
             record["keywords"] = [*record.get("keywords", []), *escaped]
         if publisher is not None:
             record["publisher"] = publisher
+        if allow_rules:
+            section = raw.setdefault("preservation", {})
+            section["allow_rules"] = list(
+                dict.fromkeys([*section.get("allow_rules", []), *allow_rules])
+            )
         if isinstance(institution_name, str):
             raw.setdefault("institution", {})["name"] = institution_name
         elif institution_name:
