@@ -19,6 +19,7 @@ BENCHMARKS = (
     "demo_generate",
     "specimens_load",
     "media_link",
+    "preservation_validate",
     "sandbox_throughput",
     "sandbox_app_cpu",
     "batch_throughput",

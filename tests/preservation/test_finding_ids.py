@@ -7,7 +7,6 @@ expected id is reported — with evidence (an offset or a place in the structure
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import Callable
 from pathlib import Path
@@ -120,21 +119,25 @@ def _crashing(buf, ctx):
 
 
 def _changed_file(tmp: Path, monkeypatch) -> list:
+    """A file whose identity (size, mtime, inode) differs after the read: it changed."""
     path = tmp / "growing.tif"
     path.write_bytes(b.build_tiff())
-    from specpub.preservation import validation as v
+    from specpub.media import _read
 
-    real = os.fstat
+    real = _read.Identity.of
     calls = {"n": 0}
 
-    def fstat(fd):
-        st = real(fd)
+    def of(st):
         calls["n"] += 1
-        if calls["n"] == 2:  # the check after the read sees a new mtime
-            return os.stat_result((*st[:8], st.st_mtime + 5, st[9]))
-        return st
+        ident = real(st)
+        # the identity taken after the read sees a new modification time
+        return (
+            ident
+            if calls["n"] == 1
+            else _read.Identity(ident.size, ident.mtime_ns + 1, ident.inode)
+        )
 
-    monkeypatch.setattr(v.os, "fstat", fstat)
+    monkeypatch.setattr(_read.Identity, "of", staticmethod(of))
     return validate_file(path, profile="structure").findings
 
 

@@ -530,30 +530,15 @@ class _Walker:
                     offset=dt.data_at,
                     where=self.where(ifd, _DATETIME),
                 )
-        xmp = ifd.entries.get(_XMP)
-        if xmp is not None:
-            raw = self.raw(xmp, 64 << 20)
-            if raw is not None:
-                problem = check_xmp(raw)
-                if problem:
-                    ctx.add(
-                        "TIF-17",
-                        f"the XMP packet is not well-formed XML: {problem}",
-                        offset=xmp.data_at,
-                        where=self.where(ifd, _XMP),
-                    )
-        icc = ifd.entries.get(_ICC)
-        if icc is not None:
-            raw = self.raw(icc, 64 << 20)
-            if raw is not None:
-                problem = check_icc(raw)
-                if problem:
-                    ctx.add(
-                        "TIF-18",
-                        f"the ICC profile is malformed: {problem}",
-                        offset=icc.data_at,
-                        where=self.where(ifd, _ICC),
-                    )
+        for tag, fid, what, check in (
+            (_XMP, "TIF-17", "the XMP packet is not well-formed XML", check_xmp),
+            (_ICC, "TIF-18", "the ICC profile is malformed", check_icc),
+        ):
+            entry = ifd.entries.get(tag)
+            raw = self.raw(entry, 64 << 20) if entry is not None else None
+            problem = check(raw) if raw is not None else ""
+            if problem:
+                ctx.add(fid, f"{what}: {problem}", offset=entry.data_at, where=self.where(ifd, tag))
         if width and length:
             self.check_layout(ifd, width, length, spp, bps, planar, compression)
 

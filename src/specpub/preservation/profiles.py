@@ -73,6 +73,8 @@ SEVERITIES = ("fail", "warn", "info", "off")
 _BUILTIN = Path(__file__).with_name("_profiles")
 _STRUCTURAL_RULES = {"INT-01", "INT-02", "INT-03", "INT-04", "INT-05", "INT-06", "MD-01"}
 _REGISTERED: dict[str, Profile] = {}
+# Parsed profile files by (path, mtime, workspace, chain): an edited file is read again.
+_CACHE: dict[tuple[Any, ...], Profile] = {}
 
 
 @dataclass(frozen=True)
@@ -299,6 +301,13 @@ def _load(name: str, workspace: Any, seen: tuple[str, ...]) -> Profile:
             "or give a .toml file",
         )
     try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    cache_key = (str(path.resolve()), stamp, str(workspace), seen[:-1])
+    if cache_key in _CACHE:
+        return _CACHE[cache_key]
+    try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(
@@ -312,7 +321,11 @@ def _load(name: str, workspace: Any, seen: tuple[str, ...]) -> Profile:
             file=str(path),
             fix='correct the TOML syntax (keys with dashes need quotes: "RES-02" = "warn")',
         ) from err
-    return _parse(data, str(path), workspace, (*seen, name))
+    profile = _parse(data, str(path), workspace, (*seen, name))
+    if len(_CACHE) > 256:
+        _CACHE.clear()
+    _CACHE[cache_key] = profile
+    return profile
 
 
 def _parse(data: dict[str, Any], source: str, workspace: Any, seen: tuple[str, ...]) -> Profile:

@@ -31,6 +31,7 @@ structure         string    the verdict of the structural checks alone
 n_findings        Int64     findings kept under the profile
 findings          string    JSON list of the findings (id, severity, rule, message, offset, where,
                             value)
+md5, sha256       string    checksums from the same read ("" when the file could not be read)
 ================  ========  ====================================================================
 
 ``findings.parquet`` / ``findings.csv`` — one row per finding (path, key, id, severity,
@@ -87,6 +88,8 @@ REPORT_COLUMNS: dict[str, str] = {
     "structure": "string",
     "n_findings": "Int64",
     "findings": "string",
+    "md5": "string",
+    "sha256": "string",
 }
 #: Columns of ``findings.parquet``.
 FINDING_COLUMNS = ["path", "key", "id", "severity", "rule", "message", "offset", "where", "value"]
@@ -132,6 +135,8 @@ class FileResult:
     properties: dict[str, Any] = field(default_factory=dict)
     catalog_number: str = ""
     role: str = ""
+    md5: str = ""
+    sha256: str = ""
 
     @property
     def key(self) -> str:
@@ -164,6 +169,8 @@ class FileResult:
             "structure": self.structure,
             "n_findings": len(self.findings),
             "findings": json.dumps([f.as_dict() for f in self.findings], ensure_ascii=False),
+            "md5": self.md5,
+            "sha256": self.sha256,
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -426,6 +433,8 @@ class ValidationReport(FrameResult):
                     properties=dict(f.get("properties", {})),
                     catalog_number=f.get("catalogNumber", ""),
                     role=f.get("role", ""),
+                    md5=f.get("md5", ""),
+                    sha256=f.get("sha256", ""),
                 )
             )
         return cls(results, profiles=data.get("profiles"), provenance=data.get("provenance"))

@@ -25,7 +25,6 @@ Examples
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor
 from typing import Any
@@ -48,7 +47,6 @@ __all__ = [
 
 #: Files up to this size are read into memory in one go; larger ones are read on demand.
 BUFFER_LIMIT = 256 << 20
-_O_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def judge(
@@ -194,18 +192,23 @@ def _unreadable(
     )
 
 
-class _Reader:
-    """``read_at`` over an open file descriptor, for files above :data:`BUFFER_LIMIT`."""
+#: What the single read's error codes mean as findings.
+_READ_CODES = {
+    "missing": ("FILE-03", "the file is missing; check the path"),
+    "permission": ("FILE-03", "permission denied: the file cannot be read"),
+    "io": ("FILE-03", "the file cannot be read"),
+    "symlink-loop": ("FILE-02", "a symbolic-link loop: nothing to validate"),
+    "not-regular": ("FILE-02", "not a regular file (folder, FIFO, device): nothing to validate"),
+    "empty": ("FILE-01", "the file is empty (0 bytes); export or copy it again"),
+    "changed": ("FILE-04", "the file changed while it was read; validate it again when complete"),
+}
 
-    def __init__(self, fd: int, size: int) -> None:
-        self.fd = fd
-        self.size = size
-        self.data = None
 
-    def read_at(self, offset: int, n: int) -> bytes:
-        if offset < 0 or n <= 0 or offset >= self.size:
-            return b""
-        return os.pread(self.fd, min(n, self.size - offset), offset)
+def _read_error(path: str, code: str, message: str, profile: Profile, size: int = 0) -> FileResult:
+    fid, default = _READ_CODES.get(code, ("FILE-03", "the file cannot be read"))
+    if code == "missing" and os.path.islink(path):
+        fid, message = "FILE-02", "a broken symbolic link: nothing to validate"
+    return _unreadable(path, fid, message or default, profile, size)
 
 
 def validate_file(
@@ -216,11 +219,14 @@ def validate_file(
     catalog_number: str = "",
     role: str = "",
 ) -> FileResult:
-    """Read one file once and validate it. Never raises for a bad file.
+    """Read one file once and validate it; never raises for a bad file.
 
-    Folders, FIFOs, devices, broken links, unreadable and vanished files are
-    findings (``FILE-02``, ``FILE-03``); an empty file is ``FILE-01``; a file that
-    changes while it is read is ``FILE-04``.
+    The read is the media scan's (:func:`specpub.media._read.read_file`): MD5 and
+    SHA-256 come from the same read and are in the report. Folders, FIFOs, devices,
+    broken links, unreadable and vanished files are findings (``FILE-02``, ``FILE-03``);
+    an empty file is ``FILE-01``; a file that changes while it is read is ``FILE-04``.
+    A file larger than :data:`BUFFER_LIMIT` is streamed for its checksums and the
+    validator asks for the bytes it needs.
 
     Examples
     --------
@@ -228,76 +234,21 @@ def validate_file(
     >>> validate_file(tempfile.mkdtemp(), profile="structure").findings[0].id
     'FILE-02'
     """
+    from specpub.media._read import ReadError, read_file
+
     prof = get_profile(profile)
     name = os.path.abspath(os.fspath(path))
     try:
-        fd = os.open(name, _O_FLAGS)
-    except FileNotFoundError:
-        what = "a broken symbolic link" if os.path.islink(name) else "missing"
-        code = "FILE-02" if os.path.islink(name) else "FILE-03"
-        return _unreadable(name, code, f"the file is {what}; check the path", prof)
-    except PermissionError:
-        return _unreadable(
-            name,
-            "FILE-03",
-            "permission denied: the file cannot be read; check its permissions",
-            prof,
-        )
-    except OSError as err:
-        return _unreadable(name, "FILE-03", f"the file cannot be opened ({err.strerror})", prof)
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            kind = (
-                "a folder"
-                if stat.S_ISDIR(st.st_mode)
-                else "a FIFO (named pipe)"
-                if stat.S_ISFIFO(st.st_mode)
-                else "a device or socket"
-            )
-            return _unreadable(
-                name, "FILE-02", f"{kind}, not a regular file: nothing to validate", prof
-            )
-        size = st.st_size
-        try:
-            if size <= BUFFER_LIMIT:
-                data: Any = _read_all(fd, size)
-            else:
-                data = _Reader(fd, size)
-            after = os.fstat(fd)
-        except OSError as err:
-            return _unreadable(
-                name, "FILE-03", f"reading failed ({err.strerror or err})", prof, size
-            )
-        if (after.st_size, after.st_mtime_ns) != (size, st.st_mtime_ns) or (
-            not isinstance(data, _Reader) and len(data) != size
-        ):
-            return _unreadable(
-                name,
-                "FILE-04",
-                "the file changed while it was read; validate it again when it is complete",
-                prof,
-                size,
-            )
-        result = validate_bytes(data, name, profile=prof, decode=decode, size=size)
-    finally:
-        os.close(fd)
+        read = read_file(name, buffer_limit=BUFFER_LIMIT)
+    except ReadError as err:
+        result = _read_error(name, err.code, str(err), prof)
+    else:
+        with read:
+            result = validate_bytes(read, name, profile=prof, decode=decode, size=read.size)
+        result.md5, result.sha256 = read.md5, read.sha256
     result.catalog_number = catalog_number
     result.role = role
     return result
-
-
-def _read_all(fd: int, size: int) -> bytearray:
-    buf = bytearray(size)
-    view = memoryview(buf)
-    got = 0
-    with open(fd, "rb", buffering=0, closefd=False) as fh:
-        while got < size:
-            n = fh.readinto(view[got:])
-            if not n:
-                break
-            got += n
-    return buf if got == size else buf[:got]
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
@@ -403,13 +354,6 @@ def validate(
 
 # -- a scanned workspace -------------------------------------------------------------------
 
-_READ_ERRORS = {
-    "empty": ("FILE-01", "the file is empty (0 bytes); export or copy it again"),
-    "not-regular": ("FILE-02", "not a regular file (folder, FIFO, device): nothing to validate"),
-    "symlink-loop": ("FILE-02", "a symbolic-link loop: nothing to validate"),
-    "changed": ("FILE-04", "the file changed while the scan read it; scan it again"),
-}
-
 
 def _linked(ws: Any) -> dict[str, tuple[str, str]]:
     """Absolute path → (catalogNumber, role) of the workspace's linked files."""
@@ -447,8 +391,9 @@ def _from_scan(
     path = str(row["path"])
     code = str(row.get("error_code") or "")
     if code:
-        fid, message = _READ_ERRORS.get(code, ("FILE-03", str(row.get("error") or code)))
-        result = _unreadable(path, fid, message, profile, int(row.get("size") or 0))
+        result = _read_error(
+            path, code, str(row.get("error") or ""), profile, int(row.get("size") or 0)
+        )
         result.catalog_number, result.role = catalog, role
         return result
     structure = (nested or {}).get("structure")
@@ -471,9 +416,11 @@ def _from_scan(
     result = StructureResult(
         structure.get("format", ident.format), findings, dict(structure.get("properties", {}))
     )
-    return judge(
+    judged = judge(
         path, int(row.get("size") or 0), ident, result, profile, catalog_number=catalog, role=role
     )
+    judged.md5, judged.sha256 = str(row.get("md5") or ""), str(row.get("sha256") or "")
+    return judged
 
 
 def validate_workspace(
