@@ -425,7 +425,8 @@ class _Walker:
                         offset=e.pos,
                         where=where,
                     )
-            if e.type == _ASCII:
+            if e.type == _ASCII and ifd.kind in ("main", "sub"):
+                # TIFF fields only: cameras often pad Exif/GPS strings without a NUL
                 self.check_ascii(ifd, e)
 
     def check_ascii(self, ifd: Ifd, e: Entry) -> None:
