@@ -37,8 +37,8 @@ async def test_create_201_lenient_with_errors_and_numeric_string_ids(tmp_path):
         assert "metadata.title" in fields
         assert "custom_fields.dwc:recordNumber" in fields
         assert "custom_fields.dwc:eventDate.0" in fields
-        assert "custom_fields.dwc:decimalLatitude.0" in fields
-        assert d["custom_fields"] == {"dwc:catalogNumber": ["BR1"]}
+        assert "custom_fields.dwc:decimalLatitude.0" not in fields  # "50.9" is a number
+        assert d["custom_fields"] == {"dwc:catalogNumber": ["BR1"], "dwc:decimalLatitude": [50.9]}
         assert r.headers["etag"] == f'"{d["revision_id"]}"'
         assert d["links"]["self"].endswith(f"/api/records/{d['id']}/draft")
         assert d["links"]["publish"].endswith("/draft/actions/publish")

@@ -112,7 +112,7 @@ INTERNAL_TYPES = {
     "journal:journal": "object",
     "meeting:meeting": "object",
     "imprint:imprint": "object",
-    "thesis:university": "string",
+    "thesis:thesis": "object",
 }
 
 
@@ -126,45 +126,74 @@ def _valid_internal(kind: str, value: Any) -> bool:
     return isinstance(value, str)
 
 
-def _valid_value(kind: str, value: Any) -> bool:
-    if kind in ("keyword", "text"):
-        return isinstance(value, str) and value != ""
+_INVALID = object()
+_MESSAGES = {
+    "date": "Not a valid date.",
+    "double": "Not a valid number.",
+    "integer": "Not a valid integer.",
+    "edtf": "Please provide a valid date or interval.",
+    "relationship": "Invalid input type.",
+}
+
+
+def _number(value: Any, kind: str) -> Any:
+    """marshmallow's non-strict Float/Integer: numbers and numeric strings, not booleans."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return _INVALID
+    try:
+        number = float(value.strip()) if isinstance(value, str) else float(value)
+    except ValueError:
+        return _INVALID
+    if not math.isfinite(number):
+        return _INVALID
     if kind == "double":
-        return (
-            isinstance(value, int | float)
-            and not isinstance(value, bool)
-            and math.isfinite(float(value))
-        )
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "date":
-        if not isinstance(value, str) or len(value) != 10:
-            return False
-        try:
-            _dt.date.fromisoformat(value)
-        except ValueError:
-            return False
-        return True
-    if kind == "edtf":
-        return isinstance(value, str) and is_edtf(value)
+        return number
+    return int(number) if number.is_integer() else _INVALID
+
+
+def _coerce(kind: str, value: Any) -> Any:
+    """The stored form of one value of a ``kind`` field, or ``_INVALID``.
+
+    Strings are trimmed (``SanitizedUnicode``); numbers may come as numeric strings.
+    """
+    if kind in ("double", "integer"):
+        return _number(value, kind)
     if kind == "relationship":
-        return isinstance(value, dict) and set(value) <= {"subject", "object"}
-    return False
+        return (
+            value if isinstance(value, dict) and set(value) <= {"subject", "object"} else _INVALID
+        )
+    if not isinstance(value, str):
+        return _INVALID
+    text = value.strip()
+    if kind in ("keyword", "text"):
+        return text if text else _INVALID
+    if kind == "date":
+        try:
+            _dt.date.fromisoformat(text)
+        except ValueError:
+            return _INVALID
+        return text if len(text) == 10 else _INVALID
+    if kind == "edtf":
+        return text if is_edtf(text, datetimes=True) else _INVALID
+    return _INVALID
 
 
 def clean_custom_fields(data: Any, path: str = "custom_fields") -> tuple[dict, list[dict]]:
-    """Keep whitelisted terms whose values all have the right type.
+    """Keep whitelisted terms and, of each list, its valid values (trimmed, coerced).
 
-    Returns the cleaned dict and error entries ``{"field", "messages"}`` for what was dropped.
+    Returns the cleaned dict and error entries ``{"field", "messages"}`` for what was dropped:
+    an unknown term, a value that is not a list, or one invalid item of a list (the others
+    are kept, as marshmallow keeps the valid part of a list).
 
     Examples
     --------
-    >>> clean, errors = clean_custom_fields(
-    ...     {"dwc:catalogNumber": ["BR1"], "dwc:eventDate": ["1890"], "dwc:foo": ["x"]})
+    >>> clean, errors = clean_custom_fields({"dwc:catalogNumber": [" BR1 "],
+    ...     "dwc:decimalLatitude": ["50.93", "north"], "dwc:eventDate": ["1890"],
+    ...     "dwc:foo": ["x"]})
     >>> clean
-    {'dwc:catalogNumber': ['BR1']}
-    >>> sorted(e["field"] for e in errors)
-    ['custom_fields.dwc:eventDate.0', 'custom_fields.dwc:foo']
+    {'dwc:catalogNumber': ['BR1'], 'dwc:decimalLatitude': [50.93]}
+    >>> [e["field"].removeprefix("custom_fields.") for e in errors]
+    ['dwc:decimalLatitude.1', 'dwc:eventDate.0', 'dwc:foo']
     """
     if data is None:
         return {}, []
@@ -187,17 +216,16 @@ def clean_custom_fields(data: Any, path: str = "custom_fields") -> tuple[dict, l
         if not isinstance(values, list) or not values:
             errors.append({"field": field, "messages": ["Not a valid list."]})
             continue
-        bad = [i for i, v in enumerate(values) if not _valid_value(kind, v)]
-        if bad:
-            msg = {
-                "date": "Not a valid date.",
-                "double": "Not a valid number.",
-                "integer": "Not a valid integer.",
-                "edtf": "Please provide a valid date or interval.",
-            }.get(kind, "Not a valid string.")
-            errors.append({"field": f"{field}.{bad[0]}", "messages": [msg]})
-            continue
-        clean[term] = values
+        kept = []
+        for i, value in enumerate(values):
+            stored = _coerce(kind, value)
+            if stored is _INVALID:
+                message = _MESSAGES.get(kind, "Not a valid string.")
+                errors.append({"field": f"{field}.{i}", "messages": [message]})
+            else:
+                kept.append(stored)
+        if kept:
+            clean[term] = kept
     return clean, errors
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+_log = logging.getLogger("specpub.sandbox")
 
 _DEFAULT_MESSAGES = {
     400: "Bad request.",
@@ -27,17 +31,32 @@ class ApiError(Exception):
     """An error answered as JSON: ``{"status": code, "message": msg, "errors": [...]}``."""
 
     def __init__(
-        self, status: int, message: str | None = None, errors: list[dict[str, Any]] | None = None
+        self,
+        status: int,
+        message: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        **extra: Any,
     ) -> None:
         self.status = status
         self.message = message or _DEFAULT_MESSAGES.get(status, "Error.")
         self.errors = errors
+        self.extra = extra
         super().__init__(f"{status} {self.message}")
 
 
 def validation_error(errors: list[dict[str, Any]]) -> ApiError:
     """The 400 "A validation error occurred." with field errors."""
     return ApiError(400, "A validation error occurred.", errors)
+
+
+def internal_error(cause: str) -> ApiError:
+    """The 500 Zenodo answers when its code crashes on unexpected input (with an ``error_id``).
+
+    ``cause`` is logged server-side only, like a real server's traceback.
+    """
+    error_id = uuid.uuid4().hex
+    _log.info("simulated internal error %s: %s", error_id, cause)
+    return ApiError(500, "Internal server error.", error_id=error_id)
 
 
 def field_error(field: str, message: str) -> dict[str, Any]:
@@ -55,7 +74,7 @@ def error_response(status: int, message: str, errors: list | None = None, **extr
 
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.message, exc.errors)
+    return error_response(exc.status, exc.message, exc.errors, **exc.extra)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

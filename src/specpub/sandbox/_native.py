@@ -40,44 +40,51 @@ def check_accept(request: Request) -> None:
     )
 
 
-def routes(ctx: Context) -> list[Route]:
-    store = ctx.store
+class _NativeApi:
+    """The routes of this API over one :class:`Context` (each handler one method)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.store = ctx.store
 
     def record_json(
-        rec: RecordRow, which: str, *, status: int = 200, errors: list | None = None
+        self, rec: RecordRow, which: str, *, status: int = 200, errors: list | None = None
     ) -> JSONResponse:
-        body = _render.native_response(store.body(rec, which), ctx.base)
+        body = _render.native_response(self.store.body(rec, which), self.ctx.base)
         if errors:
             body["errors"] = errors
         headers = {"ETag": f'"{body["revision_id"]}"'}
         return JSONResponse(body, status_code=status, headers=headers)
 
-    def own_draft(request: Request) -> tuple[Any, RecordRow]:
+    def own_draft(self, request: Request) -> tuple[Any, RecordRow]:
         check_accept(request)
-        user, rec = ctx.own(request, request.path_params["id"])
+        user, rec = self.ctx.own(request, request.path_params["id"])
         if rec.draft is None:
             raise ApiError(404)
         return user, rec
 
-    def editable(rec: RecordRow) -> None:
+    def editable(self, rec: RecordRow) -> None:
         if rec.record is not None:
             raise ApiError(403, "Permission denied. The files of a published record are locked.")
 
     # ------------------------------------------------------------------ drafts
 
-    async def create(request: Request) -> Response:
+    async def create(self, request: Request) -> Response:
         check_accept(request)
-        user = ctx.user(request)
+        user = self.ctx.user(request)
         assert user is not None
-        data, errors = clean_native(await ctx.json_body(request, empty={}))
-        return record_json(store.create_draft(user.id, data), "draft", status=201, errors=errors)
+        body = await self.ctx.json_body(request, empty={})
+        data, errors = clean_native(body, awards=self.ctx.config.awards)
+        return self.record_json(
+            self.store.create_draft(user.id, data), "draft", status=201, errors=errors
+        )
 
-    async def read_draft(request: Request) -> Response:
-        _, rec = own_draft(request)
-        return record_json(rec, "draft")
+    async def read_draft(self, request: Request) -> Response:
+        _, rec = self.own_draft(request)
+        return self.record_json(rec, "draft")
 
-    async def update_draft(request: Request) -> Response:
-        _, rec = own_draft(request)
+    async def update_draft(self, request: Request) -> Response:
+        _, rec = self.own_draft(request)
         if_match = request.headers.get("if-match")
         expected = None
         if if_match:
@@ -85,44 +92,49 @@ def routes(ctx: Context) -> list[Route]:
                 expected = int(if_match.strip().removeprefix("W/").strip('"'))
             except ValueError:
                 raise ApiError(412, "The record revision does not match.") from None
-        data, errors = clean_native(await ctx.json_body(request))
-        rec = store.update_draft(rec, data, if_match=expected)
-        return record_json(rec, "draft", errors=errors)
+        body = await self.ctx.json_body(request)
+        data, errors = clean_native(body, awards=self.ctx.config.awards)
+        rec = self.store.update_draft(rec, data, if_match=expected)
+        return self.record_json(rec, "draft", errors=errors)
 
-    async def delete_draft(request: Request) -> Response:
-        _, rec = own_draft(request)
-        store.delete_draft(rec)
+    async def delete_draft(self, request: Request) -> Response:
+        _, rec = self.own_draft(request)
+        self.store.delete_draft(rec)
         return Response(status_code=204)
 
-    async def edit(request: Request) -> Response:
+    async def edit(self, request: Request) -> Response:
         check_accept(request)
-        _, rec = ctx.own(request, request.path_params["id"])
+        _, rec = self.ctx.own(request, request.path_params["id"])
         if rec.draft is None:
-            rec = store.edit(rec)
-        return record_json(rec, "draft", status=201)
+            rec = self.store.edit(rec)
+        return self.record_json(rec, "draft", status=201)
 
-    def check_publishable(rec: RecordRow) -> None:
+    def check_publishable(self, rec: RecordRow) -> None:
         assert rec.draft is not None
-        errors = publish_errors(rec.draft, [(f.size or 0, f.status) for f in store.files(rec.id)])
+        errors = publish_errors(
+            rec.draft, [(f.size or 0, f.status) for f in self.store.files(rec.id)]
+        )
         if errors:
             raise validation_error(errors)
 
-    async def publish(request: Request) -> Response:
-        user, rec = own_draft(request)
+    async def publish(self, request: Request) -> Response:
+        user, rec = self.own_draft(request)
         assert rec.draft is not None
         review = rec.draft.get("review")
         if review and review["status"] == "submitted":
             raise ApiError(
                 400, "The draft is under review: it is published when the community accepts it."
             )
-        errors = publish_errors(rec.draft, [(f.size or 0, f.status) for f in store.files(rec.id)])
+        errors = publish_errors(
+            rec.draft, [(f.size or 0, f.status) for f in self.store.files(rec.id)]
+        )
         if errors:
             raise validation_error(errors)
-        rec = store.publish(rec, doi_prefix=ctx.config.doi_prefix, user_name=user.name)
-        return record_json(rec, "record", status=202)
+        rec = self.store.publish(rec, doi_prefix=self.ctx.config.doi_prefix, user_name=user.name)
+        return self.record_json(rec, "record", status=202)
 
-    async def reserve_doi(request: Request) -> Response:
-        _, rec = own_draft(request)
+    async def reserve_doi(self, request: Request) -> Response:
+        _, rec = self.own_draft(request)
         assert rec.draft is not None
         if rec.draft.get("pids", {}).get("doi"):
             raise validation_error(
@@ -131,56 +143,58 @@ def routes(ctx: Context) -> list[Route]:
         data = {k: rec.draft[k] for k in ("metadata", "custom_fields", "access", "files")}
         data["pids"] = {
             "doi": {
-                "identifier": f"{ctx.config.doi_prefix}/zenodo.{rec.id}",
+                "identifier": f"{self.ctx.config.doi_prefix}/zenodo.{rec.id}",
                 "provider": "datacite",
                 "client": "datacite",
             }
         }
-        return record_json(store.update_draft(rec, data), "draft", status=201)
+        return self.record_json(self.store.update_draft(rec, data), "draft", status=201)
 
-    async def new_version(request: Request) -> Response:
+    async def new_version(self, request: Request) -> Response:
         check_accept(request)
-        _, rec = ctx.own(request, request.path_params["id"])
+        _, rec = self.ctx.own(request, request.path_params["id"])
         if rec.record is None:
             raise ApiError(404)
-        return record_json(store.new_version(rec, import_files=False), "draft", status=201)
+        return self.record_json(
+            self.store.new_version(rec, import_files=False), "draft", status=201
+        )
 
-    async def files_import(request: Request) -> Response:
-        _, rec = own_draft(request)
-        store.import_files(rec)
-        rec2 = store.get(rec.id)
+    async def files_import(self, request: Request) -> Response:
+        _, rec = self.own_draft(request)
+        self.store.import_files(rec)
+        rec2 = self.store.get(rec.id)
         assert rec2 is not None
-        return JSONResponse(files_list(rec2, draft=True), status_code=201)
+        return JSONResponse(self.files_list(rec2, draft=True), status_code=201)
 
     # ------------------------------------------------------------------ community review
 
-    def request_json(review: dict) -> dict:
+    def request_json(self, review: dict) -> dict:
         out = dict(review)
         out["links"] = {
-            "self": f"{ctx.base}/api/requests/{review['id']}",
+            "self": f"{self.ctx.base}/api/requests/{review['id']}",
             "actions": {
-                name: f"{ctx.base}/api/requests/{review['id']}/actions/{name}"
+                name: f"{self.ctx.base}/api/requests/{review['id']}/actions/{name}"
                 for name in ("accept", "decline", "cancel")
             },
         }
         return out
 
-    def find_community(ident: Any) -> Any:
-        for c in ctx.config.communities:
+    def find_community(self, ident: Any) -> Any:
+        for c in self.ctx.config.communities:
             if ident in (c.id, c.slug):
                 return c
         return None
 
-    async def put_review(request: Request) -> Response:
-        user, rec = own_draft(request)
-        body = await ctx.json_body(request)
+    async def put_review(self, request: Request) -> Response:
+        user, rec = self.own_draft(request)
+        body = await self.ctx.json_body(request)
         receiver = body.get("receiver") if isinstance(body, dict) else None
         ident = receiver.get("community") if isinstance(receiver, dict) else None
         if not isinstance(body, dict) or body.get("type") != "community-submission":
             raise validation_error(
                 [{"field": "type", "messages": ["Must be 'community-submission'."]}]
             )
-        community = find_community(ident)
+        community = self.find_community(ident)
         if community is None:
             raise validation_error(
                 [{"field": "receiver.community", "messages": ["Community not found."]}]
@@ -200,62 +214,62 @@ def routes(ctx: Context) -> list[Route]:
             "topic": {"record": str(rec.id)},
             "created_by": {"user": str(user.id)},
         }
-        store.set_review(rec, review)
-        return JSONResponse(request_json(review))
+        self.store.set_review(rec, review)
+        return JSONResponse(self.request_json(review))
 
-    def draft_review(rec: RecordRow, *, missing: int) -> dict:
+    def draft_review(self, rec: RecordRow, *, missing: int) -> dict:
         review = (rec.draft or {}).get("review")
         if not review:
             raise ApiError(missing, "No review exists for this draft.")
         return review
 
-    async def get_review(request: Request) -> Response:
-        _, rec = own_draft(request)
-        review = draft_review(rec, missing=404)
-        return JSONResponse(request_json(review))
+    async def get_review(self, request: Request) -> Response:
+        _, rec = self.own_draft(request)
+        review = self.draft_review(rec, missing=404)
+        return JSONResponse(self.request_json(review))
 
-    async def delete_review(request: Request) -> Response:
-        _, rec = own_draft(request)
-        review = draft_review(rec, missing=404)
+    async def delete_review(self, request: Request) -> Response:
+        _, rec = self.own_draft(request)
+        review = self.draft_review(rec, missing=404)
         if review["status"] == "submitted":
             raise ApiError(400, "The review is open: cancel the request instead.")
-        store.set_review(rec, None)
+        self.store.set_review(rec, None)
         return Response(status_code=204)
 
-    async def submit_review(request: Request) -> Response:
-        user, rec = own_draft(request)
-        body = await ctx.json_body(request, empty={})
-        review = draft_review(rec, missing=400)
+    async def submit_review(self, request: Request) -> Response:
+        user, rec = self.own_draft(request)
+        body = await self.ctx.json_body(request, empty={})
+        review = self.draft_review(rec, missing=400)
         if review["status"] == "submitted":
             raise ApiError(400, "The review was already submitted.")
-        check_publishable(rec)
-        community = find_community(review["receiver"]["community"])
+        self.check_publishable(rec)
+        community = self.find_community(review["receiver"]["community"])
         require_review = isinstance(body, dict) and body.get("require_review") is True
         review = dict(review, status="submitted", is_open=True)
-        store.set_review(rec, review)
+        self.store.set_review(rec, review)
         if community is not None and user.name in community.owners and not require_review:
-            store.publish(
+            self.store.publish(
                 rec,
-                doi_prefix=ctx.config.doi_prefix,
+                doi_prefix=self.ctx.config.doi_prefix,
                 user_name=user.name,
                 include=(community.id,),
             )
-            store.close_review(review["id"], "accepted")
+            self.store.close_review(review["id"], "accepted")
             review = dict(review, status="accepted", is_open=False, is_closed=True)
-        return JSONResponse(request_json(review), status_code=202)
+        return JSONResponse(self.request_json(review), status_code=202)
 
-    def review_request(request: Request) -> tuple[Any, dict, RecordRow | None, Any]:
+    def review_request(self, request: Request) -> tuple[Any, dict, RecordRow | None, Any]:
         """The caller, the review request named in the path, its record and community."""
-        user = ctx.user(request)
+        user = self.ctx.user(request)
         assert user is not None
-        found = store.review_request(request.path_params["request_id"])
+        found = self.store.review_request(request.path_params["request_id"])
         if found is None:
             raise ApiError(404, "The request does not exist.")
         review, rec = found
-        return user, review, rec, find_community(review["receiver"]["community"])
+        return user, review, rec, self.find_community(review["receiver"]["community"])
 
-    async def request_action(request: Request) -> Response:
-        user, review, rec, community = review_request(request)
+    async def request_action(self, request: Request) -> Response:
+        user, review, rec, community = self.review_request(request)
         action = request.path_params["action"]
         if review["status"] != "submitted" or rec is None or rec.draft is None:
             raise ApiError(400, f"The request cannot be {action}ed in state {review['status']}.")
@@ -271,47 +285,51 @@ def routes(ctx: Context) -> list[Route]:
             raise ApiError(404, "The requested URL was not found on the server.")
         review = dict(review, status=status, is_open=False, is_closed=True)
         if status == "accepted":
-            check_publishable(rec)
-            store.set_review(rec, review)
-            rec = store.get(rec.id)
+            self.check_publishable(rec)
+            self.store.set_review(rec, review)
+            rec = self.store.get(rec.id)
             assert rec is not None
-            store.publish(
+            self.store.publish(
                 rec,
-                doi_prefix=ctx.config.doi_prefix,
+                doi_prefix=self.ctx.config.doi_prefix,
                 user_name=user.name,
                 include=(community.id,),
             )
-            store.close_review(review["id"], status)
+            self.store.close_review(review["id"], status)
         else:
-            store.set_review(rec, review)
-        return JSONResponse(request_json(review))
+            self.store.set_review(rec, review)
+        return JSONResponse(self.request_json(review))
 
-    async def get_request(request: Request) -> Response:
-        user, review, rec, community = review_request(request)
+    async def get_request(self, request: Request) -> Response:
+        user, review, rec, community = self.review_request(request)
         owners = community.owners if community else ()
         if (rec is None or user.id != rec.owner) and user.name not in owners:
             raise ApiError(403, "Permission denied.")
-        return JSONResponse(request_json(review))
+        return JSONResponse(self.request_json(review))
 
     # ------------------------------------------------------------------ draft files
 
-    def files_list(rec: RecordRow, *, draft: bool) -> dict:
-        entries = [_render.native_file_entry(f, rec.id, rec.bucket_id) for f in store.files(rec.id)]
-        return _render.native_files_list(ctx.base, rec.id, entries, draft=draft)
+    def files_list(self, rec: RecordRow, *, draft: bool) -> dict:
+        entries = [
+            _render.native_file_entry(f, rec.id, rec.bucket_id) for f in self.store.files(rec.id)
+        ]
+        return _render.native_files_list(self.ctx.base, rec.id, entries, draft=draft)
 
-    def entry_json(rec: RecordRow, f: Any, *, draft: bool = True, status: int = 200) -> Response:
+    def entry_json(
+        self, rec: RecordRow, f: Any, *, draft: bool = True, status: int = 200
+    ) -> Response:
         entry = _render.native_file_entry(f, rec.id, rec.bucket_id)
-        entry["links"] = _render.file_links(ctx.base, rec.id, f.key, draft=draft)
+        entry["links"] = _render.file_links(self.ctx.base, rec.id, f.key, draft=draft)
         return JSONResponse(entry, status_code=status)
 
-    async def list_draft_files(request: Request) -> Response:
-        _, rec = own_draft(request)
-        return JSONResponse(files_list(rec, draft=True))
+    async def list_draft_files(self, request: Request) -> Response:
+        _, rec = self.own_draft(request)
+        return JSONResponse(self.files_list(rec, draft=True))
 
-    async def init_files(request: Request) -> Response:
-        _, rec = own_draft(request)
-        editable(rec)
-        body = await ctx.json_body(request)
+    async def init_files(self, request: Request) -> Response:
+        _, rec = self.own_draft(request)
+        self.editable(rec)
+        body = await self.ctx.json_body(request)
         if not isinstance(body, list) or not body:
             raise ApiError(400, "Invalid JSON body: expected a non-empty list of {'key': …}.")
         keys = []
@@ -324,19 +342,19 @@ def routes(ctx: Context) -> list[Route]:
             keys.append(check_key(item["key"], allow_slash=True))
         if len(set(keys)) != len(keys):
             raise ApiError(400, "Duplicate keys in the request.")
-        store.init_files(rec, keys)
-        rec2 = store.get(rec.id)
+        self.store.init_files(rec, keys)
+        rec2 = self.store.get(rec.id)
         assert rec2 is not None
-        return JSONResponse(files_list(rec2, draft=True), status_code=201)
+        return JSONResponse(self.files_list(rec2, draft=True), status_code=201)
 
-    async def delete_all_files(request: Request) -> Response:
-        _, rec = own_draft(request)
-        editable(rec)
-        store.delete_all_files(rec)
+    async def delete_all_files(self, request: Request) -> Response:
+        _, rec = self.own_draft(request)
+        self.editable(rec)
+        self.store.delete_all_files(rec)
         return Response(status_code=204)
 
-    async def draft_file(request: Request) -> Response:
-        _, rec = own_draft(request)
+    async def draft_file(self, request: Request) -> Response:
+        _, rec = self.own_draft(request)
         rest = request.path_params["rest"]
         op = "meta"
         for suffix in ("/content", "/commit"):
@@ -346,88 +364,90 @@ def routes(ctx: Context) -> list[Route]:
         key = check_key(rest, allow_slash=True)
         method = request.method
         if op == "content" and method == "PUT":
-            editable(rec)
+            self.editable(rec)
             check_octet_stream(request)
-            existing = store.file(rec.id, key)
+            existing = self.store.file(rec.id, key)
             if existing is None:
                 raise ApiError(404, "File not found.")
             if existing.status == "completed":
                 raise ApiError(400, f'File with key "{key}" is already committed.')
-            tmp, size, md5 = await ctx.receive_file(request, rec, key)
+            tmp, size, md5 = await self.ctx.receive_file(request, rec, key)
             with removed_on_error(tmp):
-                f = store.set_content(rec, key, tmp, size, md5, mimetype(key))
-            return entry_json(rec, f)
+                f = self.store.set_content(rec, key, tmp, size, md5, mimetype(key))
+            return self.entry_json(rec, f)
         if op == "commit" and method == "POST":
-            editable(rec)
-            return entry_json(rec, store.commit_file(rec, key))
-        f = store.file(rec.id, key)
+            self.editable(rec)
+            return self.entry_json(rec, self.store.commit_file(rec, key))
+        f = self.store.file(rec.id, key)
         if f is None:
             raise ApiError(404, "File not found.")
         if op == "content" and method == "GET":
             if f.blob is None:
                 raise ApiError(404, "File not found.")
-            return download(store.blob_path(f), f)
+            return download(self.store.blob_path(f), f)
         if op == "meta" and method == "GET":
-            return entry_json(rec, f)
+            return self.entry_json(rec, f)
         if op == "meta" and method == "DELETE":
-            editable(rec)
-            store.delete_file(rec, key)
+            self.editable(rec)
+            self.store.delete_file(rec, key)
             return Response(status_code=204)
         raise ApiError(405)
 
     # ------------------------------------------------------------------ published
 
-    def published(request: Request) -> RecordRow:
+    def published(self, request: Request) -> RecordRow:
         check_accept(request)
-        ctx.user(request, required=False)
-        rec = ctx.record(request.path_params["id"])
+        self.ctx.user(request, required=False)
+        rec = self.ctx.record(request.path_params["id"])
         if rec.record is None:
             raise ApiError(404)
         return rec
 
-    async def read_record(request: Request) -> Response:
-        return record_json(published(request), "record")
+    async def read_record(self, request: Request) -> Response:
+        return self.record_json(self.published(request), "record")
 
-    async def record_files(request: Request) -> Response:
-        rec = published(request)
-        return JSONResponse(files_list(rec, draft=False))
+    async def record_files(self, request: Request) -> Response:
+        rec = self.published(request)
+        return JSONResponse(self.files_list(rec, draft=False))
 
-    async def record_file(request: Request) -> Response:
-        rec = published(request)
+    async def record_file(self, request: Request) -> Response:
+        rec = self.published(request)
         rest = request.path_params["rest"]
         content = rest.endswith("/content")
         key = rest[: -len("/content")] if content else rest
-        f = store.file(rec.id, key)
+        f = self.store.file(rec.id, key)
         if f is None or f.status != "completed":
             raise ApiError(404, "File not found.")
         if content:
             if rec.record and rec.record["access"].get("files") == "restricted":
-                user = ctx.user(request, required=False)
+                user = self.ctx.user(request, required=False)
                 if user is None or user.id != rec.owner:
                     raise ApiError(403, "Permission denied.")
-            return download(store.blob_path(f), f)
-        return entry_json(rec, f, draft=False)
+            return download(self.store.blob_path(f), f)
+        return self.entry_json(rec, f, draft=False)
 
-    async def versions(request: Request) -> Response:
-        rec = published(request)
+    async def versions(self, request: Request) -> Response:
+        rec = self.published(request)
         hits = [
-            _render.native_response(store.body(v, "record"), ctx.base)
-            for v in store.versions(rec.parent_id)
+            _render.native_response(self.store.body(v, "record"), self.ctx.base)
+            for v in self.store.versions(rec.parent_id)
             if v.record is not None
         ]
         hits.reverse()
         return JSONResponse({"hits": {"hits": hits, "total": len(hits)}})
 
-    async def latest(request: Request) -> Response:
-        rec = published(request)
-        parent = store.parent(rec.parent_id)
-        target = store.get(parent.latest_id or rec.id)
+    async def latest(self, request: Request) -> Response:
+        rec = self.published(request)
+        parent = self.store.parent(rec.parent_id)
+        target = self.store.get(parent.latest_id or rec.id)
         assert target is not None
-        return record_json(target, "record")
+        return self.record_json(target, "record")
 
     # ------------------------------------------------------------------ search
 
-    def search_response(request: Request, *, kind: str, owner: int | None, guest: bool) -> dict:
+    def search_response(
+        self, request: Request, *, kind: str, owner: int | None, guest: bool
+    ) -> dict:
         params = request.query_params
         page, size = pagination(params, default_size=10, max_size=25 if guest else 100)
         q = params.get("q")
@@ -438,9 +458,9 @@ def routes(ctx: Context) -> list[Route]:
                     parts.append(f'{field}:"{params[param]}"')
         query = " AND ".join(f"({p})" for p in parts)
         order = sort_order(params.get("sort"), has_query=bool(q and q.strip()))
-        where, args = compile_query(query, ctx.slug_to_id())
+        where, args = compile_query(query, self.ctx.slug_to_id())
         all_versions = str(params.get("allversions", params.get("all_versions", ""))).lower()
-        total, bodies = store.search(
+        total, bodies = self.store.search(
             kind=kind,
             owner=owner,
             where=where,
@@ -450,7 +470,7 @@ def routes(ctx: Context) -> list[Route]:
             page=page,
             latest_only=kind == "public" and all_versions not in ("true", "1", "yes"),
         )
-        hits = [_render.native_response(b, ctx.base) for b in bodies]
+        hits = [_render.native_response(b, self.ctx.base) for b in bodies]
         return {
             "hits": {"hits": hits, "total": total},
             "aggregations": {},
@@ -458,40 +478,42 @@ def routes(ctx: Context) -> list[Route]:
             "links": {"self": str(request.url.remove_query_params("access_token"))},
         }
 
-    async def search_records(request: Request) -> Response:
+    async def search_records(self, request: Request) -> Response:
         check_accept(request)
-        user = ctx.user(request, required=False)
-        return JSONResponse(search_response(request, kind="public", owner=None, guest=user is None))
+        user = self.ctx.user(request, required=False)
+        return JSONResponse(
+            self.search_response(request, kind="public", owner=None, guest=user is None)
+        )
 
-    async def search_user_records(request: Request) -> Response:
+    async def search_user_records(self, request: Request) -> Response:
         check_accept(request)
-        user = ctx.user(request)
+        user = self.ctx.user(request)
         assert user is not None
-        return JSONResponse(search_response(request, kind="user", owner=user.id, guest=False))
+        return JSONResponse(self.search_response(request, kind="user", owner=user.id, guest=False))
 
-    def community_json(c: Any) -> dict:
+    def community_json(self, c: Any) -> dict:
         return {
             "id": c.id,
             "slug": c.slug,
             "metadata": {"title": c.title or c.slug},
             "access": {"visibility": "public"},
             "links": {
-                "self": f"{ctx.base}/api/communities/{c.id}",
-                "self_html": f"{ctx.base}/communities/{c.slug}",
+                "self": f"{self.ctx.base}/api/communities/{c.id}",
+                "self_html": f"{self.ctx.base}/communities/{c.slug}",
             },
         }
 
-    async def record_communities(request: Request) -> Response:
-        rec = published(request)
-        ids = store.parent(rec.parent_id).communities
-        hits = [community_json(c) for c in ctx.config.communities if c.id in ids]
+    async def record_communities(self, request: Request) -> Response:
+        rec = self.published(request)
+        ids = self.store.parent(rec.parent_id).communities
+        hits = [self.community_json(c) for c in self.ctx.config.communities if c.id in ids]
         return JSONResponse({"hits": {"hits": hits, "total": len(hits)}})
 
-    async def add_record_communities(request: Request) -> Response:
-        user, rec = ctx.own(request, request.path_params["id"])
+    async def add_record_communities(self, request: Request) -> Response:
+        user, rec = self.ctx.own(request, request.path_params["id"])
         if rec.record is None:
             raise ApiError(404)
-        body = await ctx.json_body(request)
+        body = await self.ctx.json_body(request)
         entries = body.get("communities") if isinstance(body, dict) else None
         if not isinstance(entries, list) or not entries:
             raise validation_error(
@@ -504,46 +526,58 @@ def routes(ctx: Context) -> list[Route]:
                     [{"field": f"communities.{i}.id", "messages": ["Missing data."]}]
                 )
             idents.append(entry["id"])
-        processed, errors = store.add_communities(rec, idents, user.name)
+        processed, errors = self.store.add_communities(rec, idents, user.name)
         status = 200 if processed else 400
         return JSONResponse({"processed": processed, "errors": errors}, status_code=status)
 
-    async def community(request: Request) -> Response:
+    async def community(self, request: Request) -> Response:
         ident = request.path_params["slug"]
-        for c in ctx.config.communities:
+        for c in self.ctx.config.communities:
             if ident in (c.slug, c.id):
-                return JSONResponse(community_json(c))
+                return JSONResponse(self.community_json(c))
         raise ApiError(404, "The community does not exist.")
 
-    r = "/api/records/{id}"
-    return [
-        Route("/api/records", create, methods=["POST"]),
-        Route("/api/records", search_records, methods=["GET"]),
-        Route("/api/user/records", search_user_records, methods=["GET"]),
-        Route(r + "/draft", read_draft, methods=["GET"]),
-        Route(r + "/draft", update_draft, methods=["PUT"]),
-        Route(r + "/draft", delete_draft, methods=["DELETE"]),
-        Route(r + "/draft", edit, methods=["POST"]),
-        Route(r + "/draft/actions/publish", publish, methods=["POST"]),
-        Route(r + "/draft/actions/files-import", files_import, methods=["POST"]),
-        Route(r + "/draft/pids/doi", reserve_doi, methods=["POST"]),
-        Route(r + "/draft/review", put_review, methods=["PUT"]),
-        Route(r + "/draft/review", get_review, methods=["GET"]),
-        Route(r + "/draft/review", delete_review, methods=["DELETE"]),
-        Route(r + "/draft/actions/submit-review", submit_review, methods=["POST"]),
-        Route("/api/requests/{request_id}", get_request, methods=["GET"]),
-        Route("/api/requests/{request_id}/actions/{action}", request_action, methods=["POST"]),
-        Route(r + "/draft/files", list_draft_files, methods=["GET"]),
-        Route(r + "/draft/files", init_files, methods=["POST"]),
-        Route(r + "/draft/files", delete_all_files, methods=["DELETE"]),
-        Route(r + "/draft/files/{rest:path}", draft_file, methods=["GET", "PUT", "POST", "DELETE"]),
-        Route(r, read_record, methods=["GET"]),
-        Route(r + "/files", record_files, methods=["GET"]),
-        Route(r + "/files/{rest:path}", record_file, methods=["GET"]),
-        Route(r + "/versions", versions, methods=["GET"]),
-        Route(r + "/versions", new_version, methods=["POST"]),
-        Route(r + "/versions/latest", latest, methods=["GET"]),
-        Route(r + "/communities", record_communities, methods=["GET"]),
-        Route(r + "/communities", add_record_communities, methods=["POST"]),
-        Route("/api/communities/{slug}", community, methods=["GET"]),
-    ]
+    def routes(self) -> list[Route]:
+        r = "/api/records/{id}"
+        return [
+            Route("/api/records", self.create, methods=["POST"]),
+            Route("/api/records", self.search_records, methods=["GET"]),
+            Route("/api/user/records", self.search_user_records, methods=["GET"]),
+            Route(r + "/draft", self.read_draft, methods=["GET"]),
+            Route(r + "/draft", self.update_draft, methods=["PUT"]),
+            Route(r + "/draft", self.delete_draft, methods=["DELETE"]),
+            Route(r + "/draft", self.edit, methods=["POST"]),
+            Route(r + "/draft/actions/publish", self.publish, methods=["POST"]),
+            Route(r + "/draft/actions/files-import", self.files_import, methods=["POST"]),
+            Route(r + "/draft/pids/doi", self.reserve_doi, methods=["POST"]),
+            Route(r + "/draft/review", self.put_review, methods=["PUT"]),
+            Route(r + "/draft/review", self.get_review, methods=["GET"]),
+            Route(r + "/draft/review", self.delete_review, methods=["DELETE"]),
+            Route(r + "/draft/actions/submit-review", self.submit_review, methods=["POST"]),
+            Route("/api/requests/{request_id}", self.get_request, methods=["GET"]),
+            Route(
+                "/api/requests/{request_id}/actions/{action}", self.request_action, methods=["POST"]
+            ),
+            Route(r + "/draft/files", self.list_draft_files, methods=["GET"]),
+            Route(r + "/draft/files", self.init_files, methods=["POST"]),
+            Route(r + "/draft/files", self.delete_all_files, methods=["DELETE"]),
+            Route(
+                r + "/draft/files/{rest:path}",
+                self.draft_file,
+                methods=["GET", "PUT", "POST", "DELETE"],
+            ),
+            Route(r, self.read_record, methods=["GET"]),
+            Route(r + "/files", self.record_files, methods=["GET"]),
+            Route(r + "/files/{rest:path}", self.record_file, methods=["GET"]),
+            Route(r + "/versions", self.versions, methods=["GET"]),
+            Route(r + "/versions", self.new_version, methods=["POST"]),
+            Route(r + "/versions/latest", self.latest, methods=["GET"]),
+            Route(r + "/communities", self.record_communities, methods=["GET"]),
+            Route(r + "/communities", self.add_record_communities, methods=["POST"]),
+            Route("/api/communities/{slug}", self.community, methods=["GET"]),
+        ]
+
+
+def routes(ctx: Context) -> list[Route]:
+    """The Starlette routes of this API."""
+    return _NativeApi(ctx).routes()

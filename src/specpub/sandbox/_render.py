@@ -95,10 +95,10 @@ def legacy_file(base: str, record_id: int, entry: dict, *, published: bool) -> d
     """A legacy deposition file object: ``checksum`` without prefix, ``filesize``, ``filename``."""
     checksum = entry.get("checksum") or ""
     key = entry["key"]
-    download = (
-        f"{base}/api/records/{record_id}/files/{qkey(key)}/content"
+    files_url = (
+        f"{base}/api/records/{record_id}/files"
         if published
-        else f"{base}/api/records/{record_id}/draft/files/{qkey(key)}/content"
+        else f"{base}/api/deposit/depositions/{record_id}/files"
     )
     return {
         "id": entry["file_id"],
@@ -106,8 +106,9 @@ def legacy_file(base: str, record_id: int, entry: dict, *, published: bool) -> d
         "filesize": entry.get("size", 0),
         "checksum": checksum.removeprefix("md5:"),
         "links": {
-            "self": f"{base}/api/deposit/depositions/{record_id}/files/{entry['file_id']}",
-            "download": download,
+            "self": f"{files_url}/{entry['file_id']}",
+            # hard-coded to the draft's content, also once published (ZRDM legacyjson.py)
+            "download": f"{base}/api/records/{record_id}/draft/files/{qkey(key)}/content",
         },
     }
 
@@ -228,7 +229,7 @@ def legacy_metadata(body: dict, prereserve_id: int, slugs: list[str]) -> dict:
         out["access_right"] = "restricted"
     else:
         out["access_right"] = "open"
-    rights = md.get("rights") or []
+    rights = md.get("rights") or []  # restricted/closed records have none by default
     if rights and rights[0].get("id"):
         out["license"] = vocab.LICENSE_LEGACY_NAMES.get(rights[0]["id"], rights[0]["id"])
     subjects = [s["subject"] for s in md.get("subjects", []) if "subject" in s]
@@ -266,12 +267,12 @@ def legacy_metadata(body: dict, prereserve_id: int, slugs: list[str]) -> dict:
     if slugs:
         out["communities"] = [{"identifier": s} for s in slugs]
     grants = [
-        {"id": f["award"]["id"].split("::", 1)[-1]}
+        legacy_grant_id(f["award"]["id"])
         for f in md.get("funding", [])
         if "id" in f.get("award", {})
     ]
     if grants:
-        out["grants"] = grants
+        out["grants"] = [{"id": g} for g in grants]
     langs = md.get("languages") or []
     if langs:
         out["language"] = langs[0].get("id")
@@ -288,18 +289,7 @@ def legacy_metadata(body: dict, prereserve_id: int, slugs: list[str]) -> dict:
         locations.append(loc)
     if locations:
         out["locations"] = locations
-    dates = []
-    for d in md.get("dates", []):
-        dtype = vocab.LEGACY_DATE_TYPES.get((d.get("type") or {}).get("id", ""))
-        if not dtype or not isinstance(d.get("date"), str):
-            continue
-        start, sep, end = d["date"].partition("/")
-        item = {"type": dtype, "start": start, "end": end} if sep else {"type": dtype}
-        if not sep:
-            item["start"] = item["end"] = start
-        if d.get("description"):
-            item["description"] = d["description"]
-        dates.append(item)
+    dates = [legacy_date(d) for d in md.get("dates", []) if isinstance(d.get("date"), str)]
     if dates:
         out["dates"] = dates
     if md.get("publisher"):
@@ -314,8 +304,8 @@ def legacy_metadata(body: dict, prereserve_id: int, slugs: list[str]) -> dict:
     for k in ("title", "pages"):
         if k in imprint:
             out[f"partof_{k}"] = imprint[k]
-    if cf.get("thesis:university"):
-        out["thesis_university"] = cf["thesis:university"]
+    if (cf.get("thesis:thesis") or {}).get("university"):
+        out["thesis_university"] = cf["thesis:thesis"]["university"]
     custom = {k: v for k, v in cf.items() if ":" in k and k.split(":", 1)[0] not in _INTERNAL_NS}
     if custom:
         out["custom"] = custom
@@ -327,6 +317,39 @@ def legacy_metadata(body: dict, prereserve_id: int, slugs: list[str]) -> dict:
 
 
 _INTERNAL_NS = frozenset({"legacy", "journal", "meeting", "imprint", "thesis"})
+
+
+def legacy_date(d: dict) -> dict:
+    """A date as the legacy serializer shows it: the type's lower-case id, and ``start``/
+    ``end`` only for an interval (a single date shows neither: ZRDM ``DateSchema``).
+
+    Examples
+    --------
+    >>> legacy_date({"date": "1890-05-01/1890-05-03", "type": {"id": "collected"}})
+    {'type': 'collected', 'start': '1890-05-01', 'end': '1890-05-03'}
+    >>> legacy_date({"date": "1890-05-01", "type": {"id": "collected"}})
+    {'type': 'collected'}
+    """
+    item: dict[str, Any] = {"type": (d.get("type") or {}).get("id")}
+    start, sep, end = d["date"].partition("/")
+    if sep:
+        item.update(start=start, end=end)
+    if d.get("description"):
+        item["description"] = d["description"]
+    return item
+
+
+def legacy_grant_id(award_id: str) -> str:
+    """A legacy grant id: ``"<funder DOI>::<number>"``, the plain number for FP7 awards.
+
+    Examples
+    --------
+    >>> legacy_grant_id("00k4n6c32::777483"), legacy_grant_id("00k4n6c32::312848")
+    ('10.13039/501100000780::777483', '312848')
+    """
+    key = vocab.award_key(award_id)
+    award = vocab.AWARDS_BY_KEY.get(key)
+    return award.number if award is not None and award.program == "FP7" else key
 
 
 def legacy_deposition(

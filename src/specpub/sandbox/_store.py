@@ -224,6 +224,12 @@ class Store:
             ).fetchone()
         return _rec(row) if row else None
 
+    def reload(self, rec: RecordRow) -> RecordRow:
+        """``rec`` as stored now (it must still exist)."""
+        out = self.get(rec.id)
+        assert out is not None
+        return out
+
     def by_bucket(self, bucket_id: str) -> RecordRow | None:
         with self._lock:
             row = self._conn.execute(
@@ -543,7 +549,7 @@ class Store:
             if rec.record is not None or rec.draft is None or latest is None:
                 raise ApiError(404)
             if c.execute("SELECT COUNT(*) FROM files WHERE record_id=?", (rec.id,)).fetchone()[0]:
-                raise ApiError(400, "Cannot import files: the draft already has files.")
+                raise ApiError(400, "Please remove all files first.")
             self._import_files(c, latest, rec.id)
             self._index_files(c, rec)
 
@@ -874,9 +880,21 @@ class Store:
         return self._written_file(rec.id, key)
 
     def put_object(
-        self, rec: RecordRow, key: str, tmp: Path, size: int, md5: str, mimetype: str
+        self,
+        rec: RecordRow,
+        key: str,
+        tmp: Path,
+        size: int,
+        md5: str,
+        mimetype: str,
+        *,
+        replace: bool = True,
     ) -> FileRow:
-        """Bucket PUT: replace ``key`` with a completed file in one transaction."""
+        """Store a completed file as ``key`` in one transaction.
+
+        ``replace``: an existing ``key`` is replaced (bucket PUT); otherwise it is a 400
+        "File with key X already exists." (the legacy form upload, IRR ``init_files``).
+        """
         now = self.now()
         old: str | None = None
         with self._tx() as c:
@@ -884,6 +902,8 @@ class Store:
             row = c.execute(
                 "SELECT blob FROM files WHERE record_id=? AND key=?", (rec.id, key)
             ).fetchone()
+            if row and not replace:
+                raise ApiError(400, f"File with key {key} already exists.")
             if row:
                 old = row[0]
                 c.execute("DELETE FROM files WHERE record_id=? AND key=?", (rec.id, key))
