@@ -72,6 +72,38 @@ def str_links(links: Any) -> dict[str, str]:
     return {str(k): v for k, v in links.items() if isinstance(v, str)}
 
 
+def trimmed(marker: Marker) -> Marker:
+    """``marker`` as a repository stores it: Zenodo trims custom-field strings.
+
+    Examples
+    --------
+    >>> trimmed(Marker(" BR9 ", "BR "))
+    Marker(catalog_number='BR9', institution_code='BR')
+    """
+    institution = (marker.institution_code or "").strip() or None
+    return Marker(marker.catalog_number.strip(), institution)
+
+
+def trimmed_custom(custom: Any) -> Any:
+    """Custom fields with their string values trimmed, as the server will store them.
+
+    Sending them trimmed keeps what is stored equal to what the ledger searches for.
+
+    Examples
+    --------
+    >>> trimmed_custom({"dwc:catalogNumber": [" BR9 "], "dwc:decimalLatitude": [50.9]})
+    {'dwc:catalogNumber': ['BR9'], 'dwc:decimalLatitude': [50.9]}
+    """
+    if not isinstance(custom, Mapping):
+        return custom
+    return {
+        term: [v.strip() if isinstance(v, str) else v for v in values]
+        if isinstance(values, list)
+        else values
+        for term, values in custom.items()
+    }
+
+
 def path_segment(value: str, *, what: str, allow_slash: bool = False) -> str:
     """``value`` URL-quoted for one path segment (``/`` kept if ``allow_slash``)."""
     if not isinstance(value, str) or not value or value in (".", ".."):
@@ -220,19 +252,24 @@ class BaseClient:
         the exact marker. Every marker asked for is a key of the result.
         """
         result: dict[Marker, list[RemoteRecord]] = {m: [] for m in markers}
-        seen: dict[Marker, set[str]] = {m: set() for m in markers}
+        # the server stores trimmed values: match (and ask) for those
+        asked: dict[Marker, list[Marker]] = {}
+        for m in markers:
+            asked.setdefault(trimmed(m), []).append(m)
+        seen: dict[Marker, set[str]] = {m: set() for m in asked}
         queries = marker_queries(
-            (m.catalog_number for m in markers), max_length=self.max_query_length
+            (m.catalog_number for m in asked), max_length=self.max_query_length
         )
         for query in queries:
             page = 1
             while True:
                 hits = await self.search(query, page=page, size=MAX_PAGE_SIZE)
                 for record in hits:
-                    marker = record.marker
-                    if marker in result and record.id not in seen[marker]:
+                    marker = None if record.marker is None else trimmed(record.marker)
+                    if marker in asked and record.id not in seen[marker]:
                         seen[marker].add(record.id)
-                        result[marker].append(record)
+                        for original in asked[marker]:
+                            result[original].append(record)
                 if len(hits) < MAX_PAGE_SIZE:
                     break
                 if (page + 1) * MAX_PAGE_SIZE > MAX_RESULT_WINDOW:

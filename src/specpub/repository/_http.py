@@ -20,17 +20,19 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Generator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from specpub.errors import InputError
+from specpub.errors import InputError, Rejected, RepositoryError
 from specpub.repository._errors import (
     error_from_bad_body,
     error_from_exception,
@@ -47,6 +49,50 @@ logger = logging.getLogger("specpub.repository")
 #: 120 s to wait for a free pooled connection.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0, pool=120.0)
 _OK = (200, 201, 202, 204)
+#: 500s to the same request (method, URL, JSON body) after which it is a rejection.
+SAME_PAYLOAD_500_LIMIT = 3
+
+
+class _RepeatedFailures:
+    """Recognise a request the server cannot process: the same payload, answered 500 again
+    and again while other requests succeed in between.
+
+    Zenodo answers 500 (an uncaught error) to some malformed legacy metadata (a location
+    without ``place``, a related identifier without ``relation``, a date without ``type``,
+    a grant without ``id``; ``docs/zenodo-api.md`` §7): retrying it can never succeed. An
+    outage (nothing succeeds) is not mistaken for this: successes must come in between.
+
+    Examples
+    --------
+    >>> seen = _RepeatedFailures(limit=2)
+    >>> seen.failed("k"), seen.failed("k")  # nothing succeeded meanwhile: an outage?
+    (False, False)
+    >>> seen.succeeded("other"); seen.failed("k")
+    True
+    """
+
+    def __init__(self, limit: int = SAME_PAYLOAD_500_LIMIT, remember: int = 10_000) -> None:
+        self.limit = limit
+        self.remember = remember
+        self._successes = 0
+        self._failures: OrderedDict[str, tuple[int, int]] = OrderedDict()
+
+    def succeeded(self, key: str | None) -> None:
+        self._successes += 1
+        if key is not None:
+            self._failures.pop(key, None)
+
+    def failed(self, key: str) -> bool:
+        """Count a 500 to ``key``; whether it now counts as a payload the server rejects."""
+        count, successes_before = self._failures.pop(key, (0, self._successes))
+        self._failures[key] = (count + 1, successes_before)
+        while len(self._failures) > self.remember:
+            self._failures.popitem(last=False)
+        return count + 1 >= self.limit and self._successes > successes_before
+
+
+def _request_key(method: str, url: str, body: bytes) -> str:
+    return hashlib.sha256(method.encode() + b" " + url.encode() + b"\n" + body).hexdigest()
 
 
 def _is_loopback(host: str) -> bool:
@@ -95,6 +141,23 @@ def check_base_url(base_url: str) -> str:
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
+
+
+def _payload_rejected(err: RepositoryError) -> Rejected:
+    """A repeated 500 to the same payload, as a rejection (not retried again)."""
+    return Rejected(
+        f"the server failed with HTTP 500 {SAME_PAYLOAD_500_LIMIT} times on this same request "
+        "while answering others: it cannot process this payload (Zenodo answers 500 to "
+        "malformed legacy metadata such as a location without 'place', a related identifier "
+        "without 'relation', a date without 'type' or a grant without 'id'); fix the record's "
+        f"metadata, then retry it (last error: {err.message})",
+        status=err.status,
+        method=err.method,
+        url=err.url,
+        errors=err.errors,
+        step=err.step,
+        error_id=err.error_id,
+    )
 
 
 class _BearerAuth(httpx.Auth):
@@ -172,6 +235,7 @@ class HttpSession:
         self._secret = provider.secret()
         self.rate_limit: RateLimitInfo | None = None
         self._on_response = on_response
+        self._repeated = _RepeatedFailures()
         base = httpx.URL(self.base_url)
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
@@ -245,9 +309,11 @@ class HttpSession:
         """
         target = self.url(url)
         kwargs: dict[str, Any] = {"params": params, "headers": headers}
+        key = None
         if json_body is not None:
             kwargs["content"] = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
             kwargs["headers"] = {"Content-Type": "application/json", **(headers or {})}
+            key = _request_key(method, target, kwargs["content"])
         elif content is not None:
             kwargs["content"] = content
         started = time.monotonic()
@@ -277,7 +343,10 @@ class HttpSession:
                 response, step=step, idempotent=idempotent, resource=resource, redact=self.redact
             )
             logger.info("%s %s -> %s: %s", method, err.url, response.status_code, err.message)
+            if key is not None and response.status_code == 500 and self._repeated.failed(key):
+                raise _payload_rejected(err) from None
             raise err
+        self._repeated.succeeded(key)
         return response
 
     async def json(

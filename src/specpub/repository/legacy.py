@@ -22,13 +22,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from specpub.errors import InputError, NotFound
+from specpub.errors import InputError, NotFound, Rejected
 from specpub.repository._base import (
     BaseClient,
     as_int,
     path_segment,
     plain_md5,
     str_links,
+    trimmed_custom,
 )
 from specpub.repository.protocol import Marker, RemoteFile, RemoteRecord
 
@@ -100,6 +101,54 @@ def parse_deposition(data: Mapping[str, Any], *, from_list: bool = False) -> Rem
     )
 
 
+#: Legacy metadata that crashes Zenodo's deserializer (an HTTP 500, not a 400): the list,
+#: and the key each of its items must have (``docs/zenodo-api.md`` §7).
+_REQUIRED_ITEM_KEYS = (
+    ("locations", "place"),
+    ("related_identifiers", "relation"),
+    ("related_identifiers", "identifier"),
+    ("dates", "type"),
+    ("grants", "id"),
+)
+
+
+def legacy_body(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The body to send for a legacy create/update: checked and with custom values trimmed.
+
+    Raises
+    ------
+    InputError
+        For metadata that Zenodo cannot load at all (it answers 500, which a client could
+        retry forever): the field and what to add.
+
+    Examples
+    --------
+    >>> legacy_body({"metadata": {"custom": {"dwc:catalogNumber": [" BR9 "]}}})
+    {'metadata': {'custom': {'dwc:catalogNumber': ['BR9']}}}
+    >>> legacy_body({"metadata": {"locations": [{"lat": 50.9, "lon": 4.3}]}})
+    Traceback (most recent call last):
+    ...
+    specpub.errors.InputError: field 'metadata.locations.0.place': ...
+    """
+    body = dict(payload)
+    metadata = body.get("metadata")
+    if not isinstance(metadata, Mapping):
+        return body
+    for key, required in _REQUIRED_ITEM_KEYS:
+        items = metadata.get(key)
+        for i, item in enumerate(items if isinstance(items, list) else ()):
+            if not isinstance(item, Mapping) or required not in item:
+                raise InputError(
+                    f"every entry of {key} needs {required!r} (Zenodo's legacy API fails "
+                    "with HTTP 500 without it)",
+                    field=f"metadata.{key}.{i}.{required}",
+                    fix=f"add {required!r} to the entry, or leave the entry out",
+                )
+    if "custom" in metadata:
+        body["metadata"] = {**metadata, "custom": trimmed_custom(metadata["custom"])}
+    return body
+
+
 def _legacy_id(record_id: str | int) -> str:
     text = str(record_id).strip()
     if not text.isdigit():
@@ -162,7 +211,7 @@ class LegacyClient(BaseClient):
             step="create",
             idempotent=False,
             resource=False,
-            json_body=dict(payload),
+            json_body=legacy_body(payload),
             ok=(200, 201),
         )
 
@@ -173,7 +222,7 @@ class LegacyClient(BaseClient):
             self._dep(record_id),
             step="update",
             idempotent=True,
-            json_body=dict(payload),
+            json_body=legacy_body(payload),
             ok=(200,),
         )
 
@@ -199,24 +248,55 @@ class LegacyClient(BaseClient):
         )
 
     async def new_version(self, record_id: str) -> RemoteRecord:
-        """Open a new-version draft of a published deposition and return that draft.
+        """The new-version draft of a published deposition: the open one, else a new one.
 
-        The files of the previous version are imported by the server. Zenodo
-        answers with the new draft; old Zenodo answered with the original and
-        a ``links.latest_draft``, which is then fetched.
+        Safe to call again after a lost answer, without repeating the server call: Zenodo's
+        legacy ``actions/newversion`` is not repeatable (once the draft has files it answers
+        400 "Please remove all files first.", ``docs/zenodo-api.md`` §7). So an open
+        new-version draft is looked up first (the deposition's ``links.latest_draft``), and
+        ``newversion`` is sent only when there is none; if the server still says the draft
+        exists, it is found among the user's drafts. The files of the previous version are
+        imported by the server. A lost answer raises :class:`~specpub.errors.Ambiguous`:
+        call this method again.
         """
-        record = await self._record(
-            "POST",
-            self._dep(record_id, "/actions/newversion"),
-            step="new_version",
-            idempotent=True,
-        )
-        latest = record.links.get("latest_draft")
-        if record.id == _legacy_id(record_id) and latest:
-            latest_id = latest.rstrip("/").rsplit("/", 1)[-1]
-            if latest_id.isdigit() and latest_id != record.id:
-                return await self.get(latest_id)
+        open_draft = await self._open_new_version(record_id)
+        if open_draft is not None:
+            return open_draft
+        try:
+            record = await self._record(
+                "POST",
+                self._dep(record_id, "/actions/newversion"),
+                step="new_version",
+                idempotent=False,
+            )
+        except Rejected as err:
+            if err.status != 400 or "remove all files" not in err.message.lower():
+                raise
+            found = await self._draft_of_concept(record_id)
+            if found is None:
+                raise
+            return found
+        # old Zenodo answered with the original and a links.latest_draft
+        if record.id == _legacy_id(record_id):
+            return await self._open_new_version(record_id) or record
         return record
+
+    async def _open_new_version(self, record_id: str) -> RemoteRecord | None:
+        """The unpublished draft ``links.latest_draft`` of the deposition points to, if any."""
+        record = await self.get(record_id)
+        latest = record.links.get("latest_draft", "").rstrip("/").rsplit("/", 1)[-1]
+        if not latest.isdigit() or latest == record.id:
+            return None
+        draft = await self.get(latest)
+        return draft if draft.state == "draft" else None
+
+    async def _draft_of_concept(self, record_id: str) -> RemoteRecord | None:
+        """An unpublished draft of the same concept among the user's depositions."""
+        concept = (await self.get(record_id)).concept_id
+        if not concept:
+            return None
+        hits = await self.search(f"conceptrecid:{concept} AND is_published:false", size=10)
+        return await self.get(hits[0].id) if hits else None
 
     async def delete_draft(self, record_id: str) -> None:
         """Delete a never-published deposition, or discard the open draft of a published one.

@@ -38,6 +38,7 @@ from specpub.repository._base import (
     path_segment,
     plain_md5,
     str_links,
+    trimmed_custom,
 )
 from specpub.repository._upload import FileSource
 from specpub.repository.protocol import Marker, RemoteFile, RemoteRecord
@@ -132,6 +133,20 @@ def parse_record(data: Mapping[str, Any], *, from_list: bool = False) -> RemoteR
     )
 
 
+def native_body(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The body to send for a native create/update, custom-field values trimmed.
+
+    Examples
+    --------
+    >>> native_body({"custom_fields": {"dwc:catalogNumber": ["BR9 "]}})
+    {'custom_fields': {'dwc:catalogNumber': ['BR9']}}
+    """
+    body = dict(payload)
+    if "custom_fields" in body:
+        body["custom_fields"] = trimmed_custom(body["custom_fields"])
+    return body
+
+
 def _already_exists(err: Rejected) -> bool:
     return err.status == 409 or (err.status == 400 and "already exist" in err.message.lower())
 
@@ -171,7 +186,7 @@ class NativeClient(BaseClient):
             step="create",
             idempotent=False,
             resource=False,
-            json_body=dict(payload),
+            json_body=native_body(payload),
             ok=(200, 201),
         )
 
@@ -182,7 +197,7 @@ class NativeClient(BaseClient):
             self._rec(record_id, "/draft"),
             step="update",
             idempotent=True,
-            json_body=dict(payload),
+            json_body=native_body(payload),
             ok=(200,),
         )
 

@@ -53,6 +53,7 @@ class _LegacyApi:
             files=body["files"]["entries"],
             bucket_id=rec.bucket_id,
             slugs=legacy_slugs(body, self.ctx.id_to_slug()),
+            latest_draft_id=self.store.open_new_version(rec),
         )
         return JSONResponse(out, status_code=status)
 

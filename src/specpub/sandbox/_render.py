@@ -359,11 +359,13 @@ def legacy_deposition(
     files: list[dict] | None,
     bucket_id: str | None,
     slugs: list[str],
+    latest_draft_id: int | None = None,
 ) -> dict:
     """Project a native body onto the legacy deposition JSON.
 
     ``files`` are native entries (``None`` = not available: shown as ``[]``); ``bucket_id``
-    ``None`` leaves out ``links.bucket`` (list results).
+    ``None`` leaves out ``links.bucket`` (list results). ``latest_draft_id``: the concept's
+    open new-version draft, for ``links.latest_draft`` (default: this deposition).
     """
     rid = int(body["id"])
     published = body["is_published"]
@@ -385,8 +387,8 @@ def legacy_deposition(
         links["bucket"] = f"{base}/api/files/{bucket_id}"
     links.update(
         {
-            "latest_draft": api,
-            "latest_draft_html": f"{base}/deposit/{rid}",
+            "latest_draft": f"{base}/api/deposit/depositions/{latest_draft_id or rid}",
+            "latest_draft_html": f"{base}/deposit/{latest_draft_id or rid}",
             "publish": f"{api}/actions/publish",
             "edit": f"{api}/actions/edit",
             "discard": f"{api}/actions/discard",

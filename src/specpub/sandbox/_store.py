@@ -224,6 +224,16 @@ class Store:
             ).fetchone()
         return _rec(row) if row else None
 
+    def open_new_version(self, rec: RecordRow) -> int | None:
+        """The id of the concept's open, never-published new-version draft (if any)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT id FROM records WHERE parent_id=? AND record IS NULL AND draft IS NOT NULL"
+                " AND version_index>1 ORDER BY id DESC LIMIT 1",
+                (rec.parent_id,),
+            ).fetchone()
+        return int(row[0]) if row else None
+
     def reload(self, rec: RecordRow) -> RecordRow:
         """``rec`` as stored now (it must still exist)."""
         out = self.get(rec.id)
