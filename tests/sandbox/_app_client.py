@@ -13,6 +13,7 @@ from specpub.sandbox.app import create_app
 from specpub.sandbox.config import Community, SandboxConfig
 
 BASE = "http://sandbox.test"
+NATIVE_JSON = "application/vnd.inveniordm.v1+json"
 ALICE = {"Authorization": "Bearer alice-token"}
 BOB = {"Authorization": "Bearer bob-token"}
 HERB = Community("herbaria", "2b1c0e5a-0000-4000-8000-000000000001", "Herbaria", ("alice",))
@@ -62,7 +63,9 @@ async def client(
     app = create_app(config, **({"clock": clock} if clock else {}))
     transport = httpx.ASGITransport(app=app)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url=BASE) as c:
+        # the native shape: plain JSON gets the "Zenodo v1" shape (test_zenodo_v1_json.py)
+        headers = {"Accept": NATIVE_JSON}
+        async with httpx.AsyncClient(transport=transport, base_url=BASE, headers=headers) as c:
             c.app = app  # type: ignore[attr-defined]
             yield c
     finally:

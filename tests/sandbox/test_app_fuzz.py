@@ -7,7 +7,7 @@ import functools
 import anyio.from_thread
 import httpx
 import pytest
-from _app_client import ALICE, BASE, LEGACY_MD, make_config
+from _app_client import ALICE, BASE, LEGACY_MD, NATIVE_JSON, make_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -99,7 +99,9 @@ def api(tmp_path_factory):
     app = create_app(make_config(tmp_path_factory.mktemp("fuzz")))
     transport = httpx.ASGITransport(app=app)
     with anyio.from_thread.start_blocking_portal() as portal:
-        client = httpx.AsyncClient(transport=transport, base_url=BASE)
+        client = httpx.AsyncClient(
+            transport=transport, base_url=BASE, headers={"Accept": NATIVE_JSON}
+        )
         yield _SyncApi(portal, client)
         portal.call(client.aclose)
     app.state.store.close()

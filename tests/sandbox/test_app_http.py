@@ -10,6 +10,7 @@ from _app_client import (
     ALICE,
     BASE,
     LEGACY_MD,
+    NATIVE_JSON,
     client,
     legacy_draft,
     legacy_published,
@@ -292,7 +293,7 @@ async def test_an_older_data_folder_is_upgraded_and_reindexed(tmp_path):
         q = 'custom_fields.dwc\\:catalogNumber:"BR0000013"'
         items = (await c.get(DEP, params={"q": q}, headers=ALICE)).json()
         assert {i["id"] for i in items} == {pub["id"], draft["id"]}
-        r = await c.get(f"/api/records/{pub['id']}")
+        r = await c.get(f"/api/records/{pub['id']}", headers={"Accept": NATIVE_JSON})
         assert r.json()["versions"]["is_latest_draft"] is True
     app2.state.store.close()
 

@@ -24,9 +24,8 @@ def _md(cat: str) -> dict:
 
 
 def _client(sb) -> httpx.Client:
-    return httpx.Client(
-        base_url=sb.url, headers={"Authorization": f"Bearer {sb.token}"}, timeout=30
-    )
+    headers = {**sb.headers, "Accept": "application/vnd.inveniordm.v1+json"}
+    return httpx.Client(base_url=sb.url, headers=headers, timeout=30)
 
 
 def test_multi_file_flows_through_both_apis_over_a_socket(tmp_path):

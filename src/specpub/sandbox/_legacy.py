@@ -81,7 +81,7 @@ class _LegacyApi:
         user = self.ctx.user(request)
         assert user is not None
         params = request.query_params
-        page, size = pagination(params, default_size=10)
+        page, size = pagination(params)
         q = params.get("q")
         order = sort_order(params.get("sort"), has_query=bool(q and q.strip()))
         where, args = compile_query(q, self.ctx.slug_to_id())

@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from . import _render
@@ -22,21 +22,30 @@ from ._search import compile_query, pagination, sort_order
 from ._store import RecordRow
 from ._validation import clean_native, publish_errors
 
-_ACCEPTED = ("application/json", "application/vnd.inveniordm.v1+json", "*/*", "application/*")
+#: ``Accept`` types → the JSON shape answered. Zenodo answers its "Zenodo v1" JSON to plain
+#: JSON (ZRDM ``resources.py``); the InvenioRDM shape needs its own media type.
+_SHAPES = {
+    "application/vnd.inveniordm.v1+json": "native",
+    "application/vnd.zenodo.v1+json": "v1",
+    "application/json": "v1",
+    "application/*": "v1",
+    "*/*": "v1",
+}
 
 
-def check_accept(request: Request) -> None:
+def check_accept(request: Request) -> str:
+    """The JSON shape the request asks for (``"native"`` or ``"v1"``); 406 if none fits."""
     accept = request.headers.get("accept")
     if not accept:
-        return
+        return "v1"
     for part in accept.split(","):
-        main = part.split(";", 1)[0].strip().lower()
-        if main in _ACCEPTED or main.endswith("+json"):
-            return
+        shape = _SHAPES.get(part.split(";", 1)[0].strip().lower())
+        if shape is not None:
+            return shape
     raise ApiError(
         406,
         "Invalid 'Accept' header. Expected one of: application/json, "
-        "application/vnd.inveniordm.v1+json",
+        "application/vnd.inveniordm.v1+json, application/vnd.zenodo.v1+json",
     )
 
 
@@ -47,14 +56,28 @@ class _NativeApi:
         self.ctx = ctx
         self.store = ctx.store
 
+    def shaped(self, request: Request, body: dict) -> dict:
+        """A stored record body in the shape the request asked for (see :func:`check_accept`)."""
+        if check_accept(request) == "native":
+            return _render.native_response(body, self.ctx.base)
+        slugs = [self.ctx.id_to_slug().get(i, i) for i in body["parent"]["communities"]["ids"]]
+        return _render.zenodo_v1(body, self.ctx.base, slugs)
+
     def record_json(
-        self, rec: RecordRow, which: str, *, status: int = 200, errors: list | None = None
+        self,
+        request: Request,
+        rec: RecordRow,
+        which: str,
+        *,
+        status: int = 200,
+        errors: list | None = None,
     ) -> JSONResponse:
-        body = _render.native_response(self.store.body(rec, which), self.ctx.base)
-        if errors:
-            body["errors"] = errors
+        body = self.store.body(rec, which)
+        out = self.shaped(request, body)
+        if errors and check_accept(request) == "native":  # the v1 shape has no errors
+            out["errors"] = errors
         headers = {"ETag": f'"{body["revision_id"]}"'}
-        return JSONResponse(body, status_code=status, headers=headers)
+        return JSONResponse(out, status_code=status, headers=headers)
 
     def own_draft(self, request: Request) -> tuple[Any, RecordRow]:
         check_accept(request)
@@ -76,12 +99,12 @@ class _NativeApi:
         body = await self.ctx.json_body(request, empty={})
         data, errors = clean_native(body, awards=self.ctx.config.awards)
         return self.record_json(
-            self.store.create_draft(user.id, data), "draft", status=201, errors=errors
+            request, self.store.create_draft(user.id, data), "draft", status=201, errors=errors
         )
 
     async def read_draft(self, request: Request) -> Response:
         _, rec = self.own_draft(request)
-        return self.record_json(rec, "draft")
+        return self.record_json(request, rec, "draft")
 
     async def update_draft(self, request: Request) -> Response:
         _, rec = self.own_draft(request)
@@ -95,7 +118,7 @@ class _NativeApi:
         body = await self.ctx.json_body(request)
         data, errors = clean_native(body, awards=self.ctx.config.awards)
         rec = self.store.update_draft(rec, data, if_match=expected)
-        return self.record_json(rec, "draft", errors=errors)
+        return self.record_json(request, rec, "draft", errors=errors)
 
     async def delete_draft(self, request: Request) -> Response:
         _, rec = self.own_draft(request)
@@ -107,7 +130,7 @@ class _NativeApi:
         _, rec = self.ctx.own(request, request.path_params["id"])
         if rec.draft is None:
             rec = self.store.edit(rec)
-        return self.record_json(rec, "draft", status=201)
+        return self.record_json(request, rec, "draft", status=201)
 
     def check_publishable(self, rec: RecordRow) -> None:
         assert rec.draft is not None
@@ -131,7 +154,7 @@ class _NativeApi:
         if errors:
             raise validation_error(errors)
         rec = self.store.publish(rec, doi_prefix=self.ctx.config.doi_prefix, user_name=user.name)
-        return self.record_json(rec, "record", status=202)
+        return self.record_json(request, rec, "record", status=202)
 
     async def reserve_doi(self, request: Request) -> Response:
         _, rec = self.own_draft(request)
@@ -148,7 +171,7 @@ class _NativeApi:
                 "client": "datacite",
             }
         }
-        return self.record_json(self.store.update_draft(rec, data), "draft", status=201)
+        return self.record_json(request, self.store.update_draft(rec, data), "draft", status=201)
 
     async def new_version(self, request: Request) -> Response:
         check_accept(request)
@@ -156,7 +179,7 @@ class _NativeApi:
         if rec.record is None:
             raise ApiError(404)
         return self.record_json(
-            self.store.new_version(rec, import_files=False), "draft", status=201
+            request, self.store.new_version(rec, import_files=False), "draft", status=201
         )
 
     async def files_import(self, request: Request) -> Response:
@@ -403,8 +426,22 @@ class _NativeApi:
             raise ApiError(404)
         return rec
 
+    def redirect_to_record(self, record_id: int) -> Response:
+        return RedirectResponse(f"{self.ctx.base}/api/records/{record_id}", status_code=302)
+
+    def concept_latest(self, request: Request) -> int | None:
+        """The latest published version when the path names a concept (parent) id."""
+        raw = request.path_params["id"]
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+            return None
+        return self.store.concept_latest(int(raw))
+
     async def read_record(self, request: Request) -> Response:
-        return self.record_json(self.published(request), "record")
+        """A published record; a concept record id redirects to its latest version."""
+        latest = self.concept_latest(request)
+        if latest is not None:
+            return self.redirect_to_record(latest)
+        return self.record_json(request, self.published(request), "record")
 
     async def record_files(self, request: Request) -> Response:
         rec = self.published(request)
@@ -429,7 +466,7 @@ class _NativeApi:
     async def versions(self, request: Request) -> Response:
         rec = self.published(request)
         hits = [
-            _render.native_response(self.store.body(v, "record"), self.ctx.base)
+            self.shaped(request, self.store.body(v, "record"))
             for v in self.store.versions(rec.parent_id)
             if v.record is not None
         ]
@@ -437,11 +474,28 @@ class _NativeApi:
         return JSONResponse({"hits": {"hits": hits, "total": len(hits)}})
 
     async def latest(self, request: Request) -> Response:
-        rec = self.published(request)
-        parent = self.store.parent(rec.parent_id)
-        target = self.store.get(parent.latest_id or rec.id)
-        assert target is not None
-        return self.record_json(target, "record")
+        """A 302 to the latest version, from any version's id or the concept id (IDR)."""
+        latest = self.concept_latest(request)
+        if latest is None:
+            rec = self.published(request)
+            latest = self.store.parent(rec.parent_id).latest_id or rec.id
+        return self.redirect_to_record(latest)
+
+    async def me(self, request: Request) -> Response:
+        """The token's user (``GET /api/me``), as clients use to check a token."""
+        user = self.ctx.user(request)
+        assert user is not None
+        return JSONResponse(
+            {
+                "id": str(user.id),
+                "username": user.name,
+                "active": True,
+                "confirmed": True,
+                "is_current_user": True,
+                "profile": {"full_name": user.name, "affiliations": ""},
+                "links": {"self": f"{self.ctx.base}/api/users/{user.id}"},
+            }
+        )
 
     # ------------------------------------------------------------------ search
 
@@ -449,7 +503,7 @@ class _NativeApi:
         self, request: Request, *, kind: str, owner: int | None, guest: bool
     ) -> dict:
         params = request.query_params
-        page, size = pagination(params, default_size=10, max_size=25 if guest else 100)
+        page, size = pagination(params, max_size=25 if guest else 100)
         q = params.get("q")
         parts = [q] if q and q.strip() else []
         if kind == "public":
@@ -470,7 +524,7 @@ class _NativeApi:
             page=page,
             latest_only=kind == "public" and all_versions not in ("true", "1", "yes"),
         )
-        hits = [_render.native_response(b, self.ctx.base) for b in bodies]
+        hits = [self.shaped(request, b) for b in bodies]
         return {
             "hits": {"hits": hits, "total": total},
             "aggregations": {},
@@ -575,6 +629,7 @@ class _NativeApi:
             Route(r + "/communities", self.record_communities, methods=["GET"]),
             Route(r + "/communities", self.add_record_communities, methods=["POST"]),
             Route("/api/communities/{slug}", self.community, methods=["GET"]),
+            Route("/api/me", self.me, methods=["GET"]),
         ]
 
 

@@ -429,3 +429,148 @@ def legacy_deposition(
     if parent_doi:
         out["conceptdoi"] = parent_doi
     return out
+
+
+# --------------------------------------------------------------------------- Zenodo v1
+
+#: Legacy metadata keys the "Zenodo v1" shape shares with the deposition shape.
+_V1_SHARED = (
+    "title",
+    "doi",
+    "publication_date",
+    "description",
+    "access_right",
+    "embargo_date",
+    "creators",
+    "contributors",
+    "keywords",
+    "subjects",
+    "related_identifiers",
+    "locations",
+    "dates",
+    "version",
+    "references",
+    "language",
+    "notes",
+    "method",
+)
+
+
+def _v1_grant(funding: dict) -> dict | None:
+    key = vocab.award_key(funding["award"]["id"])
+    funder_doi, _, number = key.partition("::")
+    funder = vocab.FUNDERS.get(funder_doi)
+    award = vocab.AWARDS_BY_KEY.get(key)
+    if funder is None:
+        return None
+    grant: dict[str, Any] = {
+        "code": number,
+        "internal_id": key,
+        "funder": {"name": funder.name, "doi": funder.doi, "acronym": funder.acronym},
+    }
+    if award is not None:
+        grant.update(title=award.title, acronym=award.acronym)
+        if award.program:
+            grant["program"] = award.program
+    return grant
+
+
+def zenodo_v1(body: dict, base: str, slugs: list[str]) -> dict:
+    """A record in Zenodo's "Zenodo v1" JSON: what zenodo.org answers to ``application/json``
+    on ``/api/records*`` (ZRDM ``resources.py``, ``legacy/serializers/schemas/zenodojson.py``).
+
+    Third-party clients written for zenodo.org read ``conceptrecid``, ``metadata.version`` and
+    ``files`` as a list of ``{id, key, size, checksum, links.self}`` from it.
+    """
+    links = native_links(body, base)
+    rid = int(body["id"])
+    legacy = legacy_metadata(body, rid, slugs)
+    md: dict[str, Any] = {k: legacy[k] for k in _V1_SHARED if k in legacy}
+    native_md = body.get("metadata", {})
+    rt = (native_md.get("resource_type") or {}).get("id")
+    if rt:
+        main, _, sub = rt.partition("-")
+        md["resource_type"] = {
+            "type": main,
+            **({"subtype": sub} if sub else {}),
+            "title": (sub or main).replace("physicalobject", "physical object").capitalize(),
+        }
+    if "license" in legacy:
+        md["license"] = {"id": legacy["license"]}
+    grants = [g for f in native_md.get("funding", []) if (g := _v1_grant(f))]
+    if grants:
+        md["grants"] = grants
+    if slugs:
+        md["communities"] = [{"id": s} for s in slugs]
+    cf = body.get("custom_fields", {})
+    for name, cf_name in (
+        ("journal", "journal:journal"),
+        ("meeting", "meeting:meeting"),
+        ("imprint", "imprint:imprint"),
+        ("thesis", "thesis:thesis"),
+    ):
+        if cf.get(cf_name):
+            md[name] = dict(cf[cf_name])
+    md["relations"] = {
+        "version": [
+            {
+                "index": body["versions"]["index"] - 1,
+                "is_last": body["versions"]["is_latest"],
+                "parent": {"pid_type": "recid", "pid_value": body["parent"]["id"]},
+            }
+        ]
+    }
+    files_url = links.get("files")
+    files = [
+        {
+            "id": e["file_id"],
+            "key": e["key"],
+            "size": e["size"],
+            "checksum": e["checksum"],
+            "links": {"self": f"{files_url}/{qkey(e['key'])}/content"},
+        }
+        for e in body.get("files", {}).get("entries", [])
+    ]
+    is_published, is_draft = body["is_published"], body["is_draft"]
+    out: dict[str, Any] = {
+        "created": body["created"],
+        "modified": body["updated"],
+        "updated": body["updated"],
+        "id": rid,
+        "recid": str(rid),
+        "conceptrecid": str(body["parent"]["id"]),
+        "revision": body["revision_id"],
+        "title": native_md.get("title", ""),
+        "metadata": md,
+        "files": files,
+        "links": links,
+        "owners": [{"id": body["parent"]["access"]["owned_by"]["user"]}],
+        "status": "draft" if is_draft else "published",
+        "state": "inprogress"
+        if is_published and is_draft
+        else ("done" if is_published else "unsubmitted"),
+        "submitted": is_published,
+        "swh": {},
+        "stats": dict.fromkeys(
+            (
+                "downloads",
+                "unique_downloads",
+                "views",
+                "unique_views",
+                "volume",
+                "version_downloads",
+                "version_unique_downloads",
+                "version_unique_views",
+                "version_views",
+                "version_volume",
+            ),
+            0,
+        ),
+    }
+    doi = body.get("pids", {}).get("doi", {}).get("identifier")
+    if doi:
+        out.update(doi=doi, doi_url=f"https://doi.org/{doi}")
+    parent_doi = body["parent"].get("pids", {}).get("doi", {}).get("identifier")
+    if parent_doi:
+        out["conceptdoi"] = parent_doi
+    return out

@@ -71,9 +71,13 @@ SORTS = {
     "updated-asc": "d.updated ASC, d.record_id ASC",
     "publication-desc": "d.publication_date DESC, d.record_id DESC",
     "publication-asc": "d.publication_date ASC, d.record_id ASC",
-    "-publication_date": "d.publication_date DESC, d.record_id DESC",
-    "publication_date": "d.publication_date ASC, d.record_id ASC",
+    # Zenodo's legacy options, as configured (LEGACY_SORT_OPTIONS): note the signs
+    "publication_date": "d.publication_date DESC, d.record_id DESC",
+    "-publication_date": "d.publication_date ASC, d.record_id ASC",
+    "-bestmatch": "d.created ASC, d.record_id ASC",
     "version": "d.record_id DESC",
+    "-version": "d.record_id ASC",
+    "journal": "d.created DESC, d.record_id DESC",
     "mostviewed": "d.created DESC, d.record_id DESC",
     "mostdownloaded": "d.created DESC, d.record_id DESC",
 }
@@ -401,19 +405,15 @@ def compile_query(q: str | None, slug_to_id: dict[str, str]) -> tuple[str, list[
     return sql, compiler.params
 
 
-def pagination(params: Any, *, default_size: int = 10, max_size: int = 100) -> tuple[int, int]:
-    """Validated ``(page, size)`` from query parameters."""
+def pagination(params: Any, *, default_size: int = 25, max_size: int = 100) -> tuple[int, int]:
+    """Validated ``(page, size)`` from query parameters (IRR's default size is 25)."""
     try:
         page = int(params.get("page", 1))
         size = int(params.get("size", default_size))
     except (TypeError, ValueError):
         raise ApiError(400, "Invalid pagination parameters.") from None
     if size > max_size:
-        raise ApiError(
-            400,
-            "A validation error occurred.",
-            [{"field": "size", "messages": [f"Must be less than or equal to {max_size}."]}],
-        )
+        raise ApiError(400, f"Page size cannot be greater than {max_size}.")
     if page < 1 or size < 1 or page * size > 10_000:
         raise ApiError(400, "Invalid pagination parameters.")
     return page, size

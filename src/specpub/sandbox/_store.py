@@ -224,6 +224,15 @@ class Store:
             ).fetchone()
         return _rec(row) if row else None
 
+    def concept_latest(self, parent_id: int) -> int | None:
+        """The latest published version of concept ``parent_id`` (``None``: not a concept id,
+        or nothing published)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT latest_id FROM parents WHERE id=?", (parent_id,)
+            ).fetchone()
+        return int(row[0]) if row and row[0] else None
+
     def open_new_version(self, rec: RecordRow) -> int | None:
         """The id of the concept's open, never-published new-version draft (if any)."""
         with self._lock:
