@@ -11,6 +11,7 @@ juxtaposed clauses are joined with ``OR`` (the default operator) unless marked `
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,14 +53,33 @@ COLUMNS = {
     "parent.access.owned_by.user": "d.owner",
 }
 _INT_COLUMNS = {"id", "parent.id", "parent.access.owned_by.user"}
-TEXT_FIELDS = frozenset(
-    {
-        "metadata.title",
-        "metadata.description",
-        "metadata.creators.person_or_org.name",
-        "metadata.identifiers.identifier",
-    }
-)
+#: Analysed fields (OpenSearch ``text``): matched word by word, not as whole values.
+TEXT_COLUMNS = {
+    "metadata.title": "title",
+    "metadata.description": "description",
+    "metadata.creators.person_or_org.name": "creators",
+    "metadata.identifiers.identifier": "identifiers",
+}
+_WORD = re.compile(r"[^\W_]+")
+
+
+def fts_query(value: str, *, prefix: bool, column: str | None = None) -> str | None:
+    """An FTS5 query matching ``value`` as analysed text: its words, in order (a phrase);
+    ``prefix``: the last word may be the start of a word. ``None`` if it has no words.
+
+    Examples
+    --------
+    >>> fts_query("Quercus robur", prefix=False, column="title")
+    'title : "quercus robur"'
+    >>> fts_query("herb", prefix=True), fts_query("!!", prefix=False)
+    ('"herb"*', None)
+    """
+    words = _WORD.findall(value.lower())
+    if not words:
+        return None
+    query = '"' + " ".join(words) + '"' + ("*" if prefix else "")
+    return f"{column} : {query}" if column else query
+
 
 SORTS = {
     "bestmatch": "d.created DESC, d.record_id DESC",
@@ -309,13 +329,7 @@ class Compiler:
 
     def term(self, field: str | None, kind: str, value: Any) -> str:
         if field is None:
-            if kind == "word" and value == "*":
-                return "1=1"
-            text = str(value).lower().rstrip("*")
-            self.params.append(f"%{_like(text)}%")
-            return (
-                "d.doc_id IN (SELECT t.doc_id FROM terms t WHERE lower(t.value) LIKE ? ESCAPE '\\')"
-            )
+            return self.free_text(kind, str(value))
         field = ALIASES.get(field, field)
         if field.startswith("custom_fields.") and field.count(":") == 0:
             return "0=1"
@@ -338,14 +352,10 @@ class Compiler:
         value = str(value)
         if field == "parent.communities.ids":
             value = self.slug_to_id.get(value, value)
-        if field in TEXT_FIELDS:
-            text = value.lower()
-            if kind == "word" and text.endswith("*"):
-                text = text[:-1]
-            self.params += [field, f"%{_like(text)}%"]
-            return (
-                "d.doc_id IN (SELECT t.doc_id FROM terms t WHERE t.field=? AND t.value LIKE ? "
-                "ESCAPE '\\')"
+        if field in TEXT_COLUMNS:
+            prefix = kind == "word" and value.endswith("*")
+            return self.text_match(
+                fts_query(value.rstrip("*"), prefix=prefix, column=TEXT_COLUMNS[field])
             )
         if kind == "word" and value.endswith("*") and len(value) > 1:
             self.params += [field, f"{_like(value[:-1])}%"]
@@ -357,6 +367,21 @@ class Compiler:
             value = f"md5:{value}"
         self.params += [field, value]
         return "d.doc_id IN (SELECT t.doc_id FROM terms t WHERE t.field=? AND t.value=?)"
+
+    def text_match(self, query: str | None) -> str:
+        if query is None:
+            return "0=1"
+        self.params.append(query)
+        return "d.doc_id IN (SELECT rowid FROM texts WHERE texts MATCH ?)"
+
+    def free_text(self, kind: str, value: str) -> str:
+        """A term with no field: the analysed fields' words, or any keyword value exactly."""
+        if kind == "word" and value == "*":
+            return "1=1"
+        prefix = kind == "word" and value.endswith("*")
+        text = self.text_match(fts_query(value.rstrip("*"), prefix=prefix))
+        self.params.append(value)
+        return f"({text} OR d.doc_id IN (SELECT t.doc_id FROM terms t WHERE t.value=?))"
 
     def column(self, field: str, kind: str, value: Any) -> str:
         col = COLUMNS[field]

@@ -20,6 +20,7 @@ from typing import Any
 from . import _render
 from ._customfields import keyword_values
 from ._errors import ApiError
+from ._search import TEXT_COLUMNS
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE NOT NULL);
@@ -53,8 +54,10 @@ CREATE INDEX IF NOT EXISTS docs_record ON docs(record_id);
 CREATE TABLE IF NOT EXISTS terms(doc_id INTEGER NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS terms_field_value ON terms(field, value);
 CREATE INDEX IF NOT EXISTS terms_doc ON terms(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5(
+    title, description, creators, identifiers, tokenize='unicode61 remove_diacritics 2');
 """
-_INDEX_VERSION = 2
+_INDEX_VERSION = 3
 
 _ID_START = 1000
 
@@ -178,7 +181,9 @@ class Store:
         if c.execute("PRAGMA user_version").fetchone()[0] == _INDEX_VERSION:
             c.executescript(_INDEX_SCHEMA)
             return
-        c.executescript("DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS terms;")
+        c.executescript(
+            "DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS terms; DROP TABLE IF EXISTS texts;"
+        )
         c.executescript(_INDEX_SCHEMA)
         with self._tx() as tx:
             for (record_id,) in tx.execute("SELECT id FROM records").fetchall():
@@ -978,8 +983,7 @@ class Store:
                 d for (d,) in c.execute("SELECT doc_id FROM docs WHERE record_id=?", (record_id,))
             ]
             for doc_id in old:
-                c.execute("DELETE FROM terms WHERE doc_id=?", (doc_id,))
-            c.execute("DELETE FROM docs WHERE record_id=?", (record_id,))
+                self._drop_doc(c, doc_id)
         else:
             c.execute(
                 "UPDATE docs SET visible_until=? WHERE record_id=? AND visible_until IS NULL",
@@ -1031,8 +1035,13 @@ class Store:
             )
         ]
         for doc_id in old:
-            c.execute("DELETE FROM terms WHERE doc_id=?", (doc_id,))
-            c.execute("DELETE FROM docs WHERE doc_id=?", (doc_id,))
+            self._drop_doc(c, doc_id)
+
+    @staticmethod
+    def _drop_doc(c: sqlite3.Connection, doc_id: int) -> None:
+        c.execute("DELETE FROM terms WHERE doc_id=?", (doc_id,))
+        c.execute("DELETE FROM texts WHERE rowid=?", (doc_id,))
+        c.execute("DELETE FROM docs WHERE doc_id=?", (doc_id,))
 
     def _add_doc(
         self,
@@ -1064,10 +1073,21 @@ class Store:
                 json.dumps(body),
             ),
         ).lastrowid
-        c.executemany(
-            "INSERT INTO terms(doc_id, field, value) VALUES (?, ?, ?)",
-            [(doc_id, f, v) for f, v in _terms(body)],
-        )
+        texts: dict[str, list[str]] = {column: [] for column in TEXT_COLUMNS.values()}
+        keywords = []
+        for field, value in _terms(body):
+            column = TEXT_COLUMNS.get(field)
+            if column is None:
+                keywords.append((doc_id, field, value))
+            else:
+                texts[column].append(value)
+        c.executemany("INSERT INTO terms(doc_id, field, value) VALUES (?, ?, ?)", keywords)
+        if any(texts.values()):
+            c.execute(
+                "INSERT INTO texts(rowid, title, description, creators, identifiers)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (doc_id, *("\n".join(texts[col]) for col in TEXT_COLUMNS.values())),
+            )
 
     def search(
         self,
@@ -1109,9 +1129,9 @@ def _terms(body: dict) -> list[tuple[str, str]]:
     md = body["metadata"]
     out: list[tuple[str, str]] = []
     if isinstance(md.get("title"), str):
-        out.append(("metadata.title", md["title"].lower()))
+        out.append(("metadata.title", md["title"]))
     if isinstance(md.get("description"), str):
-        out.append(("metadata.description", md["description"].lower()))
+        out.append(("metadata.description", md["description"]))
     rt = (md.get("resource_type") or {}).get("id")
     if isinstance(rt, str):
         main, _, sub = rt.partition("-")
@@ -1126,14 +1146,14 @@ def _terms(body: dict) -> list[tuple[str, str]]:
             out.append(("metadata.related_identifiers.identifier", r["identifier"]))
     for r in md.get("identifiers", []):
         if isinstance(r.get("identifier"), str):
-            out.append(("metadata.identifiers.identifier", r["identifier"].lower()))
+            out.append(("metadata.identifiers.identifier", r["identifier"]))
     for cr in md.get("creators", []):
         po = cr.get("person_or_org") or {}
         name = po.get("name") or ", ".join(
             x for x in (po.get("family_name"), po.get("given_name")) if isinstance(x, str) and x
         )
         if name:
-            out.append(("metadata.creators.person_or_org.name", name.lower()))
+            out.append(("metadata.creators.person_or_org.name", name))
     for lang in md.get("languages", []):
         if isinstance(lang.get("id"), str):
             out.append(("metadata.languages.id", lang["id"]))
