@@ -219,7 +219,7 @@ async def test_legacy_sort_options_and_page_size(tmp_path):
         ids = []
         for date in ("2001-01-01", "2003-01-01", "2002-01-01"):
             ids.append((await _create(c, publication_date=date)).json()["id"])
-        for i in range(24):
+        for _ in range(24):
             await _create(c)
         refresh(c)
 
