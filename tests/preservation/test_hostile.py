@@ -133,3 +133,22 @@ def test_every_validator_survives_tiny_inputs(fmt):
         result = check_structure(data, fmt)
         assert result.verdict == "fail"
         assert "STR-01" not in _ids(result.findings)
+
+
+def test_decode_never_pads_a_truncated_image_even_if_the_user_allowed_it():
+    from PIL import ImageFile
+
+    from specpub.preservation._buffer import Buffer
+    from specpub.preservation._jpeg import decode_with_pillow
+    from specpub.preservation.structure import Context
+
+    data = b.jpeg(size=(64, 48))
+    cut = data[: len(data) - 60]  # scan data cut short, no EOI
+    ctx = Context("jpeg", decode=True)
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # a notebook may have set this
+    try:
+        decode_with_pillow(Buffer(cut), ctx, "JPG-09", "JPEG")
+        assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # restored afterwards
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+    assert "JPG-09" in _ids(ctx.findings)

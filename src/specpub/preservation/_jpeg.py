@@ -463,14 +463,18 @@ def decode_with_pillow(buf: Buffer, ctx: Context, finding_id: str, fmt: str) -> 
             f"({ctx.decode_limit} bytes); raise decode_limit to check it",
         )
         return
-    if ImageFile.LOAD_TRUNCATED_IMAGES:  # never pad a truncated image silently
-        ImageFile.LOAD_TRUNCATED_IMAGES = False
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # never pad a truncated image silently
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with Image.open(BufferIO(buf), formats=[fmt]) as im:
-                im.load()
+                for frame in range(min(getattr(im, "n_frames", 1), 64)):
+                    im.seek(frame)
+                    im.load()
     except Image.DecompressionBombError as err:
         ctx.add("STR-02", f"not decoded: {err}")
     except Exception as err:
         ctx.add(finding_id, f"the image does not decode: {type(err).__name__}: {str(err)[:200]}")
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
