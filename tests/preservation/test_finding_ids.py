@@ -350,6 +350,15 @@ def test_valid_generated_files_have_no_failing_finding(fmt, data):
     assert result.verdict == "pass", [(f.id, f.message) for f in result.findings]
 
 
+def test_jp2_sub_box_running_past_its_superbox_has_an_offset():
+    data = bytearray(j.resolution(j.jp2(), 600))
+    resc = j.box(data, b"resc")
+    struct.pack_into(">I", data, resc, 40)  # longer than its 'res ' superbox
+    finding = next(f for f in check_structure(bytes(data), "jp2").findings if f.id == "JP2-04")
+    assert finding.offset == resc
+    assert "past the end of the 'res ' box" in finding.message
+
+
 def test_evidence_points_at_the_problem():
     data = b.tiff()
     findings = check_structure(data[:-100], "tiff").findings

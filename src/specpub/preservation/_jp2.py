@@ -167,11 +167,76 @@ def _find(tree: Any, path: str) -> Any:
     return None if node is None else node.text
 
 
+#: Superboxes whose children the box walk checks (JP2 header, resolution, UUID info).
+_SUPERBOXES = {b"jp2h", b"res ", b"uinf"}
+_MAX_BOXES = 100_000
+
+
+def walk_boxes(buf: Buffer, ctx: Context) -> None:
+    """Check every box's length against its parent (the file, or a superbox), with offsets.
+
+    jpylyzer checks the boxes it knows; this walk also catches a sub-box running past its
+    superbox (a corrupted length inside ``jp2h``), and says where: ``JP2-04`` with the
+    byte offset, or ``JP2-12`` when a top-level box runs past the end of the file
+    (truncation).
+    """
+    stack = [(0, buf.size, "the file", 0)]
+    seen = 0
+    while stack:
+        pos, end, parent, depth = stack.pop()
+        while pos < end:
+            seen += 1
+            if seen > _MAX_BOXES:
+                return
+            if pos + 8 > end:
+                ctx.add(
+                    "JP2-12" if depth == 0 else "JP2-04",
+                    f"{end - pos} bytes at the end of {parent} are too few for a box header",
+                    offset=pos,
+                    where=f"box in {parent}",
+                )
+                break
+            length = buf.u32(pos, ">") or 0
+            kind = buf.read(pos + 4, 4)
+            text = kind.decode("latin-1")
+            name = text if text.isascii() and text.isprintable() else "0x" + kind.hex()
+            header = 8
+            if length == 1:
+                length = buf.u64(pos + 8, ">") or 0
+                header = 16
+            elif length == 0:
+                length = end - pos  # the last box runs to the end
+            if length < header:
+                ctx.add(
+                    "JP2-04",
+                    f"the {name!r} box declares {length} bytes, less than its header",
+                    offset=pos,
+                    where=f"box {name}",
+                )
+                break
+            if pos + length > end:
+                truncated = depth == 0
+                ctx.add(
+                    "JP2-12" if truncated else "JP2-04",
+                    f"the {name!r} box ({length} bytes at offset {pos}) runs "
+                    f"{pos + length - end} bytes past the end of {parent}"
+                    + (": the file is truncated" if truncated else ""),
+                    offset=pos,
+                    where=f"box {name}",
+                )
+                break
+            if kind in _SUPERBOXES and depth < 4:
+                stack.append((pos + header, pos + length, f"the {name!r} box", depth + 1))
+            pos += length
+
+
 def validate_jp2(buf: Buffer, ctx: Context) -> None:
     """Validate JPEG 2000 with jpylyzer (see the module docstring); findings go into ``ctx``."""
     from jpylyzer import boxvalidator
 
     mode, box = _mode(ctx)
+    if box == "JP2":
+        walk_boxes(buf, ctx)
     data = buf.view.obj if buf.view is not None and len(buf.view.obj) == buf.size else None
     if data is None or not isinstance(data, (bytes, bytearray)):
         data = buf.read(0, buf.size)
