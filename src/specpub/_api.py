@@ -152,10 +152,12 @@ def load(
     specimens = load_specimens(
         Path(table), mapping=mapping, sheet=sheet, progress=progress, encoding=encoding
     )
+    specimens.save(ws)
     folders = [Path(m) for m in media]
     if folders or any(k.endswith("Multimedia") for k in specimens.extensions):
-        specimens.links = link_media(specimens, folders, progress=progress)
-    specimens.save(ws)
+        link_media(specimens, folders, progress=progress).save(ws)
+    else:  # links made for an earlier load of a table would not match its rows
+        MediaLinks.discard(ws)
     return specimens
 
 

@@ -32,8 +32,8 @@ def collection(tmp_path):
     table.write_text("catalogNumber,institutionCode\nBR0001,BR\nBR0002,BR\nBR0003,BR\nBR0004,BR\n")
     ws = Workspace.create(tmp_path / "ws")
     sp = load_specimens(table, progress=None)
-    sp.links = link_media(sp, [media], progress=None)
     sp.save(ws)
+    link_media(sp, [media], progress=None).save(ws)
     return ws, media
 
 

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from specpub.cli import main
-from specpub.specimens import Specimens, link_media, load_specimens
+from specpub.errors import InputError
+from specpub.specimens import MediaLinks, Specimens, link_media, load_specimens
 from specpub.workspace import Workspace
 
 from ._archives import write_media_dwca
@@ -59,9 +60,10 @@ def test_workspace_files_are_plain_and_round_trip(table, tmp_path):
     media.mkdir()
     (media / "BR0003.jpg").write_bytes(b"")
     sp = load_specimens(table, progress=None)
-    sp.links = link_media(sp, [media], progress=None)
+    links = link_media(sp, [media], progress=None)
     ws = Workspace.create(tmp_path / "ws")
     folder = sp.save(ws)
+    links.save(ws)
     names = {p.name for p in folder.iterdir()}
     assert {"specimens.parquet", "flags.csv", "mapping.json", "summary.json", "links.csv"} <= names
     # readable by plain pandas
@@ -75,8 +77,8 @@ def test_workspace_files_are_plain_and_round_trip(table, tmp_path):
     pd.testing.assert_frame_equal(back.frame, sp.frame, check_dtype=False)
     assert back.summary()["flags"] == sp.summary()["flags"]
     assert back.mapping["term"].tolist() == sp.mapping["term"].tolist()
-    assert back.links is not None
-    assert len(back.links) == 1
+    assert not hasattr(back, "links")  # the links own their files (MediaLinks.load)
+    assert len(MediaLinks.load(ws)) == 1
     assert back.info["format"] == "csv"
 
 
@@ -184,4 +186,22 @@ def test_reloading_without_media_drops_stale_links(table, tmp_path, capsys):
     assert main(["load", str(table), "-w", str(ws), "--json"]) == 0
     capsys.readouterr()
     assert not (ws / "specimens" / "links.csv").exists()
-    assert Specimens.load(ws).links is None
+    with pytest.raises(InputError, match="no media links"):
+        MediaLinks.load(ws)
+
+
+def test_links_made_for_another_load_of_the_table_are_refused(table, tmp_path):
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "BR0003.jpg").write_bytes(b"")
+    ws = Workspace.create(tmp_path / "ws")
+    sp = load_specimens(table, progress=None)
+    sp.save(ws)
+    link_media(sp, [media], progress=None).save(ws)
+    assert len(MediaLinks.load(ws)) == 1
+    other = tmp_path / "other.csv"
+    other.write_text("catalogNumber\nBR0003\nBR0004\n")
+    load_specimens(other, progress=None).save(ws)  # a new table, links not redone
+    with pytest.raises(InputError, match="earlier load of the specimen table") as err:
+        MediaLinks.load(ws)
+    assert "--media" in err.value.fix

@@ -149,9 +149,9 @@ def run_demo(
     # 2. Specimens and media.
     ws = specpub.Workspace.open_or_create(root / "workspace")
     media = [collection.masters, collection.access, collection.segmentations]
-    table = specpub.load(ws, collection.table, media=media, progress=None)
+    table = specpub.load(ws, collection.table, progress=None)
     flags = {str(k): int(v) for k, v in table.summary().get("flags", {}).items()}
-    linked = table.links.summary() if table.links is not None else {}
+    linked = specpub.link(ws, media, progress=None).summary()
     say(
         f"Loaded {len(table)} specimens: {sum(flags.values())} quality flags, "
         f"{linked.get('specimens_with_files', 0)} specimens with images."

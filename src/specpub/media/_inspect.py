@@ -50,7 +50,7 @@ def inspect(
     >>> inspect([])
     []
     """
-    names = ["facts", *[a for a in analysers if a != "facts"]]
+    names = ["facts", *[a for a in analysers if a != "facts"]] if analysers else []
     config = ScanConfig(tuple((n, get_analyser(n).spec) for n in names), buffer_limit)
     out = []
     for path in paths:

@@ -150,6 +150,22 @@ class FileRead:
         self.sha256 = hashes.sha256.hexdigest()
         self.bytes_reread = 0
 
+    @classmethod
+    def from_memory(cls, path: str, data: bytes, ident: Identity) -> FileRead:
+        """A :class:`FileRead` for bytes already in memory (a download just written to disk):
+        hashed here, never read from the file.
+
+        Examples
+        --------
+        >>> fr = FileRead.from_memory("/x", b"abc", Identity(3, 0, 0))
+        >>> fr.md5, fr.read_at(1, 5)
+        ('900150983cd24fb0d6963f7d28e17f72', b'bc')
+        """
+        hashes = _Hashes()
+        view = memoryview(data)
+        hashes.update(view)
+        return cls(path, -1, ident, view, view, view[0:0], hashes)
+
     @property
     def buffered(self) -> bool:
         """Whether the whole file is in memory (:attr:`data` is set)."""

@@ -276,7 +276,8 @@ def scan(
         media links give each file its specimen (``_row``, ``catalogNumber``, ``role``).
     analysers
         Names of registered analysers to run (``facts`` always runs, first); e.g.
-        ``("facts", "structure")``. See :mod:`specpub.media.analysers`.
+        ``("facts", "structure")``. See :mod:`specpub.media.analysers`. ``()``: fixity
+        and identification only (a fast fixity audit).
     workers
         Processes of the default pool (default: the number of cores); ``0`` reads in this
         process (no pool: for a handful of files).
@@ -314,7 +315,7 @@ def scan(
         Dask scheduler.
     """
     ws = _workspace(workspace)
-    names = ["facts", *[a for a in analysers if a != "facts"]]
+    names = ["facts", *[a for a in analysers if a != "facts"]] if analysers else []
     specs = tuple((n, get_analyser(n).spec) for n in names)
     extra = {}
     for n in names:
@@ -527,6 +528,34 @@ def _attach_links(rows: list[dict[str, Any]], links: Any) -> list[dict[str, Any]
         hit = by_path.get(rec["path"])
         rec["_row"], rec["catalogNumber"], rec["role"] = hit if hit else (None, None, None)
     return rows
+
+
+def merge_rows(ws: Workspace, rows: list[dict[str, Any]]) -> MediaManifest:
+    """Add (or replace, by path) scan rows in the workspace's manifest and save it.
+
+    Used by ``fetch-media``, which analyses each download from memory as it arrives.
+    """
+    previous = MediaManifest.load(ws) if MediaManifest.exists(ws) else None
+    new_paths = {r["path"] for r in rows}
+    kept: list[dict[str, Any]] = []
+    if previous is not None:
+        for rec in previous.frame.to_dict("records"):
+            if rec["path"] in new_paths:
+                continue
+            rec = {k: (None if _isna(v) else v) for k, v in rec.items()}
+            nest = previous.nested.get(rec["path"])
+            if nest:
+                rec["nested"] = nest
+            kept.append(rec)
+    merged = _attach_links(sorted(kept + rows, key=lambda r: r["path"]), _links(ws))
+    manifest = MediaManifest.from_rows(
+        merged,
+        removed=previous.removed if previous is not None else None,
+        info=previous.info if previous is not None else {},
+        extra_columns=previous.extra_columns if previous is not None else None,
+    )
+    manifest.save(ws)
+    return manifest
 
 
 def load_manifest(workspace: Workspace | str | Path) -> MediaManifest:

@@ -23,7 +23,7 @@ from typing import Any
 
 from specpub.media._read import DEFAULT_BUFFER_LIMIT, ReadError, read_file
 
-__all__ = ["ScanConfig", "scan_chunk", "scan_one"]
+__all__ = ["ScanConfig", "analyse_read", "scan_chunk", "scan_one"]
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,6 @@ def _base_row(path: str) -> dict[str, Any]:
 
 def scan_one(path: str, config: ScanConfig) -> dict[str, Any]:
     """Scan one file: a row dict (see :data:`specpub.media.manifest.MANIFEST_COLUMNS`)."""
-    from specpub.media.analysers import ScanItem, normalise_result
-    from specpub.preservation.identify import identify
-
     row = _base_row(path)
     row["scanned_at"] = time.time()
     try:
@@ -87,40 +84,56 @@ def scan_one(path: str, config: ScanConfig) -> dict[str, Any]:
             pass
         return row
     with fr:
-        row.update(
-            size=fr.size,
-            mtime_ns=fr.mtime_ns,
-            inode=fr.inode,
-            md5=fr.md5,
-            sha256=fr.sha256,
-        )
-        ident = identify(fr.data if fr.data is not None else fr.head, name=path, size=fr.size)
-        item = ScanItem(path, fr.size, ident, fr, {})
-        ran = []
-        for name, spec in config.analysers:
-            try:
-                result = normalise_result(_function(name, spec)(item))
-            except Exception as err:  # an analyser must not stop the scan
-                row["findings"].append(
-                    {
-                        "id": "MEDIA-ANALYSER",
-                        "severity": "fail",
-                        "message": f"the {name!r} analyser failed on this file: "
-                        f"{type(err).__name__}: {err}"[:500],
-                        "evidence": traceback.format_exc(limit=-2)[-400:],
-                        "analyser": name,
-                    }
-                )
-                continue
-            ran.append(name)
-            item.columns.update(result.columns)
-            row.update(result.columns)
-            for finding in result.findings:
-                row["findings"].append({**finding, "analyser": name})
-            if result.nested:
-                row["nested"][name] = result.nested
-        row["analysers"] = ",".join(ran)
-        row["bytes_reread"] = fr.bytes_reread
+        row.update(analyse_read(fr, config))
+    return row
+
+
+def analyse_read(fr: Any, config: ScanConfig) -> dict[str, Any]:
+    """The row of a file already read (:class:`~specpub.media._read.FileRead`): fixity,
+    identification and every analyser of ``config``."""
+    from specpub.media.analysers import ScanItem, normalise_result
+    from specpub.preservation.identify import identify
+
+    path = fr.path
+    row = _base_row(path)
+    row["scanned_at"] = time.time()
+    row.update(size=fr.size, mtime_ns=fr.mtime_ns, inode=fr.inode, md5=fr.md5, sha256=fr.sha256)
+    ident = identify(fr.data if fr.data is not None else fr.head, name=path, size=fr.size)
+    row.update(
+        format=ident.format,
+        format_version=ident.version,
+        puid=ident.puid,
+        mime=ident.mime,
+        extension_ok=ident.extension_ok,
+    )
+    if not config.analysers:  # fixity only: identification findings still count
+        row["findings"] = [{**f.as_dict(), "analyser": "identify"} for f in ident.findings]
+    item = ScanItem(path, fr.size, ident, fr, {})
+    ran = []
+    for name, spec in config.analysers:
+        try:
+            result = normalise_result(_function(name, spec)(item))
+        except Exception as err:  # an analyser must not stop the scan
+            row["findings"].append(
+                {
+                    "id": "MEDIA-ANALYSER",
+                    "severity": "fail",
+                    "message": f"the {name!r} analyser failed on this file: "
+                    f"{type(err).__name__}: {err}"[:500],
+                    "evidence": traceback.format_exc(limit=-2)[-400:],
+                    "analyser": name,
+                }
+            )
+            continue
+        ran.append(name)
+        item.columns.update(result.columns)
+        row.update(result.columns)
+        for finding in result.findings:
+            row["findings"].append({**finding, "analyser": name})
+        if result.nested:
+            row["nested"][name] = result.nested
+    row["analysers"] = ",".join(ran)
+    row["bytes_reread"] = fr.bytes_reread
     return row
 
 

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from specpub.specimens.linking import link_media
+from specpub.specimens.linking import MediaLinks, link_media
 from specpub.specimens.load import load_specimens
 from specpub.workspace import Workspace
 
@@ -56,11 +56,18 @@ def run_load(args: argparse.Namespace) -> int:
         progress=progress,
         encoding=args.encoding,
     )
+    links = None
     if args.media or any(k.endswith("Multimedia") for k in specimens.extensions):
-        specimens.links = link_media(specimens, args.media, progress=progress)
+        links = link_media(specimens, args.media, progress=progress)
     ws = Workspace.open_or_create(args.workspace)
     folder = specimens.save(ws)
+    if links is not None:
+        links.save(ws)
+    else:  # links made for an earlier load of a table would not match its rows
+        MediaLinks.discard(ws)
     summary = specimens.summary()
+    if links is not None:
+        summary["links"] = links.summary()
     summary["saved_to"] = str(folder)
     if args.json:
         json.dump(summary, sys.stdout, indent=2, ensure_ascii=False, default=str)

@@ -43,7 +43,7 @@ from __future__ import annotations
 import html
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,6 +119,15 @@ _ACCESS = frozenset(
 )
 _SEPARATORS = frozenset("_-+(#~,[")
 _SKIP_DIRS = frozenset({"__MACOSX", "@eaDir", ".git", "$RECYCLE.BIN", "System Volume Information"})
+
+# The files MediaLinks.save writes into the specimens/ stage folder.
+_LINK_FILES = (
+    "links.csv",
+    "unlinked_specimens.csv",
+    "unlinked_files.csv",
+    "ambiguous_files.csv",
+    "links_summary.json",
+)
 
 #: Columns of :attr:`MediaLinks.links`.
 LINK_COLUMNS = [
@@ -402,48 +411,84 @@ def link_media(
         )
     folder_list = [Path(f).expanduser() for f in folders]
     ext_set = None if extensions is None else frozenset(e.lower() for e in extensions)
-    if rules is None:
-        rules = [PrefixRule()]
-        if any(k in _MULTIMEDIA_TYPES for k in specimens.extensions):
-            rules = [MultimediaRule(), PrefixRule()]
+    rules = _default_rules(specimens) if rules is None else list(rules)
     compiled = [r.compiled if isinstance(r, RegexRule) else None for r in rules]
     files, skipped = _walk(folder_list, ext_set)
+    found = _Collector(frame)
+    # Table-driven rules first: they name files explicitly.
+    by_name = (
+        _names_index(files)
+        if any(isinstance(r, MultimediaRule | ColumnRule) for r in rules)
+        else {}
+    )
+    for rule in rules:
+        if isinstance(rule, MultimediaRule):
+            _apply_multimedia(specimens, rule, by_name, found)
+        elif isinstance(rule, ColumnRule):
+            _apply_column(frame, rule, by_name, found)
     bar = make_progress(progress, total=len(files), description="link media", unit="file")
+    _apply_names(files, rules, compiled, found, bar)
+    bar.close()
+    return found.result(
+        {
+            "folders": [str(f) for f in folder_list],
+            "rules": [r.name for r in rules],
+            "files_scanned": len(files) + skipped,
+            "media_files": len(files),
+            "non_media_files_skipped": skipped,
+            "specimens": len(frame),
+            "specimens_fingerprint": specimens.fingerprint(),
+        }
+    )
 
-    cat = frame["catalogNumber"].astype(str).str.strip()
-    rows = frame["_row"].to_numpy()
-    keys = catalog_key(cat)
-    index: dict[str, list[int]] = {}
-    for pos, key in enumerate(keys.tolist()):
-        if key:
-            index.setdefault(key, []).append(pos)
 
-    link_rows: list[tuple] = []
-    ambiguous: list[tuple] = []
-    unlinked: list[tuple] = []
-    consumed: set[str] = set()
+def _default_rules(specimens: Specimens) -> list[Rule]:
+    if any(k in _MULTIMEDIA_TYPES for k in specimens.extensions):
+        return [MultimediaRule(), PrefixRule()]
+    return [PrefixRule()]
 
+
+def _names_index(files: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Lower-case file name and stem → paths (for the table-driven rules)."""
     by_name: dict[str, list[str]] = {}
-    if any(isinstance(r, MultimediaRule | ColumnRule) for r in rules):
-        for path, name in files:
-            by_name.setdefault(name.lower(), []).append(path)
-            stem = _split_name(name)[0].lower()
-            by_name.setdefault(stem, []).append(path)
+    for path, name in files:
+        by_name.setdefault(name.lower(), []).append(path)
+        by_name.setdefault(_split_name(name)[0].lower(), []).append(path)
+    return by_name
 
-    cat_list = cat.tolist()
-    sources = frame["_source"].to_numpy() if "_source" in frame.columns else [""] * len(frame)
 
-    def add_link(
-        pos: int, path: str, name: str, suffix: str, rule: str, also: str = "", url: str = ""
+class _Collector:
+    """What linking found so far: links, ambiguous files, unmatched files, consumed paths."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        cat = frame["catalogNumber"].astype(str).str.strip()
+        self.cat = cat
+        self.cat_list = cat.tolist()
+        self.rows = frame["_row"].to_numpy()
+        self.sources = (
+            frame["_source"].to_numpy() if "_source" in frame.columns else [""] * len(frame)
+        )
+        self.index: dict[str, list[int]] = {}
+        for pos, key in enumerate(catalog_key(cat).tolist()):
+            if key:
+                self.index.setdefault(key, []).append(pos)
+        self.links: list[tuple] = []
+        self.ambiguous: list[tuple] = []
+        self.unlinked: list[tuple] = []
+        self.consumed: set[str] = set()
+
+    def add(
+        self, pos: int, path: str, name: str, suffix: str, rule: str, also: str = "", url: str = ""
     ) -> None:
         ext = _split_name(name)[1] if name else ""
         folder = os.path.basename(os.path.dirname(path)) if path else ""
         if not ext and url:
             ext = _split_name(unquote(urlparse(url).path).rsplit("/", 1)[-1])[1]
-        link_rows.append(
+        self.links.append(
             (
-                int(rows[pos]),
-                cat_list[pos],
+                int(self.rows[pos]),
+                self.cat_list[pos],
                 path,
                 name,
                 ext,
@@ -452,77 +497,72 @@ def link_media(
                 rule,
                 also,
                 url,
-                sources[pos],
+                self.sources[pos],
             )
         )
 
-    def link_or_flag(
-        found: list[int], path: str, name: str, suffix: str, rule: str, also: str = ""
+    def add_or_flag(
+        self, found: list[int], path: str, name: str, suffix: str, rule: str, also: str = ""
     ) -> None:
         """Link the file to its one specimen, or record it as ambiguous between several."""
         if len(found) > 1:
-            ambiguous.append(
+            self.ambiguous.append(
                 (
                     path,
                     name,
-                    " | ".join(cat_list[p] for p in found),
-                    ", ".join(str(rows[p]) for p in found),
+                    " | ".join(self.cat_list[p] for p in found),
+                    ", ".join(str(self.rows[p]) for p in found),
                 )
             )
         else:
-            add_link(found[0], path, name, suffix, rule, also)
+            self.add(found[0], path, name, suffix, rule, also)
 
-    # Table-driven rules first: they name files explicitly.
-    for rule in rules:
-        if isinstance(rule, MultimediaRule):
-            _apply_multimedia(specimens, rule, by_name, consumed, add_link, frame)
-        elif isinstance(rule, ColumnRule):
-            _apply_column(frame, rule, by_name, consumed, add_link)
+    def result(self, info: dict[str, Any]) -> MediaLinks:
+        links = pd.DataFrame(self.links, columns=LINK_COLUMNS)
+        links = links.sort_values(["_row", "name"], kind="stable").reset_index(drop=True)
+        no_file = ~self.frame["_row"].isin(set(links["_row"]))
+        unlinked_specimens = pd.DataFrame(
+            {
+                "_row": self.frame.loc[no_file, "_row"].to_numpy(),
+                "catalogNumber": self.cat[no_file].to_numpy(),
+            }
+        )
+        return MediaLinks(
+            links,
+            unlinked_specimens=unlinked_specimens,
+            unlinked_files=pd.DataFrame(self.unlinked, columns=["path", "name", "reason"]),
+            ambiguous=pd.DataFrame(self.ambiguous, columns=["path", "name", "candidates", "rows"]),
+            info=info,
+        )
 
+
+def _apply_names(files, rules, compiled, found: _Collector, bar) -> None:
+    """The name rules (prefix, regex), first match wins, over every file not yet linked."""
+    cat_list = found.cat_list
     for n_done, (path, name) in enumerate(files, start=1):
         if n_done % 10000 == 0:
             bar.update(10000)
-        if path in consumed:
+        if path in found.consumed:
             continue
         stem = _split_name(name)[0]
         for rule, rx in zip(rules, compiled, strict=True):
-            hit = _match_name(rule, rx, name, stem, index)
+            hit = _match_name(rule, rx, name, stem, found.index)
             if hit is not None:
-                found, suffix, also = hit
+                positions, suffix, also = hit
                 also_names = " | ".join(cat_list[p] for p in also)
-                link_or_flag(found, path, name, suffix, rule.name, also_names)
+                found.add_or_flag(positions, path, name, suffix, rule.name, also_names)
                 break
         else:
-            unlinked.append((path, name, "no specimen matches the file name"))
+            found.unlinked.append((path, name, "no specimen matches the file name"))
     bar.update(len(files) % 10000)
-    bar.close()
 
-    links = pd.DataFrame(link_rows, columns=LINK_COLUMNS)
-    links = links.sort_values(["_row", "name"], kind="stable").reset_index(drop=True)
-    linked_rows = set(links["_row"])
-    no_file = ~frame["_row"].isin(linked_rows)
-    unlinked_specimens = pd.DataFrame(
-        {"_row": frame.loc[no_file, "_row"].to_numpy(), "catalogNumber": cat[no_file].to_numpy()}
-    )
-    return MediaLinks(
-        links,
-        unlinked_specimens=unlinked_specimens,
-        unlinked_files=pd.DataFrame(unlinked, columns=["path", "name", "reason"]),
-        ambiguous=pd.DataFrame(ambiguous, columns=["path", "name", "candidates", "rows"]),
-        info={
-            "folders": [str(f) for f in folder_list],
-            "rules": [r.name for r in rules],
-            "files_scanned": len(files) + skipped,
-            "media_files": len(files),
-            "non_media_files_skipped": skipped,
-            "specimens": len(frame),
-        },
-    )
+
+_CELL_SPLIT = re.compile(r"\s*[|;,]\s*")
 
 
 def _file_names(value: str) -> list[str]:
     out = []
-    for part in re.split(r"\s*[|;,]\s*", value.strip()):
+    for part in _CELL_SPLIT.split(value.strip()):
         if part:
             out.append(
                 unquote(urlparse(part).path if "://" in part else part)
@@ -532,7 +572,15 @@ def _file_names(value: str) -> list[str]:
     return out
 
 
-def _apply_column(frame, rule: ColumnRule, by_name, consumed, add_link) -> None:
+def _file_urls(value: str) -> list[str]:
+    """The http(s) URLs in a table cell (several separated by ``|``, ``;`` or ``,``)."""
+    if not isinstance(value, str) or "://" not in value:
+        return []
+    parts = re.split(r"\s*[|;]\s*|\s*,\s*(?=https?://)", value.strip())
+    return [p for p in parts if p.lower().startswith(("http://", "https://"))]
+
+
+def _apply_column(frame, rule: ColumnRule, by_name, found: _Collector) -> None:
     if rule.column not in frame.columns:
         raise InputError(
             f"the linking column {rule.column!r} is not in the table",
@@ -542,14 +590,13 @@ def _apply_column(frame, rule: ColumnRule, by_name, consumed, add_link) -> None:
     for pos, value in enumerate(frame[rule.column].astype(str).tolist()):
         for fname in _file_names(value):
             for path in by_name.get(fname.lower(), []):
-                if path in consumed:
+                if path in found.consumed:
                     continue
-                consumed.add(path)
-                name = os.path.basename(path)
-                add_link(pos, path, name, "", rule.name)
+                found.consumed.add(path)
+                found.add(pos, path, os.path.basename(path), "", rule.name)
 
 
-def _apply_multimedia(specimens, rule: MultimediaRule, by_name, consumed, add_link, frame):
+def _apply_multimedia(specimens, rule: MultimediaRule, by_name, found: _Collector) -> None:
     exts = specimens.extensions
     row_type = rule.row_type or next((k for k in exts if k in _MULTIMEDIA_TYPES), None)
     if row_type is None or row_type not in exts:
@@ -562,7 +609,7 @@ def _apply_multimedia(specimens, rule: MultimediaRule, by_name, consumed, add_li
     url_col = next((c for c in ("accessURI", "identifier") if c in ext.columns), None)
     if url_col is None or "_core_row" not in ext.columns:
         return
-    pos_by_row = pd.Series(range(len(frame)), index=frame["_row"].to_numpy())
+    pos_by_row = pd.Series(range(len(found.frame)), index=found.frame["_row"].to_numpy())
     for core_row, url in zip(
         ext["_core_row"].tolist(), ext[url_col].astype(str).tolist(), strict=True
     ):
@@ -570,16 +617,25 @@ def _apply_multimedia(specimens, rule: MultimediaRule, by_name, consumed, add_li
             continue
         pos = int(pos_by_row[int(core_row)])
         names = _file_names(url)
-        local = [p for p in by_name.get(names[0].lower(), []) if p not in consumed] if names else []
+        local = (
+            [p for p in by_name.get(names[0].lower(), []) if p not in found.consumed]
+            if names
+            else []
+        )
         if local:
-            consumed.add(local[0])
-            add_link(pos, local[0], os.path.basename(local[0]), "", rule.name, url=url.strip())
+            found.consumed.add(local[0])
+            found.add(pos, local[0], os.path.basename(local[0]), "", rule.name, url=url.strip())
         else:
-            add_link(pos, "", "", "", rule.name, url=url.strip())
+            found.add(pos, "", "", "", rule.name, url=url.strip())
 
 
 class MediaLinks:
-    """The result of :func:`link_media`.
+    """The result of :func:`link_media`: which file (or online medium) belongs to which specimen.
+
+    The links own their files: :class:`~specpub.specimens.Specimens` knows nothing of
+    them. They are saved beside the specimens (``specimens/links.csv`` …) with the
+    fingerprint of the table they were made for, so links made for an earlier load of
+    the table are refused (:meth:`load`) instead of silently pointing at other rows.
 
     Attributes
     ----------
@@ -723,6 +779,7 @@ class MediaLinks:
             return df
 
         summary = ws.read_json("specimens", "links_summary.json")
+        _check_fresh(ws, summary.get("specimens_fingerprint"))
         info_keys = (
             "folders",
             "rules",
@@ -730,6 +787,7 @@ class MediaLinks:
             "media_files",
             "non_media_files_skipped",
             "specimens",
+            "specimens_fingerprint",
         )
         return cls(
             read("links.csv", LINK_COLUMNS),
@@ -737,6 +795,96 @@ class MediaLinks:
             unlinked_files=read("unlinked_files.csv", ["path", "name", "reason"]),
             ambiguous=read("ambiguous_files.csv", ["path", "name", "candidates", "rows"]),
             info={k: summary[k] for k in info_keys if k in summary},
+        )
+
+    def with_local_files(
+        self, local: Mapping[str, str], new: pd.DataFrame | None = None
+    ) -> MediaLinks:
+        """A copy whose online media (``url`` without ``path``) point at downloaded files.
+
+        Parameters
+        ----------
+        local
+            URL → local path (``specpub fetch-media``'s cache).
+        new
+            URLs found outside the links (table columns such as ``associatedMedia``):
+            rows with ``url``, ``_row``, ``catalogNumber``; each becomes a link (rule ``url``).
+
+        Examples
+        --------
+        >>> links = pd.DataFrame([(2, "A1", "", "", "", "", "other", "multimedia", "",
+        ...                        "https://x.org/a.jpg", "t.csv")], columns=LINK_COLUMNS)
+        >>> ml = MediaLinks(links, unlinked_specimens=pd.DataFrame(),
+        ...                 unlinked_files=pd.DataFrame(), ambiguous=pd.DataFrame(), info={})
+        >>> out = ml.with_local_files({"https://x.org/a.jpg": "/ws/media/cache/A1_1.jpg"})
+        >>> out.links.loc[0, ["path", "name", "role"]].tolist()
+        ['/ws/media/cache/A1_1.jpg', 'A1_1.jpg', 'access']
+        """
+        links = self.links.copy()
+        for i, (url, path) in enumerate(zip(links["url"], links["path"], strict=True)):
+            target = local.get(str(url)) if url else None
+            if target and not (isinstance(path, str) and path):
+                name = os.path.basename(target)
+                ext = _split_name(name)[1]
+                links.loc[i, ["path", "name", "extension", "role"]] = [
+                    target,
+                    name,
+                    ext,
+                    guess_role(ext),
+                ]
+        if new is not None and len(new):
+            known = set(links["url"].astype(str))
+            extra = []
+            for url, row, cat in zip(new["url"], new["_row"], new["catalogNumber"], strict=True):
+                if url in known or url not in local:
+                    continue
+                name = os.path.basename(local[url])
+                ext = _split_name(name)[1]
+                extra.append(
+                    (int(row), cat, local[url], name, ext, "", guess_role(ext), "url", "", url, "")
+                )
+            if extra:
+                links = pd.concat([links, pd.DataFrame(extra, columns=LINK_COLUMNS)])
+                links = links.sort_values(["_row", "name"], kind="stable").reset_index(drop=True)
+        linked = set(links["_row"])
+        unlinked = self.unlinked_specimens
+        if len(unlinked):
+            unlinked = unlinked[~unlinked["_row"].astype("int64").isin(linked)]
+        return MediaLinks(
+            links,
+            unlinked_specimens=unlinked.reset_index(drop=True),
+            unlinked_files=self.unlinked_files,
+            ambiguous=self.ambiguous,
+            info=self.info,
+        )
+
+    @staticmethod
+    def discard(workspace: Workspace | str | Path) -> None:
+        """Remove the saved links (when a table is loaded again without linking).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> MediaLinks.discard(Workspace.create(tempfile.mkdtemp()))
+        """
+        ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
+        for name in _LINK_FILES:
+            (ws.root / "specimens" / name).unlink(missing_ok=True)
+
+
+def _check_fresh(ws: Workspace, fingerprint: str | None) -> None:
+    """Refuse links made for another load of the table (their rows would not match)."""
+    summary_path = ws.root / "specimens" / "summary.json"
+    if not fingerprint or not summary_path.is_file():
+        return
+    current = ws.read_json("specimens", "summary.json").get("fingerprint")
+    if current and current != fingerprint:
+        raise InputError(
+            "the media links were made for an earlier load of the specimen table; its rows "
+            "may have changed",
+            file=str(ws.root / "specimens" / "links.csv"),
+            fix="link the media again: `specpub load TABLE --workspace WS --media DIR` "
+            "(or specpub.link(ws, [DIR]))",
         )
 
 

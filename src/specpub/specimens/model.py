@@ -7,7 +7,11 @@ Workspace files (plain, readable by pandas without specpub)::
     specimens/mapping.json        source column → term, how matched (list of records)
     specimens/summary.json        counts, source info, warnings
     specimens/ext_<name>.parquet  Darwin Core Archive extension tables, if any
-    specimens/links.csv ...       media links, if linked (see specpub.specimens.linking)
+
+Media links are saved beside these files by their owner,
+:class:`specpub.specimens.linking.MediaLinks`; a specimen table knows nothing of
+its media (``summary.json`` holds the table's ``fingerprint``, which links made for
+it record).
 
 Examples
 --------
@@ -23,12 +27,13 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -37,20 +42,9 @@ from specpub.specimens.flags import FLAG_COLUMNS, FLAGS
 from specpub.specimens.mapping import MAPPING_COLUMNS
 from specpub.workspace import Workspace, atomic_write_bytes, atomic_write_text
 
-if TYPE_CHECKING:
-    from specpub.specimens.linking import MediaLinks
-
 __all__ = ["Specimens"]
 
 _STAGE = "specimens"
-# Written by MediaLinks.save (specpub.specimens.linking).
-_LINK_FILES = (
-    "links.csv",
-    "unlinked_specimens.csv",
-    "unlinked_files.csv",
-    "ambiguous_files.csv",
-    "links_summary.json",
-)
 
 
 def _as_workspace(workspace: Workspace | str | Path, *, create: bool) -> Workspace:
@@ -83,8 +77,6 @@ class Specimens:
         How the source was read (format, file, encoding, delimiter, sheet …).
     extensions
         Archive extension tables by row type (``_coreid``, ``_core_row`` …).
-    links
-        Media links, once :func:`specpub.specimens.link_media` was run and attached.
 
     Examples
     --------
@@ -106,7 +98,6 @@ class Specimens:
         warnings: list[str] | None = None,
         info: Mapping[str, Any] | None = None,
         extensions: Mapping[str, pd.DataFrame] | None = None,
-        links: MediaLinks | None = None,
     ) -> None:
         self.frame = frame
         self.mapping = mapping.reindex(columns=MAPPING_COLUMNS) if mapping.empty else mapping
@@ -114,7 +105,6 @@ class Specimens:
         self.warnings = list(warnings or [])
         self.info = dict(info or {})
         self.extensions = dict(extensions or {})
-        self.links = links
 
     # -- views ---------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -227,9 +217,25 @@ class Specimens:
             "warnings": list(self.warnings),
             "extensions": {k: len(v) for k, v in self.extensions.items()},
         }
-        if self.links is not None:
-            out["links"] = self.links.summary()
         return out
+
+    def fingerprint(self) -> str:
+        """A short hash of the table's rows and catalogue numbers (what media links were
+        made for).
+
+        Examples
+        --------
+        >>> a = Specimens(pd.DataFrame({"catalogNumber": ["A1"], "_row": [2]}),
+        ...               mapping=pd.DataFrame(), flags=pd.DataFrame())
+        >>> len(a.fingerprint())
+        16
+        """
+        cols = [c for c in ("_row", "catalogNumber", "_source") if c in self.frame.columns]
+        digest = hashlib.sha256(str(len(self.frame)).encode())
+        if cols and len(self.frame):
+            hashed = pd.util.hash_pandas_object(self.frame[cols].astype(str), index=False)
+            digest.update(hashed.to_numpy().tobytes())
+        return digest.hexdigest()[:16]
 
     def __repr__(self) -> str:
         s = self.summary()
@@ -294,12 +300,8 @@ class Specimens:
         summary = self.summary()
         summary["extension_files"] = ext_files
         summary["info"] = self.info
+        summary["fingerprint"] = self.fingerprint()
         ws.write_json(_STAGE, "summary.json", summary)
-        if self.links is not None:
-            self.links.save(ws)
-        else:  # links of an earlier table would no longer match these rows
-            for name in _LINK_FILES:
-                (folder / name).unlink(missing_ok=True)
         for old in folder.glob("ext_*.parquet"):  # extensions of an earlier archive
             if old.name not in ext_files.values():
                 old.unlink()
@@ -346,11 +348,6 @@ class Specimens:
             row_type: pd.read_parquet(folder / name)
             for row_type, name in summary.get("extension_files", {}).items()
         }
-        links = None
-        if (folder / "links.csv").is_file():
-            from specpub.specimens.linking import MediaLinks
-
-            links = MediaLinks.load(ws)
         return cls(
             frame,
             mapping=mapping.fillna(""),
@@ -358,7 +355,6 @@ class Specimens:
             warnings=summary.get("warnings", []),
             info=summary.get("info", {}),
             extensions=extensions,
-            links=links,
         )
 
 
