@@ -356,7 +356,7 @@ class _Fetcher:
             if not job.mime:
                 job.mime = response.headers.get("content-type", "")
             with open(part, mode) as out:
-                async for chunk in response.aiter_bytes(_CHUNK):
+                async for chunk in response.aiter_bytes():  # as received (a cut keeps its part)
                     size += len(chunk)
                     if size > self.max_bytes:
                         raise _TooLarge(size, self.max_bytes)
@@ -562,7 +562,7 @@ def fetch_media(
             run_sync(lambda: fetcher.run(jobs))
     finally:
         bar.close()
-        result = _save(ws, results, scanned, time.monotonic() - started, stats["bytes"])
+        result = _save(ws, results, scanned, time.monotonic() - started, stats["bytes"], wanted)
     return result
 
 
@@ -594,21 +594,28 @@ def _previous(ws: Workspace) -> dict[str, dict[str, Any]]:
     out = {}
     for rec in frame.to_dict("records"):
         if rec.get("status") in ("fetched", "cached") and str(rec.get("size", "")).strip():
-            rec["size"] = int(rec["size"])
+            rec["size"] = int(float(rec["size"]))
             out[rec["url"]] = rec
     return out
 
 
 def _save(
-    ws: Workspace, jobs: list[_Job], scanned: list[dict[str, Any]], seconds: float, nbytes: int
+    ws: Workspace,
+    jobs: list[_Job],
+    scanned: list[dict[str, Any]],
+    seconds: float,
+    nbytes: int,
+    wanted: pd.DataFrame,
 ) -> FetchResult:
     from specpub.media._scan import merge_rows
 
     frame = pd.DataFrame([j.as_row() for j in jobs], columns=FETCH_COLUMNS)
+    for col in ("_row", "http_status", "size", "attempts"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
     frame = frame.sort_values("url", kind="stable").reset_index(drop=True)
     atomic_write_text(ws.root / "media" / "fetch.csv", frame.to_csv(index=False))
     local = {j.url: str(j.path) for j in jobs if j.status in ("fetched", "cached")}
-    _relink(ws, local)
+    _relink(ws, local, wanted)
     if scanned:
         merge_rows(ws, scanned)
     info = {"seconds": round(seconds, 3), "bytes_downloaded": nbytes}
@@ -617,11 +624,16 @@ def _save(
     return result
 
 
-def _relink(ws: Workspace, local: Mapping[str, str]) -> None:
-    from specpub.specimens.linking import MediaLinks
+def _relink(ws: Workspace, local: Mapping[str, str], wanted: pd.DataFrame) -> None:
+    """Point the links of fetched URLs at the cached files (links are created for URLs
+    that came from table columns)."""
+    from specpub.specimens.linking import MediaLinks, link_media
+    from specpub.specimens.model import Specimens
 
-    try:
-        links = MediaLinks.load(ws)
-    except InputError:
+    if not local:
         return
-    links.with_local_files(local).save(ws)
+    if (ws.root / "specimens" / "links_summary.json").is_file():
+        links = MediaLinks.load(ws)
+    else:
+        links = link_media(Specimens.load(ws), [], progress=None)
+    links.with_local_files(local, new=wanted).save(ws)

@@ -573,11 +573,17 @@ def _file_names(value: str) -> list[str]:
 
 
 def _file_urls(value: str) -> list[str]:
-    """The http(s) URLs in a table cell (several separated by ``|``, ``;`` or ``,``)."""
+    """The URLs in a table cell (several separated by ``|``, ``;`` or ``,``).
+
+    Examples
+    --------
+    >>> _file_urls("https://a.org/1.jpg | https://a.org/2.jpg, ftp://b.org/3.tif")
+    ['https://a.org/1.jpg', 'https://a.org/2.jpg', 'ftp://b.org/3.tif']
+    """
     if not isinstance(value, str) or "://" not in value:
         return []
-    parts = re.split(r"\s*[|;]\s*|\s*,\s*(?=https?://)", value.strip())
-    return [p for p in parts if p.lower().startswith(("http://", "https://"))]
+    parts = re.split(r"\s*[|;]\s*|\s*,\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)", value.strip())
+    return [p for p in parts if "://" in p]
 
 
 def _apply_column(frame, rule: ColumnRule, by_name, found: _Collector) -> None:
