@@ -35,7 +35,7 @@ class ImageServer:
             def log_message(self, *args):  # quiet
                 pass
 
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 with server.lock:
                     server.in_flight += 1
                     server.peak = max(server.peak, server.in_flight)

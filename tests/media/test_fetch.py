@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -48,12 +49,14 @@ def test_fetches_links_checksums_and_scans_in_one_read(tmp_path, server):
         data = server.files[row.url.replace(server.url, "")]
         assert row.md5 == hashlib.md5(data).hexdigest()
         assert row.sha256 == hashlib.sha256(data).hexdigest()
-        assert open(row.path, "rb").read() == data
-        assert row.key.startswith(row.catalogNumber + "_") and row.key.endswith(".jpg")
+        assert Path(row.path).read_bytes() == data
+        assert row.key.startswith(row.catalogNumber + "_")
+        assert row.key.endswith(".jpg")
     # the links now point at the cached files
     links = MediaLinks.load(ws).links
     assert sorted(links["catalogNumber"]) == [f"BR{i:04d}" for i in range(6)]
-    assert (links["rule"] == "url").all() and links["path"].str.contains("media/cache").all()
+    assert (links["rule"] == "url").all()
+    assert links["path"].str.contains("media/cache").all()
     # the manifest already holds them: a scan finds nothing to read
     manifest = MediaManifest.load(ws)
     assert len(manifest) == 6
@@ -75,9 +78,12 @@ def test_transient_failures_are_retried_and_permanent_ones_reported(tmp_path, se
     f = result.to_frame().set_index("catalogNumber")
     assert f.loc["BR0000", "status"] == "fetched"
     assert (f.loc["BR0001", "status"], f.loc["BR0001", "attempts"]) == ("fetched", 3)
-    assert f.loc["BR0002", "status"] == "failed" and f.loc["BR0002", "attempts"] == 1
-    assert "404" in f.loc["BR0002", "error"] and "URL" in f.loc["BR0002", "fix"]
-    assert f.loc["BR0003", "status"] == "failed" and f.loc["BR0003", "attempts"] == 4
+    assert f.loc["BR0002", "status"] == "failed"
+    assert f.loc["BR0002", "attempts"] == 1
+    assert "404" in f.loc["BR0002", "error"]
+    assert "URL" in f.loc["BR0002", "fix"]
+    assert f.loc["BR0003", "status"] == "failed"
+    assert f.loc["BR0003", "attempts"] == 4
     assert "run the same command again" in f.loc["BR0003", "fix"]
     saved = pd.read_csv(ws.root / "media" / "fetch.csv")
     assert sorted(saved["status"]) == ["failed", "failed", "fetched", "fetched"]
@@ -116,10 +122,8 @@ def test_size_limit_and_non_http_urls(tmp_path, server):
     load_specimens(table, progress=None).save(ws)
     result = fetch_media(ws, columns=["associatedMedia"], max_bytes=100, progress=None)
     f = result.to_frame().set_index("catalogNumber")
-    assert (
-        f.loc["BR0000", "status"] == "failed"
-        and "larger than the limit" in f.loc["BR0000", "error"]
-    )
+    assert f.loc["BR0000", "status"] == "failed"
+    assert "larger than the limit" in f.loc["BR0000", "error"]
     assert list(ws.root.joinpath("media", "cache").glob("*.part")) == []
     assert "not an http(s) URL" in f.loc["BR9", "error"]
 
@@ -153,7 +157,8 @@ def test_trom_style_multimedia_links_are_fetched_through_a_mirror(tmp_path, serv
         == 0
     )
     links = MediaLinks.load(ws).links
-    assert links["path"].str.endswith(".jpg").all() and len(links) == 3
+    assert links["path"].str.endswith(".jpg").all()
+    assert len(links) == 3
     assert all(p.startswith("/felles/") for p, _ in server.requests)  # never the real host
 
 
@@ -175,7 +180,8 @@ def test_cli_exit_codes(tmp_path, server, capsys):
     )
     assert code == 3
     out = capsys.readouterr().out
-    assert "1 fetched" in out and "410" in out
+    assert "1 fetched" in out
+    assert "410" in out
     assert main(["fetch-media", "-w", str(ws.root), "--column", "nope"]) == 2
     assert main(["fetch-media", "-w", str(ws.root), "--mirror", "nonsense"]) == 2
     capsys.readouterr()
