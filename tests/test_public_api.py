@@ -125,6 +125,10 @@ def test_every_stage_works_inside_a_running_event_loop(tmp_path, api):
         assert len(specimens) == 5
         links = specpub.link(ws_path, [media], progress=None)
         assert links.summary()["files_linked"] == 4
+        manifest = specpub.scan(ws_path, workers=1, progress=None)
+        assert manifest.summary()["linked_files"] == 4
+        fetched = specpub.fetch_media(ws_path, progress=None)  # no URLs: nothing to do
+        assert fetched.summary()["urls"] == 0
         records = specpub.build_records(ws_path, progress=None)
         assert len(records.specs) == 4
         assert len(records.skipped) == 1
@@ -162,7 +166,7 @@ def test_every_stage_works_inside_a_running_event_loop(tmp_path, api):
         assert rehearsal.published == 2
         rehearsal2 = await specpub.rehearse_async(ws_path, sample=1, faults=None, time_scale=600)
         assert rehearsal2.published == 1
-        return [specimens, links, records, validated, planned, result, status, reconciled, audited,
+        return [specimens, links, manifest, records, validated, planned, result, status, reconciled, audited,
                 report, listed, deposited, rehearsal, rehearsal.forecast], token  # fmt: skip
 
     results, token = asyncio.run(notebook_cell())

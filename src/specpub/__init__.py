@@ -53,6 +53,9 @@ _HOMES = {
     "specpub.batch.runner": ("RunOptions", "BatchResult"),
     "specpub.specimens.model": ("Specimens",),
     "specpub.specimens.linking": ("MediaLinks",),
+    "specpub.media._api": ("scan", "fetch_media", "inspect"),
+    "specpub.media.manifest": ("MediaManifest",),
+    "specpub.media.fetch": ("FetchResult",),
     "specpub.batch.plan": ("PlanResult",),
     "specpub.batch.status": ("Status",),
     "specpub.batch.reconcile": ("ReconcileResult",),
@@ -105,6 +108,9 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
     from specpub.batch.runner import BatchResult, RunOptions
     from specpub.batch.status import Status
     from specpub.batch.summary import SummaryDeposit
+    from specpub.media._api import fetch_media, inspect, scan
+    from specpub.media.fetch import FetchResult
+    from specpub.media.manifest import MediaManifest
     from specpub.preservation.report import ValidationReport
     from specpub.records.build import Records
     from specpub.records.payloads import PayloadOptions
@@ -126,9 +132,11 @@ __all__ = [
     "BatchReport",
     "BatchResult",
     "ChecksumMismatch",
+    "FetchResult",
     "Forecast",
     "InputError",
     "MediaLinks",
+    "MediaManifest",
     "NotFound",
     "PayloadOptions",
     "PlanResult",
@@ -152,7 +160,9 @@ __all__ = [
     "audit",
     "audit_async",
     "build_records",
+    "fetch_media",
     "forecast",
+    "inspect",
     "link",
     "list_presets",
     "load",
@@ -167,6 +177,7 @@ __all__ = [
     "rehearse_async",
     "report",
     "running",
+    "scan",
     "status",
     "summary",
     "summary_async",

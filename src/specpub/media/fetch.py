@@ -45,6 +45,7 @@ from urllib.parse import unquote, urlparse
 
 import pandas as pd
 
+from specpub._display import FrameResult
 from specpub._sync import run_sync
 from specpub.errors import InputError
 from specpub.media._read import DEFAULT_BUFFER_LIMIT, FileRead, Identity
@@ -153,7 +154,7 @@ class _Job:
 
 
 @dataclass
-class FetchResult:
+class FetchResult(FrameResult):
     """What :func:`fetch_media` did: one row per URL (:data:`FETCH_COLUMNS`).
 
     ``status`` is ``fetched`` (downloaded now), ``cached`` (already complete from an earlier

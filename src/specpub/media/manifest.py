@@ -44,6 +44,7 @@ from typing import Any
 
 import pandas as pd
 
+from specpub._display import FrameResult
 from specpub.errors import InputError
 from specpub.workspace import Workspace, atomic_write_bytes, atomic_write_text
 
@@ -177,7 +178,7 @@ def _typed(frame: pd.DataFrame, extra: Mapping[str, str] | None = None) -> pd.Da
     return frame
 
 
-class MediaManifest:
+class MediaManifest(FrameResult):
     """The result of :func:`specpub.media.scan`: one row per file.
 
     Attributes

@@ -113,6 +113,22 @@ def _norm(path: Any) -> str:
     return os.path.normpath(os.path.abspath(str(path)))
 
 
+def _scan_is_current(rec: Mapping[str, Any]) -> bool:
+    """Whether the scan's row still describes the file (read without error, same size and
+    mtime now: a stat, no read); otherwise the file is hashed again here."""
+    error, md5 = rec.get("error"), rec.get("md5")
+    if (isinstance(error, str) and error) or not isinstance(md5, str) or not md5:
+        return False
+    try:
+        st = os.stat(str(rec["path"]))
+    except OSError:
+        return False
+    mtime_ns = rec.get("mtime_ns")
+    if mtime_ns is None or pd.isna(mtime_ns) or pd.isna(rec.get("size")):
+        return False
+    return st.st_size == int(rec["size"]) and st.st_mtime_ns == int(mtime_ns)
+
+
 def _manifest_frame(media: Any) -> pd.DataFrame | None:
     if media is None:
         return None
@@ -265,8 +281,8 @@ def build_records(
     specimens
         A :class:`specpub.specimens.Specimens`.
     links
-        The :class:`specpub.specimens.MediaLinks` of those specimens (default:
-        ``specimens.links``).
+        The :class:`specpub.specimens.MediaLinks` of those specimens
+        (``MediaLinks.load(ws)``; specimens do not carry their links).
     preset
         A preset name or path, a :class:`~specpub.records.presets.Preset`
         (default ``minimal``), or — as before presets existed — a
@@ -333,7 +349,8 @@ def build_records(
     by_path: dict[str, dict[str, Any]] = {}
     if manifest is not None and len(manifest):
         for rec in manifest.to_dict("records"):
-            by_path[_norm(rec["path"])] = rec
+            if _scan_is_current(rec):
+                by_path[_norm(rec["path"])] = rec
 
     uris = _term_uris(specimens)
     source = (
@@ -568,8 +585,8 @@ def build_workspace_records(
     >>> _ = (folder / "t.csv").write_text("catalogNumber,institutionCode\\nA1,DEMO\\n")
     >>> _ = (folder / "A1.jpg").write_bytes(b"jpeg bytes")
     >>> sp = load_specimens(folder / "t.csv", progress=None)
-    >>> sp.links = link_media(sp, [folder], progress=None)
     >>> _ = sp.save(folder / "ws")
+    >>> _ = link_media(sp, [folder], progress=None).save(folder / "ws")
     >>> build_workspace_records(folder / "ws", "minimal").summary()["records"]
     1
     >>> (folder / "ws" / "records" / "sidecars" / "A1.jsonld").is_file()
@@ -579,10 +596,9 @@ def build_workspace_records(
 
     ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     specimens = Specimens.load(ws)
-    try:
-        links = MediaLinks.load(ws)
-    except InputError:
-        links = None
+    # no links yet is "no linked file" per specimen; stale links are an error to show
+    has_links = (ws.root / "specimens" / "links_summary.json").is_file()
+    links = MediaLinks.load(ws) if has_links else None
     inputs = input_fingerprint(ws)
     records = build_records(
         specimens, links, preset, overrides=overrides, workspace=ws, progress=progress
@@ -615,8 +631,8 @@ def workspace_records(
     >>> _ = (folder / "t.csv").write_text("catalogNumber,institutionCode\\nA1,DEMO\\n")
     >>> _ = (folder / "A1.jpg").write_bytes(b"jpeg bytes")
     >>> sp = load_specimens(folder / "t.csv", progress=None)
-    >>> sp.links = link_media(sp, [folder], progress=None)
     >>> _ = sp.save(folder / "ws")
+    >>> _ = link_media(sp, [folder], progress=None).save(folder / "ws")
     >>> workspace_records(folder / "ws", say=print).preset  # doctest: +ELLIPSIS
     No records built yet: building them with the default preset 'minimal' ...
     'minimal'
