@@ -104,7 +104,61 @@ def _columns(exif: dict, xmp: dict, iptc: dict) -> dict[str, Any]:
         out[col] = _text(iptc.get(key))
     core = {k: _text(v) for k, v in xmp.items() if k.startswith("Xmp.iptc.")}
     out["xmp_iptc_core"] = "; ".join(f"{k[9:]}={v}" for k, v in sorted(core.items()) if v)
+    if not out["exif_datetime_original"]:  # written only as XMP by some tools
+        out["exif_datetime_original"] = _exif_style(_text(xmp.get("Xmp.exif.DateTimeOriginal")))
+    if not out["exif_datetime_original"] and _text(iptc.get("Iptc.Application2.DateCreated")):
+        # as exiftool's Composite:DateTimeOriginal: IPTC DateCreated + TimeCreated
+        day = _exif_style(_text(iptc.get("Iptc.Application2.DateCreated")))
+        clock = _text(iptc.get("Iptc.Application2.TimeCreated"))
+        out["exif_datetime_original"] = f"{day} {clock}".strip()
     return out
+
+
+def _exif_style(value: str) -> str:
+    """An XMP date (``2019-10-14T15:00:20+00:00``) in Exif's form (``2019:10:14 15:00:20+00:00``).
+
+    Examples
+    --------
+    >>> _exif_style("2019-10-14T15:00:20+00:00"), _exif_style("")
+    ('2019:10:14 15:00:20+00:00', '')
+    """
+    if len(value) >= 10 and value[4] == "-" and value[7] == "-":
+        value = value[:4] + ":" + value[5:7] + ":" + value[8:]
+    return value.replace("T", " ", 1)
+
+
+def embedded_resolution(nested: dict[str, Any]) -> tuple[float, float, str] | None:
+    """``(x, y, unit)`` from the embedded Exif or XMP ``tiff:`` tags (for containers that
+    hold none of their own: a JP2 without a ``res `` box, a PNG without ``pHYs``).
+
+    Examples
+    --------
+    >>> embedded_resolution({"exif": {"Exif.Image.XResolution": "300/1",
+    ...                               "Exif.Image.ResolutionUnit": "2"}})
+    (300.0, 300.0, 'inch')
+    """
+    for block, prefix in (("exif", "Exif.Image."), ("xmp", "Xmp.tiff.")):
+        tags = nested.get(block) or {}
+        x = _number(tags.get(prefix + "XResolution"))
+        if x is None:
+            continue
+        y = _number(tags.get(prefix + "YResolution"))
+        unit = {"1": "none", "2": "inch", "3": "cm"}.get(
+            _text(tags.get(prefix + "ResolutionUnit")) or "2", "none"
+        )
+        return x, (y if y is not None else x), unit
+    return None
+
+
+def _number(value: Any) -> float | None:
+    text = _text(value)
+    try:
+        if "/" in text:
+            num, den = text.split("/", 1)
+            return float(num) / float(den) if float(den) else None
+        return float(text) if text else None
+    except ValueError:
+        return None
 
 
 def embedded_from_bytes(data: bytes) -> tuple[dict[str, Any], dict[str, Any], list[dict]]:
@@ -139,7 +193,7 @@ def embedded_from_bytes(data: bytes) -> tuple[dict[str, Any], dict[str, Any], li
                 ("iptc", img.read_iptc),
             ):
                 try:
-                    block = reader()
+                    block = _read_block(reader)
                 except Exception as err:
                     findings.append(_finding(f"exiv2 cannot read the {name.upper()} block: {err}"))
                     continue
@@ -189,6 +243,14 @@ def _pillow_fallback(data: bytes) -> tuple[dict[str, Any], dict[str, Any], list[
     return _columns(exif, {}, {}), ({"exif": exif} if exif else {}), [note]
 
 
+def _read_block(reader: Any) -> dict[str, Any]:
+    """One metadata block; text that is not UTF-8 (legacy 8-bit tags) is read as Latin-1."""
+    try:
+        return reader()
+    except UnicodeDecodeError:
+        return reader(encoding="latin-1")
+
+
 def _finding(message: str) -> dict[str, str]:
     return {"id": "MEDIA-METADATA", "severity": "warn", "message": message[:400], "evidence": ""}
 
@@ -208,6 +270,17 @@ def embedded_metadata(
     if fr.size <= _EXIV2_MAX:
         return embedded_from_bytes(fr.read_at(0, fr.size))
     return _columns({}, {}, {}), {}, [_finding("the file is over 2 GB: exiv2 cannot read it")]
+
+
+def xmp_from_packet(packet: bytes) -> tuple[dict[str, Any], dict[str, Any], list[dict]]:
+    """XMP columns from a bare XMP packet (a JP2 ``xml `` box, TIFF tag 700), read by exiv2
+    through a minimal JPEG that carries it."""
+    if not packet or len(packet) >= 65000:
+        return {}, {}, []
+    seg = b"http://ns.adobe.com/xap/1.0/\x00" + packet
+    jpeg = b"\xff\xd8\xff\xe1" + struct.pack(">H", len(seg) + 2) + seg + b"\xff\xd9"
+    cols, nested, findings = embedded_from_bytes(jpeg)
+    return {k: v for k, v in cols.items() if k.startswith("xmp_") and v}, nested, findings
 
 
 def _tiff_fallback(fr: Any) -> tuple[dict[str, Any], dict[str, Any], list[dict]]:
@@ -235,12 +308,9 @@ def _tiff_fallback(fr: Any) -> tuple[dict[str, Any], dict[str, Any], list[dict]]
             packet = bytes(xmp_tag.value) if xmp_tag is not None else b""
     except Exception as err:
         return columns, nested, [_finding(f"tifffile cannot read the tags: {err}")]
-    if packet and len(packet) < 65000:
-        seg = b"http://ns.adobe.com/xap/1.0/\x00" + packet
-        jpeg = b"\xff\xd8\xff\xe1" + struct.pack(">H", len(seg) + 2) + seg + b"\xff\xd9"
-        xmp_cols, xmp_nested, findings = embedded_from_bytes(jpeg)
-        columns.update({k: v for k, v in xmp_cols.items() if k.startswith("xmp_") and v})
-        nested.update(xmp_nested)
+    xmp_cols, xmp_nested, findings = xmp_from_packet(packet)
+    columns.update(xmp_cols)
+    nested.update(xmp_nested)
     return columns, nested, findings
 
 

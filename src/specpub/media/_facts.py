@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from specpub.media._embedded import embedded_metadata
-from specpub.media._formats import facts_for
+from specpub.media._embedded import embedded_metadata, embedded_resolution, xmp_from_packet
+from specpub.media._formats import _ppi, facts_for
 from specpub.media._icc import icc_facts
 from specpub.media.analysers import AnalyserResult, ScanItem
 
@@ -52,4 +52,20 @@ def facts(item: ScanItem) -> AnalyserResult:
     )
     columns.update(meta_cols)
     findings.extend(meta_findings)
+    if found.xmp and "xmp" not in nested:  # an XMP packet exiv2 does not look for
+        xmp_cols, xmp_nested, xmp_findings = xmp_from_packet(found.xmp)
+        columns.update(xmp_cols)
+        nested.update(xmp_nested)
+        findings.extend(xmp_findings)
+    if columns.get("x_resolution") is None and ident.family in ("png", "jpeg2000"):
+        found_res = embedded_resolution(nested)
+        if found_res is not None:
+            x, y, unit = found_res
+            columns.update(
+                x_resolution=x,
+                y_resolution=y,
+                resolution_unit=unit,
+                ppi=_ppi(x, unit),
+                ppi_y=_ppi(y, unit),
+            )
     return AnalyserResult(columns, findings, nested)

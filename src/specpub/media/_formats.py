@@ -81,6 +81,7 @@ class Facts:
 
     columns: dict[str, Any] = field(default_factory=dict)
     icc: bytes = b""
+    xmp: bytes = b""
     metadata_end: int | None = None
     findings: list[dict[str, str]] = field(default_factory=list)
 
@@ -228,34 +229,46 @@ def _rational(value: Any) -> float | None:
         return None
 
 
+def _int_tag(tags: dict[int, Any], code: int) -> int | None:
+    """The tag's integer value, ``None`` when absent (tifffile's enums such as
+    ``RESUNIT.NONE`` are falsy: never test them with ``or``)."""
+    value = _tag_value(tags, code)
+    if value is None:
+        return None
+    if isinstance(value, tuple | list):
+        value = value[0] if value else None
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _tiff_page(facts: Facts, page: Any, tags: dict[int, Any]) -> None:
-    bps = _tag_value(tags, 258)
-    if isinstance(bps, tuple | list):
-        bps_first = int(bps[0]) if bps else None
-    else:
-        bps_first = int(bps) if bps is not None else 1
-    comp = int(_tag_value(tags, 259) or 1)
-    photometric = _tag_value(tags, 262)
-    spp = int(_tag_value(tags, 277) or 1)
-    planar = int(_tag_value(tags, 284) or 1)
+    """Facts of one IFD from the tags actually present (no TIFF defaults filled in: a tag
+    that is absent is reported absent, the validator says whether that is allowed)."""
+    comp = _int_tag(tags, 259)
+    photometric = _int_tag(tags, 262)
+    spp = _int_tag(tags, 277)
+    planar = _int_tag(tags, 284)
     tiled = 322 in tags
     facts.columns.update(
-        width=int(_tag_value(tags, 256) or 0) or None,
-        height=int(_tag_value(tags, 257) or 0) or None,
-        bits_per_sample=bps_first,
+        width=_int_tag(tags, 256),
+        height=_int_tag(tags, 257),
+        bits_per_sample=_int_tag(tags, 258),
         samples_per_pixel=spp,
-        photometric=_TIFF_PHOTOMETRIC.get(int(photometric), str(int(photometric)))
+        photometric=_TIFF_PHOTOMETRIC.get(photometric, str(photometric))
         if photometric is not None
         else "",
-        colour_mode=_tiff_mode(photometric, spp),
-        compression=_TIFF_COMPRESSION.get(comp, f"tiff-{comp}"),
+        colour_mode=_tiff_mode(photometric, spp or 1),
+        compression=_TIFF_COMPRESSION.get(comp, f"tiff-{comp}") if comp is not None else "",
         compression_code=comp,
-        planar_config="separate" if planar == 2 else "contig",
+        planar_config={1: "contig", 2: "separate"}.get(planar, "") if planar else "",
         tiled=tiled,
-        tile_width=int(_tag_value(tags, 322)) if tiled else None,
-        tile_height=int(_tag_value(tags, 323) or 0) or None if tiled else None,
+        tile_width=_int_tag(tags, 322) if tiled else None,
+        tile_height=_int_tag(tags, 323) if tiled else None,
     )
-    unit = _RES_UNIT.get(int(_tag_value(tags, 296) or 2), "none")
+    unit_code = _int_tag(tags, 296)
+    unit = _RES_UNIT.get(2 if unit_code is None else unit_code, "none")
     x = _rational(_tag_value(tags, 282))
     y = _rational(_tag_value(tags, 283))
     if x is None and y is None:
@@ -267,10 +280,10 @@ def _tiff_page(facts: Facts, page: Any, tags: dict[int, Any]) -> None:
         facts.icc = bytes(icc[:_MAX_ICC])
 
 
-def _tiff_mode(photometric: Any, spp: int) -> str:
+def _tiff_mode(photometric: int | None, spp: int) -> str:
     if photometric is None:
         return ""
-    p = int(photometric)
+    p = photometric
     base = {0: "L", 1: "L", 2: "RGB", 3: "P", 4: "1", 5: "CMYK", 6: "YCbCr", 8: "LAB"}.get(p, "")
     if base in ("L", "RGB") and spp > (1 if base == "L" else 3):
         return base + "A"
@@ -298,16 +311,25 @@ def jpeg_facts(fr: Any) -> Facts:
     icc_chunks: dict[int, bytes] = {}
     jfif: tuple[int, int, int] | None = None
     exif_res: tuple[float | None, float | None, str] | None = None
+    photoshop_res: tuple[float, float] | None = None
     for _ in range(_MAX_SEGMENTS):
         seg = fr.read_at(pos, 4)
         if len(seg) < 2:
             facts.finding("MEDIA-JPEG-EOF", "fail", "the file ends inside the JPEG header")
             break
         if seg[0] != 0xFF:
+            found = _resync(fr, pos)
             facts.finding(
-                "MEDIA-JPEG-MARKER", "fail", "no JPEG marker where one is expected", f"offset {pos}"
+                "MEDIA-JPEG-MARKER",
+                "warn",
+                "bytes that are not a JPEG marker between segments"
+                + ("" if found is None else f"; the next marker is at offset {found}"),
+                f"offset {pos}",
             )
-            break
+            if found is None:
+                break
+            pos = found
+            continue
         marker = seg[1]
         if marker == 0xFF:  # fill byte
             pos += 1
@@ -350,6 +372,10 @@ def jpeg_facts(fr: Any) -> Facts:
             body = fr.read_at(pos + 4, min(length - 2, 65533))
             if body[:6] == b"Exif\x00\x00":
                 exif_res = _exif_resolution(body[6:])
+        elif marker == 0xED:
+            body = fr.read_at(pos + 4, length - 2)
+            if body.startswith(b"Photoshop 3.0\x00"):
+                photoshop_res = _photoshop_resolution(body[14:]) or photoshop_res
         elif marker == 0xE2:
             body = fr.read_at(pos + 4, length - 2)
             if body[:12] == b"ICC_PROFILE\x00" and len(body) >= 14:
@@ -362,6 +388,8 @@ def jpeg_facts(fr: Any) -> Facts:
         _resolution(facts, float(jfif[1]), float(jfif[2]), unit)
     elif exif_res is not None and exif_res[0] is not None:
         _resolution(facts, exif_res[0], exif_res[1], exif_res[2])
+    elif photoshop_res is not None:
+        _resolution(facts, photoshop_res[0], photoshop_res[1], "inch")
     elif jfif is not None:
         _resolution(facts, float(jfif[1]), float(jfif[2]), "none")
     else:
@@ -369,7 +397,47 @@ def jpeg_facts(fr: Any) -> Facts:
     return facts
 
 
+def _photoshop_resolution(irb: bytes) -> tuple[float, float] | None:
+    """ResolutionInfo (resource 0x03ED) of a Photoshop APP13 block, in pixels per inch."""
+    pos = 0
+    for _ in range(1000):
+        if irb[pos : pos + 4] != b"8BIM" or pos + 7 > len(irb):
+            return None
+        (rid,) = struct.unpack_from(">H", irb, pos + 4)
+        name_len = irb[pos + 6]
+        pos += 7 + name_len + ((1 + name_len) % 2)  # Pascal name padded to an even size
+        if pos + 4 > len(irb):
+            return None
+        (size,) = struct.unpack_from(">I", irb, pos)
+        pos += 4
+        if rid == 0x03ED and size >= 16 and pos + 16 <= len(irb):
+            h, _hu, _wu, v = struct.unpack_from(">IHHI", irb, pos)
+            return (h / 65536.0, v / 65536.0) if h and v else None
+        pos += size + (size % 2)
+    return None
+
+
+def _resync(fr: Any, pos: int) -> int | None:
+    """The offset of the next plausible marker (``FF`` then not ``00``/``FF``/RST) within 1 MiB,
+    the way decoders skip junk between segments."""
+    window = fr.read_at(pos, 1 << 20)
+    i = window.find(b"\xff")
+    while 0 <= i < len(window) - 1:
+        nxt = window[i + 1]
+        if nxt not in (0x00, 0xFF) and not 0xD0 <= nxt <= 0xD7:
+            return pos + i
+        i = window.find(b"\xff", i + 1)
+    return None
+
+
 def _exif_resolution(block: bytes) -> tuple[float | None, float | None, str] | None:
+    try:
+        return _exif_resolution_unchecked(block)
+    except struct.error:  # a truncated Exif block
+        return None
+
+
+def _exif_resolution_unchecked(block: bytes) -> tuple[float | None, float | None, str] | None:
     if block[:4] not in (b"II*\x00", b"MM\x00*"):
         return None
     bo = "<" if block[:2] == b"II" else ">"
@@ -383,14 +451,25 @@ def _exif_resolution(block: bytes) -> tuple[float | None, float | None, str] | N
         if pos + 12 > len(block):
             break
         tag, typ, _cnt, value = struct.unpack_from(bo + "HHII", block, pos)
-        if tag in (282, 283) and typ == 5 and value + 8 <= len(block):
-            num, den = struct.unpack_from(bo + "II", block, value)
-            values[tag] = num / den if den else None
-        elif tag == 296 and typ == 3:
-            values[tag] = struct.unpack_from(bo + "H", block, pos + 8)[0]
-    if 282 not in values:
+        if tag in (282, 283, 296):
+            values[tag] = _entry_number(block, bo, typ, pos, value)
+    if values.get(282) is None:
         return None
-    return values.get(282), values.get(283), _RES_UNIT.get(values.get(296, 2), "none")
+    unit = values.get(296)
+    return values.get(282), values.get(283), _RES_UNIT.get(int(unit or 2), "none")
+
+
+def _entry_number(block: bytes, bo: str, typ: int, pos: int, value: int) -> float | None:
+    """The number in a one-value Exif entry, whatever integer or rational type it was written
+    with (some tools write resolutions as LONG or SLONG)."""
+    if typ in (3, 8):
+        return float(struct.unpack_from(bo + ("H" if typ == 3 else "h"), block, pos + 8)[0])
+    if typ in (4, 9):
+        return float(struct.unpack_from(bo + ("I" if typ == 4 else "i"), block, pos + 8)[0])
+    if typ in (5, 10) and value + 8 <= len(block):
+        num, den = struct.unpack_from(bo + ("II" if typ == 5 else "ii"), block, value)
+        return num / den if den else None
+    return None
 
 
 # -- PNG ---------------------------------------------------------------------------------------
@@ -526,16 +605,31 @@ def jp2_facts(fr: Any) -> Facts:
                         facts.columns["photometric"] = "icc"
                 elif sub == b"res ":
                     for rsub, rs, re_ in _boxes(fr, s, e):
-                        if rsub in (b"resc", b"resd") and re_ - rs >= 10:
+                        if rsub in (b"resc", b"resd") and rs + 10 <= e:
+                            if re_ - rs < 10:  # read what is there, and say it is damaged
+                                facts.finding(
+                                    "MEDIA-JP2-RES",
+                                    "warn",
+                                    f"the {rsub.decode()} box is shorter than its 10 bytes",
+                                    f"offset {rs - 8}",
+                                )
                             vn, vd, hn, hd, ve, he = struct.unpack(">HHHHbb", fr.read_at(rs, 10))
                             if vd and hd and (rsub == b"resc" or facts.columns["ppi"] is None):
                                 x = hn / hd * 10.0**he
                                 y = vn / vd * 10.0**ve
                                 _resolution(facts, x, y, "metre")
+        elif tbox in (b"xml ", b"uuid") and not facts.xmp and end - start < (16 << 20):
+            body = fr.read_at(start, end - start)
+            if tbox == b"uuid":
+                body = body[16:] if body[:16] == _XMP_UUID else b""
+            if b"xmpmeta" in body or b"rdf:RDF" in body:
+                facts.xmp = body
         elif tbox == b"jp2c":
             _codestream(facts, fr, start)
-            break
     return facts
+
+
+_XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
 
 
 def j2k_facts(fr: Any) -> Facts:

@@ -55,7 +55,10 @@ def icc_facts(profile: bytes | memoryview | None) -> dict[str, Any]:
 
 def _description(data: bytes) -> str:
     (count,) = struct.unpack_from(">I", data, 128) if len(data) >= 132 else (0,)
-    for i in range(min(count, _MAX_TAGS)):
+    declared = struct.unpack_from(">I", data, 0)[0]
+    if 132 + 12 * count > min(len(data), declared) or count > _MAX_TAGS:
+        return ""  # a corrupt tag table: nothing in it can be trusted
+    for i in range(count):
         pos = 132 + 12 * i
         if pos + 12 > len(data):
             break

@@ -231,7 +231,7 @@ def _executor_from(
                 "--scheduler needs dask.distributed", fix="pip install 'dask[distributed]'"
             ) from err
         try:
-            client = Client(scheduler, timeout="30s")
+            client = Client(scheduler, timeout="10s")
         except OSError as err:
             raise InputError(
                 f"cannot reach the Dask scheduler at {scheduler} ({err})",
