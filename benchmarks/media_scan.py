@@ -70,21 +70,37 @@ def generate(root: Path, variant: str) -> tuple[int, int]:
     n_tif, (h, w), n_jpg, n_png = SIZES[variant]
     rng = np.random.default_rng(1)
     icc = _demo_profile("eciRGB v2")
-    base = (np.linspace(0, 60000, w, dtype=np.uint16)[None, :, None] + np.zeros((h, 1, 3), np.uint16))
-    exif_tags = [(271, "s", 0, "Phase One", True), (272, "s", 0, "IQ4 150MP", True),
-                 (306, "s", 0, "2026:03:04 10:11:12", True)]
+    ramp = np.linspace(0, 60000, w, dtype=np.uint16)[None, :, None]
+    base = ramp + np.zeros((h, 1, 3), np.uint16)
+    exif_tags = [
+        (271, "s", 0, "Phase One", True),
+        (272, "s", 0, "IQ4 150MP", True),
+        (306, "s", 0, "2026:03:04 10:11:12", True),
+    ]
     for i in range(n_tif):
         data = base + rng.integers(0, 4096, (h, w, 3), dtype=np.uint16)
-        tifffile.imwrite(root / "masters" / f"BR{i:07d}.tif", data, photometric="rgb",
-                         resolution=(600, 600), resolutionunit="INCH", iccprofile=icc,
-                         extratags=exif_tags, metadata=None)
+        tifffile.imwrite(
+            root / "masters" / f"BR{i:07d}.tif",
+            data,
+            photometric="rgb",
+            resolution=(600, 600),
+            resolutionunit="INCH",
+            iccprofile=icc,
+            extratags=exif_tags,
+            metadata=None,
+        )
     for i in range(n_jpg):
         img = Image.fromarray(rng.integers(0, 255, (600, 400, 3), dtype=np.uint8))
         buf = io.BytesIO()
         img.save(buf, "JPEG", quality=85, dpi=(300, 300))
         with pyexiv2.ImageData(buf.getvalue()) as meta:
-            meta.modify_exif({"Exif.Image.Make": "Nikon", "Exif.Image.Model": "D850",
-                              "Exif.Photo.DateTimeOriginal": "2026:01:02 03:04:05"})
+            meta.modify_exif(
+                {
+                    "Exif.Image.Make": "Nikon",
+                    "Exif.Image.Model": "D850",
+                    "Exif.Photo.DateTimeOriginal": "2026:01:02 03:04:05",
+                }
+            )
             meta.modify_xmp({"Xmp.dc.identifier": f"BR{i:07d}", "Xmp.dc.rights": "CC BY 4.0"})
             data = meta.get_bytes()
         (root / "access" / f"BR{i:07d}.jpg").write_bytes(data)
@@ -128,10 +144,13 @@ def main(argv: list[str] | None = None) -> int:
         "variant": variant,
         "files": n_files,
         "bytes": n_bytes,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_before": os.getloadavg()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_before": os.getloadavg(),
+        },
         "page_cache": "warm (files just generated or read); on a network share the read "
-                      "dominates and every ratio below moves towards 1",
+        "dominates and every ratio below moves towards 1",
         "seconds": {},
     }
     sec = results["seconds"]
@@ -143,55 +162,78 @@ def main(argv: list[str] | None = None) -> int:
     exiftool = shutil.which("exiftool")
     if exiftool:
         sec["exiftool_json_r"], _ = timed(
-            lambda: subprocess.run([exiftool, "-json", "-r", "-q", str(root)], check=True,
-                                   stdout=subprocess.DEVNULL), max(1, args.repeat - 2))
+            lambda: subprocess.run(
+                [exiftool, "-json", "-r", "-q", str(root)], check=True, stdout=subprocess.DEVNULL
+            ),
+            max(1, args.repeat - 2),
+        )
     sec["scan_2_workers"], _ = timed(lambda: run_scan(2), args.repeat)
     sec["scan_1_worker"], _ = timed(lambda: run_scan(1), args.repeat)
     sec["fixity_2_workers"], _ = timed(lambda: run_scan(2, analysers=()), args.repeat)
     sec["fixity_1_worker"], _ = timed(lambda: run_scan(1, analysers=()), args.repeat)
     xargs = ["xargs", "-0", "-n", "64"]
     sec["sha256sum_1_process"], _ = timed(
-        lambda: subprocess.run([*xargs, "sha256sum"], stdin=lst.open("rb"), check=True,
-                               stdout=subprocess.DEVNULL), args.repeat)
+        lambda: subprocess.run(
+            [*xargs, "sha256sum"], stdin=lst.open("rb"), check=True, stdout=subprocess.DEVNULL
+        ),
+        args.repeat,
+    )
     sec["sha256sum_2_processes"], _ = timed(
-        lambda: subprocess.run([*xargs, "-P", "2", "sha256sum"], stdin=lst.open("rb"),
-                               check=True, stdout=subprocess.DEVNULL), args.repeat)
+        lambda: subprocess.run(
+            [*xargs, "-P", "2", "sha256sum"],
+            stdin=lst.open("rb"),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        ),
+        args.repeat,
+    )
     sec["md5sum_1_process"], _ = timed(
-        lambda: subprocess.run([*xargs, "md5sum"], stdin=lst.open("rb"), check=True,
-                               stdout=subprocess.DEVNULL), args.repeat)
+        lambda: subprocess.run(
+            [*xargs, "md5sum"], stdin=lst.open("rb"), check=True, stdout=subprocess.DEVNULL
+        ),
+        args.repeat,
+    )
     with tempfile.TemporaryDirectory() as ws:
         scan([root], workspace=ws, workers=2, progress=None)
         sec["incremental_rescan_unchanged"], _ = timed(
-            lambda: scan([root], workspace=ws, workers=2, progress=None), args.repeat)
+            lambda: scan([root], workspace=ws, workers=2, progress=None), args.repeat
+        )
     try:
         from distributed import Client, LocalCluster
 
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                          host="127.0.0.1", dashboard_address=None) as cluster, \
-                Client(cluster) as client:
+        with (
+            LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
             scan([root], client=client, progress=None)  # warm the workers' imports
             sec["scan_dask_local_2_workers"], _ = timed(
-                lambda: scan([root], client=client, progress=None), args.repeat)
+                lambda: scan([root], client=client, progress=None), args.repeat
+            )
     except ImportError:
         pass
     lst.unlink()
 
     ratios = {
         "exiftool_over_scan": sec.get("exiftool_json_r", float("nan")) / sec["scan_2_workers"],
-        "fixity_1_worker_over_sha256sum_1_process":
-            sec["fixity_1_worker"] / sec["sha256sum_1_process"],
-        "fixity_2_workers_over_sha256sum_2_processes":
-            sec["fixity_2_workers"] / sec["sha256sum_2_processes"],
-        "fixity_2_workers_over_sha256sum_1_process":
-            sec["fixity_2_workers"] / sec["sha256sum_1_process"],
+        "fixity_1_worker_over_sha256sum_1_process": sec["fixity_1_worker"]
+        / sec["sha256sum_1_process"],
+        "fixity_2_workers_over_sha256sum_2_processes": sec["fixity_2_workers"]
+        / sec["sha256sum_2_processes"],
+        "fixity_2_workers_over_sha256sum_1_process": sec["fixity_2_workers"]
+        / sec["sha256sum_1_process"],
         "scan_over_fixity_2_workers": sec["scan_2_workers"] / sec["fixity_2_workers"],
         "incremental_over_full_scan": sec["incremental_rescan_unchanged"] / sec["scan_2_workers"],
     }
     rates = {k.replace("scan_", ""): n_files / v for k, v in sec.items() if k.startswith("scan_")}
     results["ratios"] = {k: round(v, 4) for k, v in ratios.items()}
     results["files_per_second"] = {k: round(v, 1) for k, v in rates.items()}
-    results["megabytes_per_second"] = {
-        k: round(n_bytes / 1e6 / v, 1) for k, v in sec.items()}
+    results["megabytes_per_second"] = {k: round(n_bytes / 1e6 / v, 1) for k, v in sec.items()}
     results["seconds"] = {k: round(v, 3) for k, v in sec.items()}
     results["machine"]["load_after"] = os.getloadavg()
     out = RESULTS / "media_scan.json"

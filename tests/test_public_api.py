@@ -166,8 +166,9 @@ def test_every_stage_works_inside_a_running_event_loop(tmp_path, api):
         assert rehearsal.published == 2
         rehearsal2 = await specpub.rehearse_async(ws_path, sample=1, faults=None, time_scale=600)
         assert rehearsal2.published == 1
-        return [specimens, links, manifest, records, validated, planned, result, status, reconciled, audited,
-                report, listed, deposited, rehearsal, rehearsal.forecast], token  # fmt: skip
+        return [specimens, links, manifest, records, validated, planned, result, status,
+                reconciled, audited, report, listed, deposited, rehearsal,
+                rehearsal.forecast], token  # fmt: skip
 
     results, token = asyncio.run(notebook_cell())
     for result in results:

@@ -57,7 +57,7 @@ def test_without_a_scan_build_records_hashes_each_file_once(tmp_path, monkeypatc
     media.mkdir()
     im.jpeg(media / "BR0.jpg")
     table = tmp_path / "t.csv"
-    table.write_text("catalogNumber\nBR0\n")
+    table.write_text("catalogNumber,institutionCode\nBR0,BR\n")
     specpub.load(tmp_path / "ws", table, media=[media], progress=None)
     reads = []
     real = FileSpec.from_path.__func__

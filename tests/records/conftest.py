@@ -164,8 +164,8 @@ class Collection:
         """A workspace with this collection loaded and linked (as `specpub load --media`)."""
         ws = Workspace.create(root)
         sp = load_specimens(self.table, progress=None)
-        sp.links = link_media(sp, [self.media], progress=None)
         sp.save(ws)
+        link_media(sp, [self.media], progress=None).save(ws)
         return ws
 
     def preset(self, folder: Path, base: str = "minimal", extra: str = "") -> Path:

@@ -59,8 +59,8 @@ def _workspace(icedig, path: Path) -> Workspace:
     table, _, media = icedig
     ws = Workspace.create(path)
     sp = load_specimens(table, progress=None)
-    sp.links = link_media(sp, [media], progress=None)
     sp.save(ws)
+    link_media(sp, [media], progress=None).save(ws)
     return ws
 
 

@@ -45,6 +45,10 @@ from specpub.workspace import Workspace, atomic_write_bytes, atomic_write_text
 __all__ = ["Specimens"]
 
 _STAGE = "specimens"
+_NO_LINKS = (
+    "Specimens do not carry media links: keep the MediaLinks that link_media returns, save it "
+    "with links.save(ws) and read it back with MediaLinks.load(ws)"
+)
 
 
 def _as_workspace(workspace: Workspace | str | Path, *, create: bool) -> Workspace:
@@ -218,6 +222,22 @@ class Specimens:
             "extensions": {k: len(v) for k, v in self.extensions.items()},
         }
         return out
+
+    @property
+    def links(self) -> Any:
+        """Gone: media links are their own object (:class:`~specpub.specimens.MediaLinks`).
+
+        Examples
+        --------
+        >>> sp = Specimens(pd.DataFrame(), mapping=pd.DataFrame(), flags=pd.DataFrame())
+        >>> hasattr(sp, "links")
+        False
+        """
+        raise AttributeError(_NO_LINKS)
+
+    @links.setter
+    def links(self, value: Any) -> None:
+        raise AttributeError(_NO_LINKS)
 
     def fingerprint(self) -> str:
         """A short hash of the table's rows and catalogue numbers (what media links were
