@@ -34,7 +34,9 @@ def test_checked_records_publish_and_read_back_the_same(
     for built in publishable:
         got = back[built.marker.key]
         if api == "legacy":
-            problems = same_legacy(built.legacy["metadata"], got["record"]["metadata"])
+            problems = same_legacy(
+                built.legacy["metadata"], got["record"]["metadata"], got["native"]
+            )
         else:
             problems = same_native(built.native, got["record"])
         assert not problems, (built.catalog_number, problems)
