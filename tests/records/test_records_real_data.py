@@ -110,7 +110,7 @@ def test_icedig_benchmark_publishes_with_no_value_lost(icedig, tmp_path, sandbox
         got = back[built.marker.key]
         record = got["record"]
         problems = (
-            same_legacy(built.legacy["metadata"], record["metadata"])
+            same_legacy(built.legacy["metadata"], record["metadata"], got["native"])
             if api == "legacy"
             else same_native(built.native, record)
         )
