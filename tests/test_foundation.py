@@ -28,11 +28,14 @@ from specpub.workspace import Workspace
 def test_hierarchy_matches_architecture():
     assert issubclass(InputError, SpecpubError)
     assert issubclass(InputError, ValueError)
-    for cls in (Transient, Rejected, Ambiguous, ChecksumMismatch):
+    for cls in (Transient, Rejected, Ambiguous, ChecksumMismatch, NotFound):
         assert issubclass(cls, RepositoryError)
     assert issubclass(RateLimited, Transient)
     assert issubclass(AuthenticationError, Rejected)
-    assert issubclass(NotFound, Rejected)
+    # issue 8: a 404 is never proof of absence (Zenodo answered 404 to everything in
+    # its May 2019 outage): retryable, an outage symptom, final only once confirmed
+    assert not issubclass(NotFound, Rejected)
+    assert NotFound("x").retryable and NotFound("x").outage_symptom
     assert Transient("x").retryable
     assert not Rejected("x").retryable
     assert not Ambiguous("x").retryable

@@ -8,10 +8,14 @@ Every error specpub raises on purpose derives from :class:`SpecpubError`::
         ├── Transient              retry later: 5xx, timeouts before sending, 429
         │   └── RateLimited        429, carries ``retry_after``
         ├── Rejected               4xx: do not retry; carries the server's field messages
-        │   ├── AuthenticationError   token missing, unknown or refused: stop the batch
-        │   └── NotFound              404 (also what Zenodo answers during some outages)
+        │   └── AuthenticationError   token missing, unknown or refused: stop the batch
+        ├── NotFound               404: gone, or an outage symptom; final only once confirmed
         ├── Ambiguous              the request may or may not have taken effect: reconcile first
         └── ChecksumMismatch       the server's checksum differs from the local MD5
+
+How each kind of error is *handled* (retried, counted as an outage symptom,
+stopping the run) is read from the classes by :func:`classify`, the one
+classification the batch runner, reconciliation and the audit share.
 
 Examples
 --------
@@ -34,6 +38,7 @@ __all__ = [
     "Ambiguous",
     "AuthenticationError",
     "ChecksumMismatch",
+    "ErrorClass",
     "FieldError",
     "InputError",
     "NotFound",
@@ -42,6 +47,7 @@ __all__ = [
     "RepositoryError",
     "SpecpubError",
     "Transient",
+    "classify",
 ]
 
 
@@ -200,6 +206,10 @@ class RepositoryError(SpecpubError):
 
     #: Whether retrying the same request later may succeed.
     retryable: bool = False
+    #: Whether the error may mean the repository is down (counts toward the circuit breaker).
+    outage_symptom: bool = False
+    #: Whether the error stops a whole run or check at once (retrying cannot help any record).
+    stops_run: bool = False
 
     def __init__(
         self,
@@ -249,6 +259,7 @@ class Transient(RepositoryError):
     """
 
     retryable = True
+    outage_symptom = True
 
 
 class RateLimited(Transient):
@@ -259,6 +270,8 @@ class RateLimited(Transient):
     >>> RateLimited("Too many requests", status=429, retry_after=12.0).retry_after
     12.0
     """
+
+    outage_symptom = False
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         self.retry_after = retry_after
@@ -279,12 +292,34 @@ class AuthenticationError(Rejected):
     --------
     >>> print(AuthenticationError("token refused", status=401))
     HTTP 401: token refused
+    >>> AuthenticationError("x").stops_run
+    True
     """
 
+    stops_run = True
 
-class NotFound(Rejected):
-    """HTTP 404. Usually final, but Zenodo also answered 404 for every request
-    during its May 2019 database outage, so the batch engine watches for bursts."""
+
+class NotFound(RepositoryError):
+    """HTTP 404: the record is gone, *or* the repository is having an outage.
+
+    During its database outage of May 2019 Zenodo answered 404 to every
+    request, and a search index that has not caught up "misses" records that
+    exist. So one 404 is never proof that something is gone: it is retryable
+    (the same request may succeed later), counts toward the circuit breaker as
+    an outage symptom, and becomes final only once confirmed (reconciliation
+    GETs the record again while the repository still serves records it holds).
+    Code for which a 404 means "already done" (a repeated delete, a repeated
+    publish) catches it explicitly.
+
+    Examples
+    --------
+    >>> err = NotFound("The persistent identifier does not exist.", status=404)
+    >>> err.retryable, err.outage_symptom, isinstance(err, Rejected)
+    (True, True, False)
+    """
+
+    retryable = True
+    outage_symptom = True
 
 
 class Ambiguous(RepositoryError):
@@ -298,6 +333,8 @@ class Ambiguous(RepositoryError):
     >>> Ambiguous("read timeout after sending", method="POST", url="http://x/api/records").retryable
     False
     """
+
+    outage_symptom = True
 
 
 class ChecksumMismatch(RepositoryError):
@@ -314,9 +351,88 @@ class ChecksumMismatch(RepositoryError):
     retryable = True
 
     def __init__(
-        self, message: str, *, key: str, local_md5: str, remote_checksum: str | None, **kwargs: Any
+        self,
+        message: str,
+        *,
+        key: str,
+        local_md5: str,
+        remote_checksum: str | None,
+        retryable: bool = True,
+        **kwargs: Any,
     ) -> None:
         self.key = key
         self.local_md5 = local_md5
         self.remote_checksum = remote_checksum
+        self.retryable = retryable
         super().__init__(message, **kwargs)
+
+
+@dataclass(frozen=True)
+class ErrorClass:
+    """How an error is handled, as :func:`classify` reads it from its class.
+
+    Attributes
+    ----------
+    outcome
+        The ledger's event outcome (one of ``specpub.batch.ledger.OUTCOMES``):
+        ``transient``, ``rate_limited``, ``not_found``, ``rejected``,
+        ``ambiguous``, ``mismatch``, or ``error`` for anything unexpected.
+    retry
+        Repeating the same request later may succeed.
+    outage
+        The error may mean the repository is down: it counts toward the
+        circuit breaker, and a retry waits for the breaker rather than
+        charging the record an attempt while it is open.
+    stop
+        Stop the whole run or check at once (the token was refused: no record
+        can succeed, and every further request would fail the same way).
+
+    Examples
+    --------
+    >>> classify(Transient("Bad Gateway", status=502))
+    ErrorClass(outcome='transient', retry=True, outage=True, stop=False)
+    """
+
+    outcome: str
+    retry: bool
+    outage: bool
+    stop: bool
+
+
+_OUTCOMES: tuple[tuple[type[RepositoryError], str], ...] = (
+    (RateLimited, "rate_limited"),
+    (Transient, "transient"),
+    (NotFound, "not_found"),
+    (Rejected, "rejected"),
+    (Ambiguous, "ambiguous"),
+    (ChecksumMismatch, "mismatch"),
+)
+
+
+def classify(err: BaseException) -> ErrorClass:
+    """The one classification of errors shared by the runner, reconcile and the audit.
+
+    It reads the class attributes (``retryable``, ``outage_symptom``,
+    ``stops_run``) so that the classes above are the single source of truth;
+    a :class:`ChecksumMismatch` may carry its own ``retryable``.
+
+    Examples
+    --------
+    >>> classify(NotFound("gone", status=404))
+    ErrorClass(outcome='not_found', retry=True, outage=True, stop=False)
+    >>> classify(AuthenticationError("refused", status=401)).stop
+    True
+    >>> classify(RateLimited("slow down", status=429)).outage
+    False
+    >>> classify(ValueError("bug")).outcome
+    'error'
+    """
+    if not isinstance(err, RepositoryError):
+        return ErrorClass("error", retry=False, outage=False, stop=False)
+    outcome = next((name for cls, name in _OUTCOMES if isinstance(err, cls)), "rejected")
+    return ErrorClass(
+        outcome,
+        retry=bool(err.retryable),
+        outage=bool(err.outage_symptom),
+        stop=bool(err.stops_run),
+    )

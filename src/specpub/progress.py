@@ -80,6 +80,26 @@ class Progress:
         if setter is not None:
             setter(text)
 
+    def message(self, text: str) -> None:
+        """Print one line *now*, whatever the interval (e.g. an outage notice).
+
+        tqdm bars print it above the bar (``write``); text progress prints it
+        as a line; a user object gets it through its ``write`` method if any;
+        silent progress prints nothing.
+
+        Examples
+        --------
+        >>> import io
+        >>> out = io.StringIO()
+        >>> bar = make_progress("text", total=2, description="publish", stream=out)
+        >>> bar.message("repository unreachable since 12:10:00 UTC")
+        >>> out.getvalue().strip()
+        'publish: repository unreachable since 12:10:00 UTC'
+        """
+        writer = getattr(self._backend, "write", None)
+        if writer is not None:
+            writer(text)
+
     def set_total(self, total: int | None) -> None:
         """Change the expected total."""
         self.total = total
@@ -166,6 +186,11 @@ class TextProgress:
     def set_postfix_str(self, text: str) -> None:
         """Remember a status text for the next line."""
         self.status = text
+
+    def write(self, text: str) -> None:
+        """Print ``text`` as a line now."""
+        prefix = f"{self.description}: " if self.description else ""
+        print(prefix + text, file=self.stream, flush=True)
 
     def close(self) -> None:
         """Print the final line."""

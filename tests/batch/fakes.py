@@ -94,6 +94,7 @@ class FakeClient:
     def __init__(self, server: FakeServer | None = None, *, api: str = "legacy") -> None:
         self.server = server or FakeServer()
         self.api = api
+        self.base_url = "http://fake.invalid"
         self.rate_limit = None
         self.token_env = "ZENODO_TOKEN"
         self.faults: dict[str, list[str]] = {}
@@ -276,6 +277,19 @@ class FakeClient:
         hits = [r for r in self.server.records.values() if r.visible_at <= now]
         self._exit(kind, "search")
         return [self._view(r, listing=True) for r in hits[:size]]
+
+    async def list_records(
+        self, query: str = "", *, page: int = 1, size: int = 100, sort: str = "oldest"
+    ) -> list[RemoteRecord]:
+        """The user's records, oldest first, as the (lagging) index shows them; ``query`` ignored."""
+        kind = await self._enter("list_records")
+        now = time.monotonic()
+        hits = sorted(
+            (r for r in self.server.records.values() if r.visible_at <= now),
+            key=lambda r: r.created,
+        )
+        self._exit(kind, "list_records")
+        return [self._view(r, listing=True) for r in hits[(page - 1) * size : page * size]]
 
     async def find_by_markers(self, markers: list[Marker]) -> dict[Marker, list[RemoteRecord]]:
         kind = await self._enter("find_by_markers")

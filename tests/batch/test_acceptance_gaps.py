@@ -27,6 +27,8 @@ _KINDS = (
     ("POST", r"/api/deposit/depositions", "create"),
     ("PUT", r"/api/files/[^/]+/[^/]+", "upload"),
     ("POST", r"/api/deposit/depositions/\d+/actions/publish", "publish"),
+    ("GET", r"/api/deposit/depositions", "list"),
+    ("GET", r"/api/user/records", "list"),
     ("POST", r"/api/records", "create"),
     ("POST", r"/api/records/\d+/draft/files", "init"),
     ("PUT", r"/api/records/\d+/draft/files/[^/]+/content", "content"),
@@ -46,6 +48,7 @@ def _kind(request: httpx.Request) -> str:
 def test_happy_path_sends_only_the_documented_http_requests(tmp_path, sandbox, monkeypatch, api):
     # Issue 3: legacy = create → bucket PUT per file → publish (2 + F requests, no other);
     # native = create → init → content → commit → publish. Counted on the wire.
+    # Issue 7: plus one preflight listing page; and the ledger counts what the wire saw.
     ws = Workspace.create(tmp_path / "ws")
     specs = make_specs(tmp_path / "media", 5, files=(1, 2, 3))
     n_files = sum(len(s.files) for s in specs)
@@ -65,11 +68,15 @@ def test_happy_path_sends_only_the_documented_http_requests(tmp_path, sandbox, m
             monkeypatch.setattr(httpx.AsyncClient, "send", real_send)
             assert result.ok, result.summary()
             with Ledger.for_workspace(ws) as led:
+                assert int(led.events().requests.sum()) == result.requests
                 await check_server_matches_ledger(client, led, 5, sandbox=sandbox)
+            return result
         finally:
             await client.aclose()
 
-    asyncio.run(main())
+    result = asyncio.run(main())
+    assert result.requests == sum(sent.values())
+    assert sent.pop("list") == 1
     if api == "legacy":
         assert sent == Counter({"create": 5, "upload": n_files, "publish": 5})
     else:

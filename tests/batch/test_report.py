@@ -127,7 +127,8 @@ def test_html_escapes_hostile_values_and_has_svg(ledger_and_batch, tmp_path):
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # no external assets
     csvs = sorted(p.name for p in (ws.root / "reports").glob("*.csv"))
     assert csvs == [
-        f"batch-{b}-{n}.csv" for n in ("counts", "errors", "errors_by_step", "stats", "throughput")
+        f"batch-{b}-{n}.csv"
+        for n in ("counts", "errors", "errors_by_step", "runs", "stats", "throughput")
     ]
     again = pd.read_csv(ws.root / "reports" / f"batch-{b}-errors.csv")
     assert again["count"].sum() == 101

@@ -69,11 +69,14 @@ def test_happy_path_exactly_two_plus_f_requests(ws, tmp_path, api):
     assert result.ok, result.summary()
     assert result.published == 6
     n_files = sum(len(s.files) for s in specs)
-    assert client.calls == Counter({"create": 6, "upload": n_files, "publish": 6})
+    # one preflight listing of the server, then exactly 2 + F per record
+    assert client.calls == Counter(
+        {"list_records": 1, "create": 6, "upload": n_files, "publish": 6}
+    )
     _assert_consistent(ws, client.server, 6)
     with Ledger.for_workspace(ws) as led:
         ev = led.events(kind="request")
-        assert len(ev) == 12 + n_files
+        assert len(ev) == 1 + 12 + n_files
         assert set(ev.outcome) == {"ok"}
     # running again sends nothing
     again = _run(ws, client)
@@ -94,7 +97,7 @@ def test_transient_and_notfound_are_retried(ws, tmp_path):
     with Ledger.for_workspace(ws) as led:
         ev = led.events(kind="request")
         assert (ev.outcome == "transient").sum() == 3
-        assert (ev.outcome == "rejected").sum() == 1  # the 404
+        assert (ev.outcome == "not_found").sum() == 1  # the 404: never proof, retried
         assert ev.retry.max() >= 1
 
 
@@ -190,12 +193,12 @@ def test_changed_or_vanished_file_fails_without_sending(ws, tmp_path):
     client = FakeClient()
     result = _run(ws, client)
     assert result.failed == 2
-    assert sum(client.calls.values()) == 0
+    assert client.calls == Counter({"list_records": 1})  # the preflight reads; nothing sent
     with Ledger.for_workspace(ws) as led:
         reasons = sorted(led.records().reason)
-    assert "changed since it was scanned" in reasons[0]
-    assert "vanished" in reasons[1]
-    assert "rescan the media folder" in reasons[0]
+    assert "changed since it was planned" in reasons[0]
+    assert "specpub replan --workspace" in reasons[0]
+    assert "is missing" in reasons[1]
 
 
 @pytest.mark.parametrize("lag", [0.0, 0.15])
@@ -227,7 +230,8 @@ def test_extra_drafts_are_deleted_and_newest_adopted(ws, tmp_path):
     # an orphan draft from an earlier tool run with the same marker
     asyncio.run(client.create(specs[0].legacy))
     client.fail("create", "ambiguous")
-    result = _run(ws, client)
+    # without preflight (which would adopt that draft), the lost create is resolved
+    result = _run(ws, client, options=RunOptions(search_linger=0.01, preflight=False))
     assert result.published == 1
     assert result.deleted_drafts == 1
     _assert_consistent(ws, client.server, 1)
@@ -288,6 +292,7 @@ def test_circuit_breaker_pauses_batch_without_charging_attempts(ws, tmp_path):
         breaker=breaker,
         concurrency=8,
         retry=RetryPolicy(base=0.01, cap=0.02, max_attempts=4),
+        options=RunOptions(search_linger=0.01, preflight=False),  # the outage hits the records
     )
     assert result.published == 12, result.summary()
     assert result.failed == 0

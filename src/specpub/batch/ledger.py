@@ -26,8 +26,8 @@ create or publish: resume finds the record in ``creating``/``publishing`` and
 reconciles it with the server. Everything else lost that way is an idempotent
 step that resume simply redoes.
 
-Schema (``PRAGMA user_version`` = 1)
-------------------------------------
+Schema (``PRAGMA user_version`` = 2; a version-1 ledger is upgraded in place)
+------------------------------------------------------------------------------
 ``batches``
     ``batch_id`` INTEGER PK, ``label``, ``target`` (e.g. ``zenodo``, ``embedded``),
     ``api`` (``legacy``/``native``), ``created`` (ISO-8601 UTC), ``settings`` (JSON,
@@ -40,6 +40,9 @@ Schema (``PRAGMA user_version`` = 1)
     or new versions), ``operation`` (``create`` | ``edit`` | ``new_version``),
     ``base_remote_id`` (the published record an edit/new version starts from),
     ``title``, ``payload`` (JSON of the API-specific body), ``payload_sha256``,
+    ``sent_sha256`` (the ``payload_sha256`` the server's draft carries: set when a
+    create or metadata update succeeds; ``NULL`` for an adopted draft, whose
+    metadata is then sent again before publishing),
     ``state``, ``step`` (the step a ``failed``/``ambiguous`` state refers to),
     ``remote_id``, ``concept_id``, ``bucket``, ``doi``, ``concept_doi``,
     ``html_url``, ``attempts`` (transient failures at the current step; reset
@@ -53,16 +56,25 @@ Schema (``PRAGMA user_version`` = 1)
     ``md5``, ``sha256`` (as scanned), ``state``, ``server_checksum`` (as the
     server reported it), ``remote_file_id``, ``attempts``, ``updated_at``.
     Unique: ``(record_id, key)``.
+``runs`` (one row per publish run, reconciliation or audit)
+    ``run_id`` INTEGER PK, ``kind`` (see :data:`RUN_KINDS`), ``batch_ids`` (JSON
+    list), ``target``, ``api``, ``started``/``ended`` (ISO-8601 UTC),
+    ``ts_start``/``ts_end`` (epoch seconds), ``outcome`` (``running`` until it
+    ends; ``ok``, ``incomplete``, ``stopped``, ``failed``; a run killed midway
+    stays ``running``), ``message``, ``detail`` (JSON: counts, requests).
 ``events`` (append-only; one row per request attempt, per pause, per note)
     ``event_id`` INTEGER PK, ``ts`` (epoch seconds, float), ``time`` (ISO-8601
-    UTC), ``batch_id``, ``record_id`` (NULL for pauses/probes), ``kind``
+    UTC), ``batch_id``, ``record_id`` (NULL for pauses/probes), ``run_id`` (the
+    run that wrote it; NULL for rows written outside a run), ``kind``
     (``request`` | ``pause`` | ``note``), ``step`` (``create``, ``update``,
-    ``upload``, ``publish``, ``get``, ``search``, ``delete_draft``,
+    ``upload``, ``publish``, ``get``, ``search``, ``list``, ``delete_draft``,
     ``delete_file``, ``list_files``, ``edit``, ``new_version``, ``probe``; for
-    pauses ``rate_limit`` | ``circuit_open`` | ``backoff``; for notes
-    ``adopt``, ``resolve``, ``check``…), ``outcome`` (see :data:`OUTCOMES`),
-    ``http_status``, ``duration`` (seconds: of the request, or of the pause),
-    ``error``, ``retry`` (0 for a first attempt), ``file_key``, ``detail`` (JSON).
+    pauses :data:`PAUSE_REASONS`; for notes ``adopt``, ``replan``, ``resolve``,
+    ``check``…), ``outcome`` (see :data:`OUTCOMES`), ``http_status``,
+    ``duration`` (seconds: of the request, or of the pause), ``requests`` (HTTP
+    requests the attempt made: a native upload is init + content + commit = 3;
+    0 for pauses and notes), ``error``, ``retry`` (0 for a first attempt),
+    ``file_key``, ``detail`` (JSON).
 
 Record states
 -------------
@@ -73,6 +85,19 @@ are in :data:`TRANSITIONS`; anything else raises :class:`IllegalTransition`.
 For ``edit``/``new_version`` revisions, ``creating`` means "opening the draft
 (edit/newversion) and PUTting the full metadata", both idempotent.
 
+Two *named moves* leave the workflow, each in one transaction together with a
+``note`` event saying why (:data:`MOVES`):
+
+``adopt`` (:meth:`Ledger.adopt`)
+    The server holds the record: take its id (and DOI). Preflight adopts what
+    a second workspace or a lost ledger already published; reconciliation and
+    the runner adopt what a lost answer hid.
+``replan`` (:meth:`Ledger.replan`)
+    Back to work: the files changed since planning (new checksums; the
+    server's draft is kept and its files replaced), or a GET by id confirmed
+    that the server no longer has the record. Leaving ``published`` needs that
+    confirmation (``confirmed=``); the search index is never proof.
+
 File states: ``planned → uploading → uploaded`` (server MD5 verified) or
 ``mismatch`` (server checksum differs; re-uploaded, bounded).
 
@@ -81,9 +106,10 @@ Python API
 ``Ledger.open(path)`` (or ``Ledger.for_workspace(ws)``); ``create_batch``,
 ``batch``, ``batches``; ``add_record`` (used by :mod:`specpub.batch.plan`);
 ``record``, ``record_by_marker``, ``record_files``; ``records(batch=, state=)``,
-``files(...)``, ``events(...)`` and ``query(sql)`` → DataFrames; ``counts()``;
-``transition(...)``, ``transition_file(...)``, ``bump_attempts(...)``;
-``record_event(...)``, ``record_pause(...)``.
+``files(...)``, ``events(...)``, ``runs()`` and ``query(sql)`` → DataFrames;
+``counts()``; ``transition(...)``, ``adopt(...)``, ``replan(...)``,
+``transition_file(...)``, ``bump_attempts(...)``; ``run(kind, ...)`` (a context
+that tags every event with its run); ``record_event(...)``, ``record_pause(...)``.
 
 Examples
 --------
@@ -107,6 +133,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -114,7 +141,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -128,7 +155,10 @@ __all__ = [
     "ACTIVE_STATES",
     "FILE_STATES",
     "FILE_TRANSITIONS",
+    "MOVES",
     "OUTCOMES",
+    "PAUSE_REASONS",
+    "RUN_KINDS",
     "STATES",
     "TRANSITIONS",
     "BatchInfo",
@@ -136,9 +166,10 @@ __all__ = [
     "Ledger",
     "LedgerFile",
     "LedgerRecord",
+    "RunHandle",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Every record state, in workflow order.
 STATES = (
@@ -179,6 +210,22 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "ambiguous": frozenset({"planned", "created", "uploaded", "published", "failed"}),
 }
 
+#: The named moves outside the workflow: ``MOVES[move][to]`` is the set of
+#: states a record may leave for ``to`` by that move (see :meth:`Ledger.adopt`,
+#: :meth:`Ledger.replan`). Each is logged as a ``note`` event named after it.
+MOVES: dict[str, dict[str, frozenset[str]]] = {
+    # the server holds it: published (with its DOI) or a draft to resume
+    "adopt": {
+        "published": frozenset(set(STATES) - {"published"}),
+        "created": frozenset(set(STATES) - {"created"}),
+    },
+    # back to work: files changed (draft kept: "created") or the record is gone ("planned")
+    "replan": {
+        "created": frozenset({"created", "uploading", "uploaded", "failed"}),
+        "planned": frozenset(set(STATES) - {"planned"}),
+    },
+}
+
 #: Every file state.
 FILE_STATES = ("planned", "uploading", "uploaded", "mismatch")
 #: Legal file moves.
@@ -189,17 +236,26 @@ FILE_TRANSITIONS: dict[str, frozenset[str]] = {
     "mismatch": frozenset({"uploading", "planned"}),
 }
 
-#: Outcomes of an event row.
+#: Outcomes of an event row (request outcomes as :func:`specpub.errors.classify` names them).
 OUTCOMES = (
     "ok",
     "transient",
+    "not_found",
     "rejected",
     "ambiguous",
     "rate_limited",
     "mismatch",
+    "error",
     "pause",
     "note",
 )
+#: Request outcomes that are failures (everything but ``ok``, pauses and notes).
+FAILED_OUTCOMES = frozenset(OUTCOMES) - {"ok", "pause", "note"}
+#: The ``step`` of pause rows: waits for the rate limit, outages (circuit breaker
+#: open), and retry back-offs.
+PAUSE_REASONS = ("rate_limit", "circuit_open", "backoff")
+#: Kinds of runs (rows of the ``runs`` table).
+RUN_KINDS = ("publish", "reconcile", "audit", "summary")
 
 _OPERATIONS = ("create", "edit", "new_version")
 _SECRET_WORDS = ("token", "password", "secret")
@@ -227,6 +283,7 @@ CREATE TABLE IF NOT EXISTS records (
     title            TEXT,
     payload          TEXT NOT NULL,
     payload_sha256   TEXT NOT NULL,
+    sent_sha256      TEXT,
     state            TEXT NOT NULL DEFAULT 'planned',
     step             TEXT,
     remote_id        TEXT,
@@ -276,18 +333,55 @@ CREATE TABLE IF NOT EXISTS events (
     error        TEXT,
     retry        INTEGER NOT NULL DEFAULT 0,
     file_key     TEXT,
-    detail       TEXT
+    detail       TEXT,
+    run_id       INTEGER,
+    requests     INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS events_batch_ts ON events(batch_id, ts);
 CREATE INDEX IF NOT EXISTS events_record ON events(record_id);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id     INTEGER PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    batch_ids  TEXT NOT NULL DEFAULT '[]',
+    target     TEXT,
+    api        TEXT,
+    started    TEXT NOT NULL,
+    ts_start   REAL NOT NULL,
+    ended      TEXT,
+    ts_end     REAL,
+    outcome    TEXT NOT NULL DEFAULT 'running',
+    message    TEXT,
+    detail     TEXT NOT NULL DEFAULT '{}'
+);
 """
+
+# Upgrades from older schema versions: (version reached, statements).
+_MIGRATIONS = (
+    (
+        2,
+        (
+            "ALTER TABLE records ADD COLUMN sent_sha256 TEXT",
+            "ALTER TABLE events ADD COLUMN run_id INTEGER",
+            "ALTER TABLE events ADD COLUMN requests INTEGER NOT NULL DEFAULT 1",
+            # pauses and notes are not requests
+            "UPDATE events SET requests=0 WHERE kind!='request'",
+        ),
+    ),
+)
 
 _RECORD_COLUMNS = (
     "record_id, batch_id, target, api, marker_key, catalog_number, institution_code, revision, "
     "operation, base_remote_id, title, payload_sha256, state, step, remote_id, concept_id, "
     "bucket, doi, concept_doi, html_url, attempts, reason, retryable, field_messages, "
-    "planned_at, updated_at, published_at"
+    "planned_at, updated_at, published_at, sent_sha256"
 )
+
+
+# What a record knows about its server copy (cleared when it is planned again).
+_REMOTE_COLUMNS = (
+    "remote_id", "concept_id", "bucket", "doi", "concept_doi", "html_url", "sent_sha256",
+    "step", "reason", "retryable", "field_messages",
+)  # fmt: skip
 
 
 def _now_iso() -> str:
@@ -419,6 +513,7 @@ class LedgerRecord:
     planned_at: str
     updated_at: str
     published_at: str | None
+    sent_sha256: str | None = None
 
     @property
     def marker(self) -> Marker:
@@ -499,10 +594,20 @@ class Ledger:
                     file=str(self.path),
                     fix="upgrade specpub",
                 )
+            fresh = not self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='records'"
+            ).fetchone()
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self._conn.execute(statement)
+            if not fresh:
+                for reached, statements in _MIGRATIONS:
+                    if version < reached:
+                        for statement in statements:
+                            self._conn.execute(statement)
             self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        #: The run whose events are being written (see :meth:`run`).
+        self.current_run: int | None = None
 
     # -- lifecycle --------------------------------------------------------------------
     @classmethod
@@ -731,10 +836,21 @@ class Ledger:
         """Add a planned record (and its files) or update an unsent plan.
 
         The marker (with the batch's target and ``revision``) is the natural
-        key: planning the same record twice adds nothing. If it exists and is
-        still ``planned`` (or ``failed`` before the server had it), a changed
-        payload or file list replaces the plan (and puts a failed record back
-        to ``planned``); once the server has the record the plan is left alone.
+        key: planning the same record twice adds nothing. A record that is not
+        published yet follows a changed plan:
+
+        * the server never saw it (``planned``, or ``failed`` before a create
+          succeeded): the plan is replaced (a failed record is ``planned`` again);
+        * the server holds its draft (``created``, ``uploading``, ``uploaded``,
+          or ``failed`` after the create): files whose key, size or MD5 changed
+          are planned again with their new checksums (the runner replaces them
+          in the draft and deletes files no longer planned), unchanged files keep
+          their state, and a changed payload is sent to the draft before
+          publishing. This is the logged move ``replan`` (see :meth:`replan`).
+
+        A record caught mid-request (``creating``, ``publishing``, ``ambiguous``)
+        or already published is left alone (publish resolves the first; a new
+        version changes the second, see :func:`specpub.batch.plan.plan_new_versions`).
 
         ``files`` are mappings with ``key``, ``path``, ``size``, ``mtime``,
         ``md5`` and optionally ``sha256``.
@@ -772,7 +888,6 @@ class Ledger:
             )
             for f in files
         ]
-        files_sig = sorted((k, m, s) for k, _, s, _, m, _ in file_rows)
         now = _now_iso()
         with self._tx() as conn:
             row = conn.execute(
@@ -807,25 +922,52 @@ class Ledger:
                 self._insert_files(conn, rid, file_rows, now)
                 return rid, True
             rid, state, old_digest, stored_id = row
-            # A record the server never saw (planned, or failed before a create
-            # succeeded) follows its new plan; anything else is left alone.
-            if not (state == "planned" or (state == "failed" and stored_id is None)):
-                return int(rid), False
-            old_sig = sorted(
-                conn.execute(
+            old_files = {
+                k: (m, sz)
+                for k, m, sz in conn.execute(
                     "SELECT key, md5, size FROM files WHERE record_id=?", (rid,)
-                ).fetchall()
-            )
-            if old_digest == digest and old_sig == files_sig:
+                )
+            }
+            new_files = {r[0]: (r[4], r[2]) for r in file_rows}
+            if old_digest == digest and old_files == new_files:
                 return int(rid), False
+            if state == "planned" or (state == "failed" and stored_id is None):
+                # the server never saw it: the new plan replaces the old one
+                conn.execute(
+                    "UPDATE records SET payload=?, payload_sha256=?, title=?, base_remote_id=?, "
+                    "state='planned', step=NULL, reason=NULL, retryable=NULL, "
+                    "field_messages=NULL, attempts=0, updated_at=? WHERE record_id=?",
+                    (text, digest, title, base_remote_id, now, rid),
+                )
+                conn.execute("DELETE FROM files WHERE record_id=?", (rid,))
+                self._insert_files(conn, rid, file_rows, now)
+                return int(rid), True
+            if state not in MOVES["replan"]["created"] or stored_id is None:
+                return int(rid), False
+            # the server holds the draft: keep it, replace what changed
+            changed = sorted(k for k in set(old_files) | set(new_files)
+                             if old_files.get(k) != new_files.get(k))  # fmt: skip
+            for row_ in file_rows:
+                if row_[0] in changed:
+                    conn.execute("DELETE FROM files WHERE record_id=? AND key=?", (rid, row_[0]))
+                    self._insert_files(conn, rid, [row_], now)
+            for key in set(old_files) - set(new_files):
+                conn.execute("DELETE FROM files WHERE record_id=? AND key=?", (rid, key))
+            to = "created" if changed else state
+            if to == "failed":  # only the payload changed on a failed draft
+                to = "created"
             conn.execute(
-                "UPDATE records SET payload=?, payload_sha256=?, title=?, base_remote_id=?, "
-                "state='planned', step=NULL, reason=NULL, retryable=NULL, field_messages=NULL, "
-                "attempts=0, updated_at=? WHERE record_id=?",
-                (text, digest, title, base_remote_id, now, rid),
+                "UPDATE records SET payload=?, payload_sha256=?, title=?, state=?, step=NULL, "
+                "reason=NULL, retryable=NULL, field_messages=NULL, attempts=0, updated_at=? "
+                "WHERE record_id=?",
+                (text, digest, title, to, now, rid),
             )
-            conn.execute("DELETE FROM files WHERE record_id=?", (rid,))
-            self._insert_files(conn, rid, file_rows, now)
+            self._log_move(
+                conn, rid, "replan", state, to, source="plan",
+                reason="the plan changed: " + (
+                    f"files {', '.join(changed)}" if changed else "metadata only"
+                ),
+            )  # fmt: skip
             return int(rid), True
 
     @staticmethod
@@ -1128,6 +1270,7 @@ class Ledger:
         retryable: bool | None = None,
         field_messages: Sequence[str] | None = None,
         reset_remote: bool = False,
+        sent: bool = False,
         durable: bool = False,
     ) -> LedgerRecord:
         """Move a record to state ``to`` in one committed transaction.
@@ -1152,6 +1295,9 @@ class Ledger:
         reset_remote
             Clear the remote facts (used for ``creating → planned`` when the
             server has no such record).
+        sent
+            The server's draft now carries this plan's metadata (a create or a
+            metadata update succeeded): ``sent_sha256`` becomes ``payload_sha256``.
         durable
             Commit with ``synchronous=FULL`` (intents of non-idempotent requests).
 
@@ -1208,8 +1354,9 @@ class Ledger:
             sets = ["state=?", "updated_at=?"]
             params: list[Any] = [to, now]
             if reset_remote:
-                sets += [f"{c}=NULL" for c in ("remote_id", "concept_id", "bucket", "doi")]
-                sets += ["concept_doi=NULL", "html_url=NULL"]
+                sets += [f"{c}=NULL" for c in _REMOTE_COLUMNS[:7]]
+            if sent:
+                sets.append("sent_sha256=payload_sha256")
             for col, value in (
                 ("remote_id", remote_id),
                 ("concept_id", concept_id),
@@ -1239,6 +1386,188 @@ class Ledger:
             params.append(int(record_id))
             conn.execute(f"UPDATE records SET {', '.join(sets)} WHERE record_id=?", params)
         return self.record(record_id)
+
+    def _log_move(
+        self,
+        conn: sqlite3.Connection,
+        record_id: int,
+        move: str,
+        before: str,
+        after: str,
+        *,
+        source: str,
+        reason: str,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """The ``note`` event of a named move, written in the move's transaction."""
+        batch_id = conn.execute(
+            "SELECT batch_id FROM records WHERE record_id=?", (int(record_id),)
+        ).fetchone()[0]
+        info = {"from": before, "to": after, "source": source, "reason": reason, **(detail or {})}
+        self._insert_event(
+            conn, batch_id, record_id, move, "note", kind="note", requests=0, detail=info
+        )
+
+    def adopt(
+        self,
+        record_id: int,
+        to: str,
+        *,
+        remote_id: str,
+        source: str,
+        reason: str,
+        concept_id: str | None = None,
+        bucket: str | None = None,
+        doi: str | None = None,
+        concept_doi: str | None = None,
+        html_url: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> LedgerRecord:
+        """Take the server's record as this one's: the named move ``adopt``.
+
+        ``to`` is ``"published"`` (the server published it; needs the ``doi``)
+        or ``"created"`` (a draft to resume: its files are checked against the
+        server and its metadata sent again before publishing). One transaction
+        with a ``note`` event (step ``adopt``) recording ``source`` (``preflight``,
+        ``reconcile``, ``runner``) and ``reason``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}})
+        >>> rec = led.adopt(rid, "published", remote_id="17", doi="10.5072/zenodo.17",
+        ...                 source="preflight", reason="published by another workspace")
+        >>> rec.state, rec.doi
+        ('published', '10.5072/zenodo.17')
+        >>> led.events(kind="note")[["step", "outcome"]].values.tolist()
+        [['adopt', 'note']]
+        >>> led.close()
+        """
+        if to not in MOVES["adopt"]:
+            raise IllegalTransition(f"record {record_id}: adopt leads to published or created")
+        if not remote_id:
+            raise IllegalTransition(f"record {record_id}: adopt needs the server's record id")
+        if to == "published" and not doi:
+            raise IllegalTransition(
+                f"record {record_id}: adopting a published record needs its DOI"
+            )
+        now = _now_iso()
+        with self._tx(durable=True) as conn:
+            current = self._state(conn, record_id)
+            if current not in MOVES["adopt"][to]:
+                raise IllegalTransition(f"record {record_id}: cannot adopt {current} -> {to}")
+            sets = {
+                "state": to, "remote_id": str(remote_id), "concept_id": concept_id,
+                "bucket": bucket, "doi": doi, "concept_doi": concept_doi, "html_url": html_url,
+                "step": None, "reason": None, "retryable": None, "field_messages": None,
+                "attempts": 0, "updated_at": now, "sent_sha256": None,
+                "published_at": now if to == "published" else None,
+            }  # fmt: skip
+            self._update(conn, record_id, sets)
+            conn.execute(
+                "UPDATE files SET state='planned', server_checksum=NULL, remote_file_id=NULL, "
+                "updated_at=? WHERE record_id=? AND ?='created'",
+                (now, int(record_id), to),
+            )
+            self._log_move(
+                conn, record_id, "adopt", current, to, source=source, reason=reason,
+                detail={"remote_id": str(remote_id), "doi": doi, **(detail or {})},
+            )  # fmt: skip
+        return self.record(record_id)
+
+    def replan(
+        self,
+        record_id: int,
+        *,
+        source: str,
+        reason: str,
+        confirmed: str | None = None,
+    ) -> LedgerRecord:
+        """Put a record back to ``planned``: the named move ``replan``.
+
+        Used when the server no longer has the record (its draft was deleted,
+        or it was never published after all). The remote facts are cleared and
+        every file is planned again. Leaving ``published`` needs ``confirmed``:
+        how the server confirmed it (e.g. ``"GET 17 -> 404 twice, repository
+        healthy"``); a search result is never enough.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}})
+        >>> _ = led.adopt(rid, "published", remote_id="9", doi="10.5072/zenodo.9",
+        ...               source="test", reason="test")
+        >>> led.replan(rid, source="reconcile", reason="gone")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        specpub.batch.ledger.IllegalTransition: record 1: a published record is replanned only...
+        >>> led.replan(rid, source="reconcile", reason="gone", confirmed="GET 9 -> 404").state
+        'planned'
+        >>> led.close()
+        """
+        now = _now_iso()
+        with self._tx(durable=True) as conn:
+            current = self._state(conn, record_id)
+            if current not in MOVES["replan"]["planned"]:
+                raise IllegalTransition(f"record {record_id}: cannot replan {current}")
+            if current == "published" and not confirmed:
+                raise IllegalTransition(
+                    f"record {record_id}: a published record is replanned only when the server "
+                    "confirmed it is gone (confirmed=)"
+                )
+            sets = {c: None for c in _REMOTE_COLUMNS}
+            sets.update(state="planned", attempts=0, updated_at=now, published_at=None)
+            self._update(conn, record_id, sets)
+            conn.execute(
+                "UPDATE files SET state='planned', server_checksum=NULL, remote_file_id=NULL, "
+                "updated_at=? WHERE record_id=?",
+                (now, int(record_id)),
+            )
+            self._log_move(
+                conn, record_id, "replan", current, "planned", source=source, reason=reason,
+                detail={"confirmed": confirmed} if confirmed else None,
+            )  # fmt: skip
+        return self.record(record_id)
+
+    @staticmethod
+    def _state(conn: sqlite3.Connection, record_id: int) -> str:
+        row = conn.execute(
+            "SELECT state FROM records WHERE record_id=?", (int(record_id),)
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"the ledger has no record {record_id}")
+        return str(row[0])
+
+    @staticmethod
+    def _update(conn: sqlite3.Connection, record_id: int, values: Mapping[str, Any]) -> None:
+        cols = list(values)
+        conn.execute(
+            f"UPDATE records SET {', '.join(f'{c}=?' for c in cols)} WHERE record_id=?",
+            [values[c] for c in cols] + [int(record_id)],
+        )
+
+    def mark_sent(self, record_id: int) -> None:
+        """The server's draft now carries the planned metadata (a metadata update succeeded).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={"metadata": {}})
+        >>> led.mark_sent(rid); led.record(rid).sent_sha256 == led.record(rid).payload_sha256
+        True
+        >>> led.close()
+        """
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE records SET sent_sha256=payload_sha256, updated_at=? WHERE record_id=?",
+                (_now_iso(), int(record_id)),
+            )
 
     def bump_attempts(self, record_id: int) -> int:
         """Count one more failed attempt at the record's current step; return the total.
@@ -1369,11 +1698,15 @@ class Ledger:
         file_key: str | None = None,
         detail: Mapping[str, Any] | None = None,
         ts: float | None = None,
+        requests: int | None = None,
+        run_id: int | None = None,
     ) -> int:
         """Append one event row and return its id.
 
         ``outcome`` is one of :data:`OUTCOMES`; ``kind`` one of ``request``,
-        ``pause``, ``note``.
+        ``pause``, ``note``. ``requests`` is the number of HTTP requests the
+        attempt made (default 1 for a request, 0 otherwise); ``run_id``
+        defaults to the run in progress (:meth:`run`).
 
         Examples
         --------
@@ -1386,34 +1719,63 @@ class Ledger:
         1
         >>> led.close()
         """
+        with self._tx() as conn:
+            return self._insert_event(
+                conn, batch_id, record_id, step, outcome, kind=kind, http_status=http_status,
+                duration=duration, error=error, retry=retry, file_key=file_key, detail=detail,
+                ts=ts, requests=requests, run_id=run_id,
+            )  # fmt: skip
+
+    def _insert_event(
+        self,
+        conn: sqlite3.Connection,
+        batch_id: int | None,
+        record_id: int | None,
+        step: str,
+        outcome: str,
+        *,
+        kind: str = "request",
+        http_status: int | None = None,
+        duration: float | None = None,
+        error: str | None = None,
+        retry: int = 0,
+        file_key: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+        ts: float | None = None,
+        requests: int | None = None,
+        run_id: int | None = None,
+    ) -> int:
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {OUTCOMES}, not {outcome!r}")
         if kind not in ("request", "pause", "note"):
             raise ValueError(f"kind must be request, pause or note, not {kind!r}")
         ts = time.time() if ts is None else ts
         iso = datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
-        with self._tx() as conn:
-            cur = conn.execute(
-                "INSERT INTO events (ts, time, batch_id, record_id, kind, step, outcome, "
-                "http_status, duration, error, retry, file_key, detail) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    ts,
-                    iso,
-                    batch_id,
-                    record_id,
-                    kind,
-                    step,
-                    outcome,
-                    http_status,
-                    duration,
-                    None if error is None else str(error)[:2000],
-                    int(retry),
-                    file_key,
-                    None if detail is None else json.dumps(dict(detail), default=str),
-                ),
-            )
-            return int(cur.lastrowid)
+        if requests is None:
+            requests = 1 if kind == "request" else 0
+        cur = conn.execute(
+            "INSERT INTO events (ts, time, batch_id, record_id, kind, step, outcome, "
+            "http_status, duration, error, retry, file_key, detail, run_id, requests) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                ts,
+                iso,
+                batch_id,
+                record_id,
+                kind,
+                step,
+                outcome,
+                http_status,
+                duration,
+                None if error is None else str(error)[:2000],
+                int(retry),
+                file_key,
+                None if detail is None else json.dumps(dict(detail), default=str),
+                self.current_run if run_id is None else run_id,
+                int(requests),
+            ),
+        )
+        return int(cur.lastrowid)
 
     def record_pause(
         self,
@@ -1448,3 +1810,156 @@ class Ledger:
             detail=detail,
             ts=start,
         )
+
+    # -- runs -------------------------------------------------------------------------
+    def start_run(
+        self,
+        kind: str,
+        *,
+        batch_ids: Sequence[int] = (),
+        target: str | None = None,
+        api: str | None = None,
+        ts: float | None = None,
+    ) -> int:
+        """Add a ``runs`` row (outcome ``running``) and make it the current run.
+
+        Every event written until :meth:`end_run` carries its id. Prefer the
+        :meth:`run` context manager.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> led = Ledger.open(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> led.start_run("audit", batch_ids=[1])
+        1
+        >>> led.runs()[["kind", "outcome"]].values.tolist()
+        [['audit', 'running']]
+        >>> led.close()
+        """
+        if kind not in RUN_KINDS:
+            raise ValueError(f"kind must be one of {RUN_KINDS}, not {kind!r}")
+        ts = time.time() if ts is None else ts
+        iso = datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+        with self._tx() as conn:
+            cur = conn.execute(
+                "INSERT INTO runs (kind, batch_ids, target, api, started, ts_start) "
+                "VALUES (?,?,?,?,?,?)",
+                (kind, json.dumps([int(b) for b in batch_ids]), target, api, iso, ts),
+            )
+            run_id = int(cur.lastrowid)
+        self.current_run = run_id
+        return run_id
+
+    def end_run(
+        self,
+        run_id: int,
+        outcome: str,
+        *,
+        message: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+        ts: float | None = None,
+    ) -> None:
+        """Close a run: its outcome (``ok``, ``incomplete``, ``stopped``, ``failed``) and counts.
+
+        The run's request count (HTTP requests of its events) is added to ``detail``.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> led = Ledger.open(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> run = led.start_run("reconcile")
+        >>> _ = led.record_event(None, None, "list", "ok")
+        >>> led.end_run(run, "ok")
+        >>> json.loads(led.runs().detail[0])["requests"]
+        1
+        """
+        ts = time.time() if ts is None else ts
+        iso = datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+        with self._tx() as conn:
+            (requests,) = conn.execute(
+                "SELECT COALESCE(SUM(requests), 0) FROM events WHERE run_id=?", (int(run_id),)
+            ).fetchone()
+            info = {**(detail or {}), "requests": int(requests)}
+            conn.execute(
+                "UPDATE runs SET ended=?, ts_end=?, outcome=?, message=?, detail=? WHERE run_id=?",
+                (iso, ts, outcome, message, json.dumps(info, default=str), int(run_id)),
+            )
+        if self.current_run == run_id:
+            self.current_run = None
+
+    @contextmanager
+    def run(
+        self,
+        kind: str,
+        *,
+        batch_ids: Sequence[int] = (),
+        target: str | None = None,
+        api: str | None = None,
+    ) -> Iterator[RunHandle]:
+        """A run in progress: every event written inside carries its id.
+
+        The handle's ``outcome``, ``message`` and ``detail`` are saved at the
+        end; an exception ends the run as ``failed`` (with the error's
+        message) unless the handle says otherwise. A process killed inside
+        leaves the run ``running`` (the report shows it as interrupted).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> led = Ledger.open(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> with led.run("audit", batch_ids=[1]) as run:
+        ...     _ = led.record_event(1, None, "list_files", "ok")
+        ...     run.outcome = "ok"
+        >>> led.events().run_id.tolist() == [run.run_id]
+        True
+        >>> led.runs().outcome.tolist()
+        ['ok']
+        """
+        previous = self.current_run
+        handle = RunHandle(self.start_run(kind, batch_ids=batch_ids, target=target, api=api))
+        try:
+            yield handle
+        except BaseException as err:
+            if handle.outcome in (None, "ok"):
+                handle.outcome = "failed"
+                handle.message = handle.message or f"{type(err).__name__}: {err}"
+            raise
+        finally:
+            with contextlib.suppress(sqlite3.Error, RuntimeError):
+                self.end_run(
+                    handle.run_id,
+                    handle.outcome or "ok",
+                    message=handle.message,
+                    detail=handle.detail,
+                )
+            self.current_run = previous
+
+    def runs(self, kind: str | None = None) -> pd.DataFrame:
+        """The ``runs`` table (optionally of one kind) as a DataFrame, oldest first.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> led = Ledger.open(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> led.runs().empty
+        True
+        """
+        if kind is None:
+            return self.query("SELECT * FROM runs ORDER BY run_id")
+        return self.query("SELECT * FROM runs WHERE kind=? ORDER BY run_id", [kind])
+
+
+@dataclass
+class RunHandle:
+    """The run in progress inside :meth:`Ledger.run` (set ``outcome``/``message``/``detail``).
+
+    Examples
+    --------
+    >>> RunHandle(3).outcome is None
+    True
+    """
+
+    run_id: int
+    outcome: str | None = None
+    message: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)

@@ -13,7 +13,17 @@ The report holds:
 * the error breakdown by HTTP status (like Table 5 of the ICEDIG pilot
   report: 404 50 %, 504 18 %, 502 17 %, 500 15 %) and by step;
 * retries, time lost to rate-limit waits and to outage / circuit-breaker
-  pauses, elapsed time, and an ETA for what remains from recent throughput.
+  pauses, elapsed time, and an ETA for what remains from recent throughput;
+* one row per run (the ledger's ``runs`` table): publish runs make the
+  figures above; reconciliations and audits are listed in their own section
+  and never counted in a publish run's elapsed time or requests.
+
+Requests are HTTP requests (the events' ``requests`` column: a native upload
+is init + content + commit), the unit of the dry run's plan and of the
+server's rate limits; *attempts* are the runner's steps (one event each).
+Events are classified by the ledger's own vocabulary
+(:data:`~specpub.batch.ledger.OUTCOMES`, :data:`~specpub.batch.ledger.PAUSE_REASONS`,
+:data:`~specpub.batch.ledger.RUN_KINDS`), never by guessing words.
 
 It renders as DataFrames, as CSV files in the workspace's ``reports/``
 folder, and as ONE self-contained HTML page (no external assets; every value
@@ -26,7 +36,7 @@ Examples
 >>> events = pd.DataFrame({
 ...     "time": [0.0, 1.0, 2.0, 61.0, 62.0],
 ...     "step": ["create", "publish", "create", "create", "publish"],
-...     "outcome": ["ok", "ok", "error", "ok", "ok"],
+...     "outcome": ["ok", "ok", "ambiguous", "ok", "ok"],
 ...     "status": [201, 202, 504, 201, 202],
 ... })
 >>> rep = build_report(records, events, batch_id="b1")
@@ -43,7 +53,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +63,7 @@ import numpy as np
 import pandas as pd
 
 from specpub._display import FrameResult
+from specpub.batch.ledger import PAUSE_REASONS, RUN_KINDS
 
 __all__ = [
     "BatchReport",
@@ -64,14 +75,13 @@ __all__ = [
     "throughput",
 ]
 
-#: Outcomes that mean "the request did what it was meant to".
-OK_OUTCOMES = frozenset({"ok", "success", "succeeded", "done", "adopted", "skipped"})
-#: Outcomes of pause rows caused by rate limits (vs. outages / breaker pauses).
-RATE_LIMIT_WORDS = ("rate", "429", "limit", "pacing", "throttle")
-#: Step names / outcomes that mark a pause row rather than a request attempt.
-PAUSE_WORDS = ("pause", "wait", "breaker", "sleep", "backoff")
+#: How the report names the ledger's pause reasons (:data:`~specpub.batch.ledger.PAUSE_REASONS`).
+PAUSE_KINDS = dict(zip(PAUSE_REASONS, ("rate-limit", "outage", "backoff"), strict=True))
 
-_EVENT_COLUMNS = ["time", "step", "outcome", "status", "duration", "retry", "message", "kind"]
+_EVENT_COLUMNS = [
+    "time", "step", "outcome", "status", "duration", "retry", "message", "kind", "requests",
+    "run_id", "detail",
+]  # fmt: skip
 
 
 # ---------------------------------------------------------------- normalisation
@@ -91,19 +101,34 @@ def _to_epoch(values: pd.Series) -> pd.Series:
     return parsed.map(lambda t: t.timestamp() if pd.notna(t) else np.nan).astype(float)
 
 
-def _classify_kind(row: Mapping[str, Any]) -> str:
-    """``request``, ``note``, or a pause: ``rate-limit``, ``outage`` (breaker), ``backoff``."""
-    kind = str(row.get("kind") or "").lower()
-    step = str(row.get("step") or "").lower()
-    outcome = str(row.get("outcome") or "").lower()
-    if kind in ("request", "rate-limit", "outage", "backoff", "note"):
+def _classify_kind(kind: Any, step: Any) -> str:
+    """``request``, ``note``, or a pause: ``rate-limit``, ``outage``, ``backoff``.
+
+    Reads the ledger's ``kind`` column and, for pauses, its :data:`PAUSE_REASONS`.
+    A table without a ``kind`` column holds request attempts.
+
+    Examples
+    --------
+    >>> _classify_kind("pause", "circuit_open"), _classify_kind(None, "create")
+    ('outage', 'request')
+    """
+    kind = "" if kind is None or kind != kind else str(kind)
+    if kind == "pause":
+        return PAUSE_KINDS.get(str(step), "outage")
+    if kind in ("note", "request"):
         return kind
-    if kind == "pause" and step == "backoff":
-        return "backoff"
-    text = " ".join((kind, step, outcome))
-    if kind == "pause" or any(w in step for w in PAUSE_WORDS) or outcome.startswith("pause"):
-        return "rate-limit" if any(w in text for w in RATE_LIMIT_WORDS) else "outage"
     return "request"
+
+
+def _purpose(detail: Any) -> str | None:
+    """The ``purpose`` an event's JSON detail names (``reconcile``, ``audit``...)."""
+    if not isinstance(detail, str) or '"purpose"' not in detail:
+        return None
+    try:
+        value = json.loads(detail).get("purpose")
+    except (ValueError, AttributeError):
+        return None
+    return value if value in RUN_KINDS else None
 
 
 def normalise_events(events: pd.DataFrame | None) -> pd.DataFrame:
@@ -112,16 +137,18 @@ def normalise_events(events: pd.DataFrame | None) -> pd.DataFrame:
     Columns: ``time`` (epoch seconds), ``step``, ``outcome``, ``status``
     (nullable int), ``duration`` (seconds), ``retry`` (int), ``message``,
     ``kind`` (``request`` / ``note`` / ``rate-limit`` / ``outage`` / ``backoff``),
-    ``ok`` (bool). The ledger's own names (``ts``, ``http_status``, ``error``,
-    pause steps ``rate_limit`` / ``circuit_open`` / ``backoff``) are understood.
+    ``requests`` (HTTP requests: 1 per request row unless the ledger says
+    otherwise, 0 for the rest), ``run_id``, ``ok`` (bool: outcome ``ok``) and
+    ``purpose`` (what the event's detail says it was for). The ledger's own
+    names (``ts``, ``http_status``, ``error``) are understood.
 
     Examples
     --------
-    >>> ev = normalise_events(pd.DataFrame({"time": ["2026-01-01T00:00:00Z"],
-    ...                                     "step": ["pause"], "outcome": ["rate-limit"],
+    >>> ev = normalise_events(pd.DataFrame({"time": ["2026-01-01T00:00:00Z"], "kind": ["pause"],
+    ...                                     "step": ["rate_limit"], "outcome": ["pause"],
     ...                                     "duration": [3.0]}))
-    >>> ev.loc[0, "kind"], float(ev.loc[0, "time"])
-    ('rate-limit', 1767225600.0)
+    >>> ev.loc[0, "kind"], float(ev.loc[0, "time"]), int(ev.loc[0, "requests"])
+    ('rate-limit', 1767225600.0, 0)
     """
     if events is None:
         events = pd.DataFrame()
@@ -143,8 +170,13 @@ def normalise_events(events: pd.DataFrame | None) -> pd.DataFrame:
     ev["step"] = ev["step"].fillna("").astype(str)
     ev["outcome"] = ev["outcome"].fillna("").astype(str)
     ev["message"] = ev["message"].fillna("").astype(str)
-    ev["kind"] = [_classify_kind(r) for r in ev[["kind", "step", "outcome"]].to_dict("records")]
-    ev["ok"] = ev["outcome"].str.lower().isin(OK_OUTCOMES)
+    ev["kind"] = [_classify_kind(k, st) for k, st in zip(ev["kind"], ev["step"], strict=True)]
+    given = pd.to_numeric(ev["requests"], errors="coerce")
+    ev["requests"] = given.where(given.notna(), (ev["kind"] == "request").astype(int))
+    ev["requests"] = ev["requests"].astype(int)
+    ev["run_id"] = pd.to_numeric(ev["run_id"], errors="coerce").astype("Int64")
+    ev["purpose"] = [_purpose(d) for d in ev["detail"]]
+    ev["ok"] = ev["outcome"] == "ok"
     return ev.sort_values("time", kind="stable").reset_index(drop=True)
 
 
@@ -289,10 +321,16 @@ class BatchReport(FrameResult):
     errors, errors_by_step
         DataFrames from :func:`error_breakdown`.
     stats
-        Scalar figures: ``records``, ``published``, ``remaining``, ``failed``,
+        Scalar figures of the *publish* runs: ``records``, ``published``,
+        ``remaining``, ``failed``, ``publish_runs``, ``requests`` (HTTP),
+        ``preflight_requests`` (of which: listings of the server),
         ``attempts``, ``failed_attempts``, ``retries``, ``rate_limit_wait_s``,
-        ``outage_pause_s``, ``backoff_wait_s``, ``elapsed_s``, ``recent_per_minute``, ``eta_s``,
+        ``outage_pause_s``, ``backoff_wait_s``, ``elapsed_s`` (the publish
+        runs' own durations, summed), ``recent_per_minute``, ``eta_s``,
         ``generated``.
+    runs
+        DataFrame, one row per run (:func:`run_table`): publish runs,
+        reconciliations and audits, each with its own elapsed time and requests.
 
     Examples
     --------
@@ -308,6 +346,7 @@ class BatchReport(FrameResult):
     errors_by_step: pd.DataFrame
     stats: dict[str, Any] = field(default_factory=dict)
     title: str | None = None
+    runs: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: The files written by :meth:`write` (name → path), empty until then.
     files: dict[str, Path] = field(default_factory=dict)
 
@@ -346,8 +385,9 @@ class BatchReport(FrameResult):
         lines = [
             f"batch {self.batch_id or '-'}: {s['published']}/{s['records']} published, "
             f"{s['failed']} failed, {s['remaining']} remaining",
-            f"  attempts {s['attempts']}, failed attempts {s['failed_attempts']}, "
-            f"retries {s['retries']}",
+            f"  publishing ({s['publish_runs']} runs): {s['requests']} requests "
+            f"({s['preflight_requests']} listing the server), {s['attempts']} attempts, "
+            f"{s['failed_attempts']} failed, {s['retries']} retries",
             f"  elapsed {_fmt_seconds(s['elapsed_s'])}, rate-limit waits "
             f"{_fmt_seconds(s['rate_limit_wait_s'])}, outage pauses "
             f"{_fmt_seconds(s['outage_pause_s'])}",
@@ -357,6 +397,12 @@ class BatchReport(FrameResult):
         if not self.errors.empty:
             parts = [f"{r.status} {r.count} ({r.percent:g} %)" for r in self.errors.itertuples()]
             lines.append("  errors by status: " + ", ".join(parts))
+        checks = self.runs[self.runs["kind"] != "publish"] if len(self.runs) else self.runs
+        for r in checks.itertuples(index=False):
+            lines.append(
+                f"  {r.kind} {r.started}: {r.outcome}, {r.requests} requests, "
+                f"{_fmt_seconds(r.elapsed_s)}"
+            )
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -367,6 +413,7 @@ class BatchReport(FrameResult):
             "counts": _records(self.counts),
             "errors": _records(self.errors),
             "errors_by_step": _records(self.errors_by_step),
+            "runs": _records(self.runs),
         }
 
     # -- files -----------------------------------------------------------------------
@@ -374,14 +421,14 @@ class BatchReport(FrameResult):
         """Write CSV files and the HTML page into ``folder`` (e.g. ``WS/reports``).
 
         Returns the paths written, by name (``counts``, ``throughput``,
-        ``errors``, ``errors_by_step``, ``stats``, ``html``).
+        ``errors``, ``errors_by_step``, ``runs``, ``stats``, ``html``).
 
         Examples
         --------
         >>> import tempfile
         >>> rep = build_report(pd.DataFrame({"state": ["planned"]}), None, batch_id="b")
         >>> sorted(rep.write(tempfile.mkdtemp()))
-        ['counts', 'errors', 'errors_by_step', 'html', 'stats', 'throughput']
+        ['counts', 'errors', 'errors_by_step', 'html', 'runs', 'stats', 'throughput']
         """
         from specpub.workspace import atomic_write_text
 
@@ -394,6 +441,7 @@ class BatchReport(FrameResult):
             "throughput": self.throughput,
             "errors": self.errors,
             "errors_by_step": self.errors_by_step,
+            "runs": self.runs,
             "stats": self.to_frame(),
         }
         for name, frame in tables.items():
@@ -416,10 +464,13 @@ class BatchReport(FrameResult):
             ("Published", f"{s['published']:,}"),
             ("Failed", f"{s['failed']:,}"),
             ("Remaining", f"{s['remaining']:,}"),
+            ("Publish runs", f"{s['publish_runs']:,}"),
+            ("HTTP requests (publish runs)", f"{s['requests']:,}"),
+            ("of which listing the server (preflight)", f"{s['preflight_requests']:,}"),
             ("Request attempts", f"{s['attempts']:,}"),
             ("Failed attempts", f"{s['failed_attempts']:,}"),
             ("Retries", f"{s['retries']:,}"),
-            ("Elapsed", _fmt_seconds(s["elapsed_s"])),
+            ("Elapsed (publish runs)", _fmt_seconds(s["elapsed_s"])),
             ("Lost to rate-limit waits", _fmt_seconds(s["rate_limit_wait_s"])),
             ("Lost to outages / breaker pauses", _fmt_seconds(s["outage_pause_s"])),
             ("Retry back-off waits (summed over records)", _fmt_seconds(s["backoff_wait_s"])),
@@ -445,6 +496,10 @@ class BatchReport(FrameResult):
             _html_table(self.errors),
             "<h2>Errors by step and status</h2>",
             _html_table(self.errors_by_step),
+            "<h2>Runs</h2>",
+            "<p>Each publish run, reconciliation and audit with its own time and requests; "
+            "only publish runs count in the figures above.</p>",
+            _html_table(self.runs),
             "</body></html>",
         ]
         return "\n".join(parts) + "\n"
@@ -564,9 +619,11 @@ def render_svg(tp: pd.DataFrame, *, width: int = 720, height: int = 280) -> str:
     out.append(f'<line x1="{ml}" y1="{mt + ph}" x2="{ml + pw}" y2="{mt + ph}" stroke="#888"/>')
     starts = pd.to_datetime(tp["start"], utc=True)
     ticks = sorted({0, n // 2, n - 1})
+    step = (starts.iloc[-1] - starts.iloc[0]).total_seconds() / max(1, n - 1)
+    fmt = "%H:%M:%S" if n > 1 and step < 60 else "%H:%M"
     for i in ticks:
         x = ml + (i + 0.5) * bw
-        label = starts.iloc[i].strftime("%H:%M" if n > 1 else "%Y-%m-%d %H:%M")
+        label = starts.iloc[i].strftime(fmt if n > 1 else "%Y-%m-%d %H:%M")
         out.append(
             f'<text x="{x:.1f}" y="{mt + ph + 16}" text-anchor="middle" font-size="11" '
             f'fill="#444">{esc(label)} UTC</text>'
@@ -610,17 +667,101 @@ def _count_retries(requests: pd.DataFrame) -> int:
     return int(previous_failed.astype(bool).sum())
 
 
+def _run_kinds(ev: pd.DataFrame, runs: pd.DataFrame | None) -> pd.Series:
+    """The kind of run each event belongs to: its run's kind, else its purpose, else publish."""
+    kinds: dict[int, str] = {}
+    if runs is not None and not runs.empty:
+        kinds = {int(r): str(k) for r, k in zip(runs["run_id"], runs["kind"], strict=True)}
+    out = []
+    for run_id, purpose in zip(ev["run_id"], ev["purpose"], strict=True):
+        if run_id is not pd.NA and run_id == run_id and int(run_id) in kinds:
+            out.append(kinds[int(run_id)])
+        else:
+            out.append(purpose or "publish")
+    return pd.Series(out, index=ev.index, dtype=object)
+
+
+def run_table(ev: pd.DataFrame, runs: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per run: kind, start, elapsed, outcome, requests, attempts, failures, publishes.
+
+    Events written outside any recorded run (ledgers older than the ``runs``
+    table) form one row per kind with ``run_id`` empty. A run that was killed
+    (outcome still ``running``) ends at its last event and reads
+    ``interrupted``.
+
+    Examples
+    --------
+    >>> ev = normalise_events(pd.DataFrame({"time": [0.0, 5.0], "step": ["create", "publish"],
+    ...                                     "outcome": ["ok", "ok"], "run_id": [1, 1]}))
+    >>> runs = pd.DataFrame({"run_id": [1], "kind": ["publish"], "ts_start": [0.0],
+    ...                      "ts_end": [6.0], "outcome": ["ok"]})
+    >>> run_table(ev, runs)[["kind", "elapsed_s", "requests", "published"]].values.tolist()
+    [['publish', 6.0, 2, 1]]
+    """
+    cols = ["run_id", "kind", "started", "elapsed_s", "outcome", "requests", "attempts",
+            "failed_attempts", "published", "rate_limit_wait_s", "outage_pause_s"]  # fmt: skip
+    if ev.empty and (runs is None or runs.empty):
+        return pd.DataFrame(columns=cols)
+    kinds = _run_kinds(ev, runs) if not ev.empty else pd.Series(dtype=object)
+    rows = []
+
+    def figures(part: pd.DataFrame) -> dict[str, Any]:
+        req = part[part["kind"] == "request"]
+        return {
+            "requests": int(req["requests"].sum()),
+            "attempts": len(req),
+            "failed_attempts": int((~req["ok"]).sum()),
+            "published": int(((req["step"] == "publish") & req["ok"]).sum()),
+            "rate_limit_wait_s": float(part.loc[part["kind"] == "rate-limit", "duration"].sum()),
+            "outage_pause_s": float(part.loc[part["kind"] == "outage", "duration"].sum()),
+        }
+
+    known: set[int] = set()
+    if runs is not None and not runs.empty:
+        for r in runs.itertuples(index=False):
+            rid = int(r.run_id)
+            known.add(rid)
+            part = ev[ev["run_id"] == rid] if not ev.empty else ev
+            start = float(r.ts_start)
+            end = getattr(r, "ts_end", None)
+            if end is None or end != end:
+                end = float((part["time"] + part["duration"]).max()) if len(part) else start
+            outcome = str(r.outcome)
+            rows.append({
+                "run_id": rid, "kind": str(r.kind), "started": _iso(start),
+                "elapsed_s": max(0.0, float(end) - start),
+                "outcome": "interrupted" if outcome == "running" else outcome,
+                **figures(part),
+            })  # fmt: skip
+    if not ev.empty:
+        loose = ev[[(x is pd.NA or x != x or int(x) not in known) for x in ev["run_id"]]]
+        for kind in sorted(set(kinds[loose.index])):
+            part = loose[kinds[loose.index] == kind]
+            t0 = float(part["time"].min())
+            t1 = float((part["time"] + part["duration"]).max())
+            rows.append({
+                "run_id": None, "kind": kind, "started": _iso(t0), "elapsed_s": max(0.0, t1 - t0),
+                "outcome": "-", **figures(part),
+            })  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
+
+
 def build_report(
     records: pd.DataFrame,
     events: pd.DataFrame | None,
     *,
+    runs: pd.DataFrame | None = None,
     batch_id: str | None = None,
     now: float | None = None,
     window_seconds: float = 600.0,
     bin_seconds: float | None = None,
     title: str | None = None,
 ) -> BatchReport:
-    """Compute a :class:`BatchReport` from the records and events of one batch.
+    """Compute a :class:`BatchReport` from the records, events and runs of one batch.
 
     Parameters
     ----------
@@ -628,9 +769,12 @@ def build_report(
         One row per record, with a ``state`` column (``published``,
         ``failed``, ``planned``...), and optionally ``published_at``.
     events
-        One row per request attempt / pause: ``time``, ``step``, ``outcome``,
-        ``status``, ``duration``, ``retry``, ``message`` (see
+        One row per request attempt / pause / note (see
         :func:`normalise_events`). ``None`` for a batch that never ran.
+    runs
+        The ledger's ``runs`` table: the figures of the report (elapsed time,
+        requests, errors, throughput) come from *publish* runs only;
+        reconciliations and audits appear in :attr:`BatchReport.runs`.
     batch_id, title
         Shown in the report.
     now
@@ -651,7 +795,9 @@ def build_report(
     >>> rep.stats["recent_per_minute"], rep.stats["eta_s"]
     (1.0, 240.0)
     """
-    ev = normalise_events(events)
+    all_ev = normalise_events(events)
+    table = run_table(all_ev, runs)
+    ev = all_ev[_run_kinds(all_ev, runs) == "publish"] if not all_ev.empty else all_ev
     states = records["state"].fillna("unknown").astype(str) if "state" in records else pd.Series()
     counts = states.value_counts(sort=True).rename_axis("state").reset_index(name="count")
     total = len(records)
@@ -662,10 +808,11 @@ def build_report(
 
     requests = ev[ev["kind"] == "request"]
     ptimes = _published_times(records, ev)
+    publish_runs = table[table["kind"] == "publish"]
     if not ev.empty:
         t_start = float(ev["time"].min())
         t_end = float((ev["time"] + ev["duration"]).max())
-        elapsed = max(0.0, t_end - t_start)
+        elapsed = float(publish_runs["elapsed_s"].sum()) if len(publish_runs) else 0.0
     else:
         t_start = t_end = math.nan
         elapsed = 0.0
@@ -684,11 +831,15 @@ def build_report(
         eta = remaining / recent * 60.0
     else:
         eta = None
+    listing = requests[requests["step"] == "list"]
     stats: dict[str, Any] = {
         "records": total,
         "published": published,
         "failed": failed,
         "remaining": remaining,
+        "publish_runs": int((publish_runs["run_id"].notna()).sum()) or len(publish_runs),
+        "requests": int(requests["requests"].sum()),
+        "preflight_requests": int(listing["requests"].sum()),
         "attempts": len(requests),
         "failed_attempts": int((~requests["ok"]).sum()),
         "retries": _count_retries(requests),
@@ -710,6 +861,7 @@ def build_report(
         errors_by_step=error_breakdown(ev, by_step=True),
         stats=stats,
         title=title,
+        runs=table,
     )
 
 
@@ -763,6 +915,9 @@ def batch_report(
     try:
         records = ledger.records(batch=batch)
         events = ledger.events(batch=batch)
+        runs = ledger.runs()
+        if batch is not None and not runs.empty:
+            runs = runs[[batch in json.loads(b or "[]") for b in runs["batch_ids"]]]
         label = None
         if batch is not None:
             info = ledger.batch(batch)
@@ -773,7 +928,9 @@ def batch_report(
     finally:
         if own:
             ledger.close()
-    report = build_report(records, events, batch_id=None if batch is None else str(batch), **kwargs)
+    report = build_report(
+        records, events, runs=runs, batch_id=None if batch is None else str(batch), **kwargs
+    )
     if write_to is not None:
         folder = (
             write_to.stage_dir("reports") if isinstance(write_to, Workspace) else Path(write_to)

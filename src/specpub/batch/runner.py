@@ -11,7 +11,26 @@ Per record (legacy API, happy path): one create with the full metadata, one
 bucket PUT per file, one publish: exactly ``2 + F`` requests. The native API
 uses the client's init/content/commit per file (``2 + 3F``). Edits: edit →
 PUT → publish; new versions: newversion → PUT → delete/upload changed files
-→ publish.
+→ publish. Every attempt's event row says how many HTTP requests it made.
+
+A run has three phases:
+
+1. **Preflight** (before the first create): one listing of the user's records
+   on the server (:mod:`specpub.batch.inventory`, cached in the workspace and
+   refreshed incrementally). It proves that the repository answers and
+   accepts the token (else the run stops at once, exit 1, with the cause),
+   and every planned record whose marker is already on the server is
+   *adopted*, not created again: published → the ledger takes its DOI; a
+   draft → resumed. A second workspace over the same table, or a lost
+   ledger, publishes nothing twice.
+2. **Records**, by ``concurrency`` workers.
+3. **Settling**: when a create whose answer was lost could not be found
+   before the record was created again, that first create may have left a
+   draft the search index did not show yet. The run refreshes the inventory
+   until the index has caught up with the run's own last publish, and
+   deletes such drafts. A draft it cannot account for leaves the run
+   *unresolved* (exit 3), named with the command that resolves it. A run
+   that ends well leaves no draft of its own on the server.
 
 Guarantees
 ----------
@@ -20,24 +39,31 @@ Guarantees
   resumed by running again. Records found in ``creating``/``publishing`` (the
   process died *during* the request) become ``ambiguous`` and are resolved
   with the server first: a marker search (tolerating index lag, batched up to
-  ``search_chunk`` markers per OR query) for a create, a GET for a publish.
-  Found drafts are adopted (the newest published match, else the newest
-  draft) and extra drafts deleted; nothing non-idempotent is ever repeated
-  blindly.
+  ``search_chunk`` markers per OR query) for a create, then a refreshed
+  inventory; a GET for a publish. Found records are adopted (the policy of
+  :mod:`specpub.batch._adoption`) and extra drafts deleted; nothing
+  non-idempotent is ever repeated blindly.
 * **Files**: before anything is sent for a record, each file must still
-  exist with the scanned size and mtime (else the record fails with "file X
-  changed since it was scanned"); the client checks the MD5 while streaming
-  and the server's checksum after; a mismatch re-uploads (bounded). Before
-  publish, the server's file list must hold exactly the planned keys with
-  the planned MD5s (taken from this run's upload answers; one GET of the
-  file list when the record was resumed, adopted or ambiguous).
-* **Errors**: transient failures back off with full jitter up to
-  ``max_attempts`` per step (then ``failed``, retryable, retried by the next
-  run); rejections fail the record with the server's field messages; an
-  :class:`~specpub.errors.AuthenticationError` stops the whole batch at once;
-  bursts of 5xx/404/connection errors open the circuit breaker, which pauses
-  every worker and probes until the repository answers again (no attempts
-  are charged meanwhile).
+  exist with the planned size and mtime (else the record fails, and its
+  message names ``specpub replan``, which plans the new checksums); the
+  client checks the MD5 while streaming and the server's checksum after; a
+  mismatch re-uploads (bounded). Before publish, the server's file list must
+  hold exactly the planned keys with the planned MD5s.
+* **Errors** are handled by their class (:func:`specpub.errors.classify`):
+  transient ones back off with full jitter up to ``max_attempts`` per step
+  (then ``failed``, retryable, retried by the next run); rejections fail the
+  record with the server's field messages; a refused token stops the whole
+  run at once; outage symptoms (5xx, 404, connection errors) in bursts open
+  the circuit breaker, which pauses every worker and probes until the
+  repository answers again (no attempts are charged meanwhile). The outage
+  is shown while it lasts; after ``max_outage`` (default 4 hours) the run
+  stops with the cause (exit 1). A 404 on a record's own draft is checked
+  with a GET: gone → planned again; published by someone else → adopted.
+
+Exit codes (``BatchResult.exit_code``, the CLI's): 0 every record published
+and nothing unresolved; 3 records failed, pending or unresolved; 1 the run
+stopped (token refused, repository unreachable at start, outage longer than
+``max_outage``).
 
 Examples
 --------
@@ -56,14 +82,17 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from specpub._display import FrameResult
+from specpub.batch._adoption import Choice, choose
 from specpub.batch._lock import RunLock
 from specpub.batch._lookup import MarkerLookup
+from specpub.batch.inventory import Inventory, ServerRecord
 from specpub.batch.ledger import TRANSITIONS, Ledger, LedgerFile, LedgerRecord
 from specpub.batch.pacing import Pacer
 from specpub.batch.retry import CircuitBreaker, RetryPolicy
@@ -76,12 +105,16 @@ from specpub.errors import (
     RateLimited,
     Rejected,
     RepositoryError,
-    Transient,
+    classify,
 )
 from specpub.progress import make_progress
-from specpub.repository.protocol import RemoteFile, RemoteRecord, RepositoryClient
+from specpub.repository._http import count_requests
+from specpub.repository.protocol import Marker, RemoteFile, RemoteRecord, RepositoryClient
 
-__all__ = ["BatchResult", "RunOptions", "run_batch", "run_batch_async"]
+__all__ = ["DEFAULT_MAX_OUTAGE", "BatchResult", "RunOptions", "run_batch", "run_batch_async"]
+
+#: Default of :attr:`RunOptions.max_outage`: a repository unreachable this long stops a run.
+DEFAULT_MAX_OUTAGE = 4 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -101,11 +134,24 @@ class RunOptions:
         Seconds a marker lookup waits for others to share its query.
     check_files
         Check size and mtime of every file before sending a record.
+    preflight
+        List the server before the first create and adopt what it already
+        holds (see the module docstring). Turn off only for a repository you
+        know holds none of these records.
+    max_outage
+        Seconds the repository may stay unreachable during a run before the
+        run stops (exit 1); default 4 hours (``DEFAULT_MAX_OUTAGE``); ``0``
+        or ``None``: wait for ever.
+    settle_timeout
+        Seconds the end of a run waits for the search index to catch up with
+        the run's own writes when a lost create may have left a draft.
 
     Examples
     --------
     >>> RunOptions(concurrency=4, retry_failed="all").retry_failed
     'all'
+    >>> RunOptions().max_outage / 3600
+    4.0
     """
 
     concurrency: int = 8
@@ -113,6 +159,9 @@ class RunOptions:
     search_chunk: int = 50
     search_linger: float = 0.2
     check_files: bool = True
+    preflight: bool = True
+    max_outage: float | None = DEFAULT_MAX_OUTAGE
+    settle_timeout: float = 120.0
 
 
 @dataclass
@@ -122,8 +171,8 @@ class BatchResult(FrameResult):
     Examples
     --------
     >>> r = BatchResult(batch_ids=[2, 3], total=10, published=7, failed=1)
-    >>> r.pending, r.ok
-    (2, False)
+    >>> r.pending, r.ok, r.exit_code
+    (2, False, 3)
     """
 
     batch_ids: list[int] = field(default_factory=list)
@@ -138,11 +187,18 @@ class BatchResult(FrameResult):
     paused_outage: float = 0.0
     breaker_opened: int = 0
     adopted: int = 0
+    adopted_preflight: int = 0
+    adopted_published: int = 0
+    listed: int = 0
+    preflight_requests: int = 0
     deleted_drafts: int = 0
     mismatches: int = 0
     elapsed: float = 0.0
     stopped: str | None = None
     message: str = ""
+    unresolved: list[dict[str, Any]] = field(default_factory=list)
+    fix: str = ""
+    run_id: int | None = None
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -158,14 +214,29 @@ class BatchResult(FrameResult):
 
     @property
     def ok(self) -> bool:
-        """True when every record is published.
+        """True when every record is published and nothing is left to resolve.
 
         Examples
         --------
         >>> BatchResult(total=2, published=2).ok
         True
         """
-        return self.published == self.total and self.stopped is None
+        return self.published == self.total and self.stopped is None and not self.unresolved
+
+    @property
+    def exit_code(self) -> int:
+        """The command line's exit code: 0 ok, 3 failed/pending/unresolved, 1 stopped.
+
+        Examples
+        --------
+        >>> BatchResult(total=1, stopped="unreachable").exit_code
+        1
+        >>> BatchResult(total=1, published=1, unresolved=[{"marker": "|A"}]).exit_code
+        3
+        """
+        if self.stopped:
+            return 1
+        return 0 if self.ok else 3
 
     def summary(self) -> str:
         """A short text summary.
@@ -186,6 +257,22 @@ class BatchResult(FrameResult):
                 f"; paused {self.paused_rate_limit:.0f} s for rate limits, "
                 f"{self.paused_outage:.0f} s for outages"
             )
+        if self.adopted_preflight:
+            drafts = self.adopted_preflight - self.adopted_published
+            text += (
+                f"\npreflight: {self.adopted_preflight} planned records were already on the "
+                f"server ({self.adopted_published} published: their DOIs adopted; {drafts} "
+                "drafts: resumed); none was created again"
+            )
+        if self.unresolved:
+            names = ", ".join(str(u.get("marker")) for u in self.unresolved[:10])
+            more = "" if len(self.unresolved) <= 10 else f" and {len(self.unresolved) - 10} more"
+            text += (
+                f"\nUNRESOLVED: {len(self.unresolved)} records may have left a draft on the "
+                f"server that its search index does not show yet ({names}{more})."
+            )
+            if self.fix:
+                text += f" Fix: {self.fix}"
         if self.stopped:
             text += f"\nSTOPPED: {self.message}"
         return text
@@ -213,15 +300,45 @@ class BatchResult(FrameResult):
         """
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
         out["pending"] = self.pending
+        out["exit_code"] = self.exit_code
         return out
 
 
 class _StopBatch(Exception):
-    """Stop every worker (authentication refused)."""
+    """Stop every worker (token refused, repository unreachable, outage too long)."""
 
 
 class _Retry(Exception):
     """The step should be tried again after a pause (already counted)."""
+
+
+class _RetryFiles(_Retry):
+    """The server's file list differs from the plan: upload again."""
+
+
+def _clock_text(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%H:%M:%S UTC")
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {secs:02d} s"
+    return f"{secs} s"
+
+
+def _cause(err: BaseException) -> str:
+    """A short, token-free description of why a request failed."""
+    status = getattr(err, "status", None)
+    text = getattr(err, "message", None) or str(err)
+    text = " ".join(str(text).split())
+    if len(text) > 160:
+        text = text[:157] + "..."
+    return f"HTTP {status}: {text}" if status else text
 
 
 class _Run:
@@ -240,6 +357,9 @@ class _Run:
         progress: Any,
         rng: random.Random,
         sleep: Any = asyncio.sleep,
+        clock: Any = time.monotonic,
+        inventory: Inventory | None = None,
+        fix_command: str = "",
     ) -> None:
         self.ledger = ledger
         self.client = client
@@ -251,6 +371,9 @@ class _Run:
         self.progress = progress
         self.rng = rng
         self.sleep = sleep
+        self.clock = clock
+        self.inventory = inventory
+        self.fix_command = fix_command
         self.result = BatchResult(batch_ids=list(batch_ids))
         self.lookup = MarkerLookup(self)
         self.background: set[asyncio.Task[Any]] = set()
@@ -258,8 +381,21 @@ class _Run:
         self.server_files: dict[int, dict[str, str | None]] = {}
         self.needs_check: set[int] = set()
         self.stop: str | None = None
+        self.stop_reason: str | None = None
         self._probe_task: asyncio.Task[None] | None = None
         self.known_remote_id: str | None = None
+        # exact HTTP counts when the client sends through specpub's HTTP layer
+        self._exact_counts = hasattr(client, "_http")
+        # outage display
+        self.outage_since: float | None = None
+        self.outage_cause: str = ""
+        # records created again without proof that the lost create left nothing:
+        # record id -> why; the end of the run accounts for their drafts
+        self.possible_orphans: dict[int, str] = {}
+        # the newest successful publish of this run: (monotonic send time, id, marker)
+        self.last_publish: tuple[float, str, Marker] | None = None
+        self._inventory_task: asyncio.Task[Inventory] | None = None
+        self._inventory_at: float | None = None
         pacer.on_pause = self._on_pause
 
     # -- bookkeeping ------------------------------------------------------------------
@@ -269,10 +405,15 @@ class _Run:
         self.ledger.record_pause(self.batch_ids[0] if self.batch_ids else None, reason, seconds)
         self._status()
 
+    def _outage_text(self) -> str:
+        since = "" if self.outage_since is None else f" since {_clock_text(self.outage_since)}"
+        cause = f" ({self.outage_cause})" if self.outage_cause else ""
+        return f"repository unreachable{since}{cause}"
+
     def _status(self) -> None:
         parts = []
         if self.breaker.is_open:
-            parts.append(f"paused: repository outage ({self.breaker.open_for:.0f} s)")
+            parts.append(f"paused: {self._outage_text()}")
         elif self.pacer.paused_for > 0.5:
             parts.append(f"paused: rate limit ({self.pacer.paused_for:.0f} s)")
         if self.result.failed:
@@ -307,107 +448,468 @@ class _Run:
             raise _StopBatch(self.stop)
         if not probe:
             await self.breaker.wait_closed()
+            if self.stop:
+                raise _StopBatch(self.stop)
         tickets = [await self.pacer.acquire(endpoint, track=True) for _ in range(cost)]
         retry = rec.attempts if rec is not None else 0
         batch_id = rec.batch_id if rec else (self.batch_ids[0] if self.batch_ids else None)
         rid = rec.record_id if rec else None
         t0 = time.monotonic()
-        self.result.requests += 1
-        try:
-            out = await call()
-        except RepositoryError as err:
-            duration = time.monotonic() - t0
-            outcome = _outcome(err)
-            if isinstance(err, RateLimited):
-                self.result.rate_limited += 1
-                self.pacer.note_rate_limited(err.retry_after)
-            elif _outage_like(err) and not probe:
-                opened = self.breaker.record_failure(rid if rid is not None else step)
-                if opened:
-                    self._open_breaker()
-            self.ledger.record_event(
-                batch_id,
-                rid,
-                step,
-                outcome,
-                http_status=err.status,
-                duration=duration,
-                error=str(err),
-                retry=retry,
-                file_key=file_key,
-                detail=detail,
-            )
-            raise
-        finally:
-            for ticket in tickets:
-                self.pacer.release(ticket)
-        duration = time.monotonic() - t0
+        with count_requests() as sent:
+            try:
+                out = await call()
+            except RepositoryError as err:
+                n = sent[0] if self._exact_counts else 1
+                self.result.requests += n
+                kind = classify(err)
+                if isinstance(err, RateLimited):
+                    self.result.rate_limited += 1
+                    self.pacer.note_rate_limited(err.retry_after)
+                elif kind.outage and not probe:
+                    self.outage_cause = _cause(err)
+                    if self.breaker.record_failure(rid if rid is not None else step):
+                        self._open_breaker()
+                self.ledger.record_event(
+                    batch_id, rid, step, kind.outcome, http_status=err.status,
+                    duration=time.monotonic() - t0, error=str(err), retry=retry,
+                    file_key=file_key, detail=detail, requests=n,
+                )  # fmt: skip
+                raise
+            finally:
+                for ticket in tickets:
+                    self.pacer.release(ticket)
+        n = sent[0] if self._exact_counts else 1
+        self.result.requests += n
         if not probe:
             self.breaker.record_success()
         info = getattr(self.client, "rate_limit", None)
         if info is not None:
             self.pacer.on_response(200, info)
         self.ledger.record_event(
-            batch_id,
-            rid,
-            step,
-            "ok",
-            duration=duration,
-            retry=retry,
-            file_key=file_key,
-            detail=detail,
-        )
+            batch_id, rid, step, "ok", duration=time.monotonic() - t0, retry=retry,
+            file_key=file_key, detail=detail, requests=n,
+        )  # fmt: skip
         return out
 
-    # -- circuit breaker --------------------------------------------------------------
+    # -- circuit breaker: outages shown while they last, bounded by max_outage -----------
     def _open_breaker(self) -> None:
         self.result.breaker_opened += 1
-        self.note(None, "circuit_open", failures=self.breaker.min_failures)
+        self.outage_since = time.time()
+        self.note(None, "circuit_open", failures=self.breaker.min_failures, cause=self.outage_cause)
+        self.progress.message(
+            f"{self._outage_text()}; pausing every record and probing every "
+            f"{self.breaker.probe_initial:g}-{self.breaker.probe_max:g} s; Ctrl-C stops, "
+            "nothing is lost"
+        )
         self._status()
         if self._probe_task is None or self._probe_task.done():
             self._probe_task = asyncio.create_task(self._probe_loop())
             self.background.add(self._probe_task)
             self._probe_task.add_done_callback(self.background.discard)
 
+    async def _probe(self) -> None:
+        if self.known_remote_id is not None:
+            known = self.known_remote_id
+            await self.request(None, "probe", lambda k=known: self.client.get(k), probe=True)
+        else:
+            await self.request(
+                None, "probe", lambda: self.client.search("*", size=1), endpoint="search",
+                probe=True,
+            )  # fmt: skip
+
     async def _probe_loop(self) -> None:
-        started = time.monotonic()
+        started = self.clock()
         interval = self.breaker.probe_initial
+        limit = self.opts.max_outage or None
         while self.breaker.is_open and not self.stop:
-            await self.sleep(interval)
+            waited = self.clock() - started
+            if limit is not None and waited >= limit:
+                self._stop_outage(waited)
+                break
+            await self.sleep(interval if limit is None else min(interval, limit - waited))
+            if limit is not None and self.clock() - started >= limit:
+                continue  # the loop head stops the run
             self.breaker.probes += 1
-            self._status()
             try:
-                if self.known_remote_id is not None:
-                    known = self.known_remote_id
-                    await self.request(
-                        None, "probe", lambda k=known: self.client.get(k), probe=True
-                    )
-                else:
-                    await self.request(
-                        None,
-                        "probe",
-                        lambda: self.client.search("*", size=1),
-                        endpoint="search",
-                        probe=True,
-                    )
+                await self._probe()
             except AuthenticationError as err:
-                self.stop = str(err)
+                self.stop, self.stop_reason = self._token_refused(err), "authentication"
                 self.breaker.probe_succeeded()
                 break
-            except RepositoryError:
+            except RepositoryError as err:
                 # still down (a known record answering 404 is the outage itself, May 2019)
+                self.outage_cause = _cause(err)
                 interval = min(self.breaker.probe_max, interval * 2)
+                self.progress.message(
+                    f"{self._outage_text()}; next probe in {interval:g} s; Ctrl-C stops, "
+                    "nothing is lost"
+                )
+                self._status()
                 continue
             self.breaker.probe_succeeded()
-        seconds = time.monotonic() - started
+        seconds = self.clock() - started
         self.result.paused_outage += seconds
         self.ledger.record_pause(
             self.batch_ids[0] if self.batch_ids else None,
             "circuit_open",
             seconds,
-            detail={"probes": self.breaker.probes},
+            detail={"probes": self.breaker.probes, "cause": self.outage_cause},
         )
+        if not self.stop:
+            self.progress.message(f"the repository answers again after {_duration(seconds)}")
+        self.outage_since = None
         self._status()
+
+    def _stop_outage(self, waited: float) -> None:
+        since = "" if self.outage_since is None else f" since {_clock_text(self.outage_since)}"
+        self.stop = (
+            f"the repository has been unreachable for {_duration(waited)}{since} (last error: "
+            f"{self.outage_cause or 'none recorded'}), longer than max_outage "
+            f"({_duration(self.opts.max_outage or 0)}). Nothing is lost: run publish again "
+            "when the repository answers"
+        )
+        self.stop_reason = "outage"
+        self.progress.message(self.stop)
+        self.breaker.probe_succeeded()  # wake the waiting workers: they see the stop
+
+    def _token_refused(self, err: BaseException) -> str:
+        env = getattr(self.client, "token_env", "ZENODO_TOKEN")
+        return (
+            f"the repository refused the token ({_cause(err)}); nothing was lost: fix the "
+            f"token (the environment variable {env}) and run again"
+        )
+
+    # -- the server inventory ---------------------------------------------------------
+    async def list_page(self, query: str, page: int, size: int, *, probe: bool = False) -> Any:
+        """One page of the user's records (``client.list_records``), paced and recorded."""
+        lister = self.client.list_records  # type: ignore[attr-defined]
+        return await self.request(
+            None, "list", lambda: lister(query, page=page, size=size), endpoint="list",
+            detail={"page": page, "query": query[:200]}, probe=probe,
+        )  # fmt: skip
+
+    @property
+    def can_list(self) -> bool:
+        return self.inventory is not None and hasattr(self.client, "list_records")
+
+    async def refresh_inventory(self, *, max_age: float = 0.0, probe: bool = False) -> Inventory:
+        """Refresh the inventory (incrementally); concurrent callers share one refresh."""
+        assert self.inventory is not None
+        task = self._inventory_task
+        if task is None or task.done():
+            if self._inventory_at is not None and self.clock() - self._inventory_at < max_age:
+                return self.inventory
+
+            async def go() -> Inventory:
+                assert self.inventory is not None
+                try:
+                    return await self.inventory.refresh(
+                        lambda q, p, s: self.list_page(q, p, s, probe=probe)
+                    )
+                finally:
+                    self._inventory_at = self.clock()
+
+            task = self._inventory_task = asyncio.create_task(go())
+            self.background.add(task)
+            task.add_done_callback(self.background.discard)
+        return await asyncio.shield(task)
+
+    def _known_ids(self, rec: LedgerRecord) -> set[str]:
+        """Ids and concept ids that the marker's *other* ledger rows point at (versions)."""
+        rows = self.ledger.query(
+            "SELECT remote_id, concept_id FROM records WHERE target=? AND marker_key=? "
+            "AND record_id!=?",
+            [rec.target, rec.marker_key, rec.record_id],
+        )
+        return {str(v) for v in rows.to_numpy().ravel() if v is not None and v == v}
+
+    async def _adopt(
+        self,
+        rec: LedgerRecord,
+        candidates: Sequence[ServerRecord | RemoteRecord],
+        *,
+        source: str,
+        confirmed: set[str] = frozenset(),  # type: ignore[assignment]
+        delete_extras: bool = False,
+    ) -> bool:
+        """Adopt the record :func:`choose` picks among the server's ``candidates``.
+
+        A published record seen by a listing of this moment (``confirmed``) is
+        adopted as listed; anything else is fetched by id first (a cached
+        entry may be stale, a draft needs its bucket). False if the chosen
+        record is gone.
+        """
+        choice: Choice = choose(candidates, current=rec.remote_id, known=self._known_ids(rec))
+        keep = choice.keep
+        if keep is None:
+            return False
+        remote: RemoteRecord | None = None
+        if not (keep.is_published and keep.doi and keep.remote_id in confirmed):
+            kid = keep.remote_id
+            try:
+                remote = await self.request(
+                    rec, "get", lambda: self.client.get(kid), detail={"purpose": source}
+                )
+            except NotFound:
+                if self.inventory is not None:
+                    self.inventory.forget(kid)
+                return False
+        published = remote.is_published if remote is not None else keep.is_published
+        reason = (
+            f"the server holds {'published record' if published else 'draft'} {keep.remote_id} "
+            f"with this marker ({source})"
+        )
+        detail = {
+            "candidates": choice.ids,
+            "duplicates_published": [d.remote_id for d in choice.duplicates],
+        }
+        if published:
+            doi = (remote.doi if remote is not None else None) or keep.doi
+            concept_id = remote.concept_id if remote is not None else keep.concept_id
+            concept_doi = remote.concept_doi if remote is not None else keep.concept_doi
+            html = remote.html_url if remote is not None else keep.html_url
+            if not doi:
+                return False
+            self.ledger.adopt(
+                rec.record_id, "published", remote_id=keep.remote_id, concept_id=concept_id,
+                doi=doi, concept_doi=concept_doi, html_url=html, source=source, reason=reason,
+                detail=detail,
+            )  # fmt: skip
+            self.result.adopted_published += source == "preflight"
+            self.known_remote_id = keep.remote_id
+        else:
+            assert remote is not None
+            self.ledger.adopt(
+                rec.record_id, "created", remote_id=remote.id, concept_id=remote.concept_id,
+                bucket=remote.bucket, html_url=remote.html_url, source=source, reason=reason,
+                detail=detail,
+            )  # fmt: skip
+            self.remote[rec.record_id] = remote
+            self.server_files.pop(rec.record_id, None)
+            self.needs_check.add(rec.record_id)
+        self.result.adopted += 1
+        if delete_extras:
+            await self._delete_drafts(rec, [d.remote_id for d in choice.extra_drafts])
+        return True
+
+    async def _delete_drafts(self, rec: LedgerRecord, ids: Sequence[str]) -> None:
+        for xid in ids:
+            try:
+                await self.request(
+                    rec, "delete_draft", lambda x=xid: self.client.delete_draft(x),
+                    detail={"id": xid},
+                )  # fmt: skip
+                self.result.deleted_drafts += 1
+                if self.inventory is not None:
+                    self.inventory.forget(xid)
+            except RepositoryError as err:
+                self.note(rec, "delete_draft_failed", id=xid, error=str(err))
+                self.possible_orphans.setdefault(rec.record_id, f"deleting draft {xid} failed")
+
+    # -- preflight --------------------------------------------------------------------
+    async def preflight(self, todo: Sequence[int]) -> None:
+        """Before the first create: prove the repository answers, adopt what it holds."""
+        planned = [
+            rec
+            for rec in (self.ledger.record(rid) for rid in todo)
+            if rec.state == "planned" and rec.operation == "create"
+        ]
+        if not planned:
+            return
+        if not self.opts.preflight:
+            self.note(None, "preflight", skipped=True, planned=len(planned))
+            return
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                candidates = await self._preflight_listing(planned)
+                break
+            except AuthenticationError as err:
+                self.stop, self.stop_reason = self._token_refused(err), "authentication"
+                raise _StopBatch(self.stop) from err
+            except RepositoryError as err:
+                if attempt >= 3 or not (classify(err).retry or classify(err).outage):
+                    base = getattr(self.client, "base_url", "the repository")
+                    self.stop = (
+                        f"cannot use the repository at {base}: {_cause(err)}. Nothing was sent. "
+                        "Check the address (--to, --url), the network and the repository's "
+                        "status, then run again"
+                    )
+                    self.stop_reason = "unreachable"
+                    raise _StopBatch(self.stop) from err
+                await self.sleep(0.5 * 3 ** (attempt - 1))
+        fresh = self.inventory.fresh if self.inventory is not None and self.can_list else set()
+        adopted = 0
+        for rec in planned:
+            found = candidates(rec)
+            if found and await self._adopt(rec, found, source="preflight", confirmed=fresh):
+                adopted += 1
+        self.result.adopted_preflight = adopted
+        self.note(
+            None, "preflight", listed=self.result.listed, requests=self.result.preflight_requests,
+            planned=len(planned), adopted=adopted, adopted_published=self.result.adopted_published,
+        )  # fmt: skip
+        if adopted:
+            self.progress.message(
+                f"preflight: {adopted} of {len(planned)} planned records are already on the "
+                f"server ({self.result.adopted_published} published, "
+                f"{adopted - self.result.adopted_published} drafts): adopted, not created again"
+            )
+
+    async def _preflight_listing(self, planned: Sequence[LedgerRecord]) -> Any:
+        """The server's records for each planned record: from the inventory, or marker searches."""
+        before = self.result.requests
+        if self.can_list:
+            inv = await self.refresh_inventory(probe=True)
+            self.result.listed = len(inv.fresh)
+            self.result.preflight_requests = self.result.requests - before
+            return lambda rec: inv.find(rec.marker)
+        found: dict[Any, list[RemoteRecord]] = {}
+        markers = [r.marker for r in planned]
+        step = max(1, self.opts.search_chunk)
+        for i in range(0, len(markers), step):
+            chunk = markers[i : i + step]
+            hits = await self.request(
+                None, "search", lambda c=chunk: self.client.find_by_markers(c),
+                endpoint="search", detail={"markers": len(chunk), "purpose": "preflight"},
+                probe=True,
+            )  # fmt: skip
+            found.update(hits)
+        self.result.listed = sum(len(v) for v in found.values())
+        self.result.preflight_requests = self.result.requests - before
+        return lambda rec: found.get(rec.marker, [])
+
+    # -- settling: no draft of this run's own left behind -------------------------------
+    def _load_possible_orphans(self) -> None:
+        """Records of these batches created again after a lost create, not yet settled."""
+        for bid in self.batch_ids:
+            notes = self.ledger.query(
+                "SELECT record_id, step, detail FROM events WHERE batch_id=? AND kind='note' "
+                "AND step IN ('recreate', 'settled') ORDER BY event_id",
+                [bid],
+            )
+            for rid, step, detail in notes.itertuples(index=False):
+                if step == "recreate":
+                    self.possible_orphans[int(rid)] = str(detail or "")
+                else:
+                    self.possible_orphans.pop(int(rid), None)
+
+    async def settle(self) -> None:
+        """Find and delete drafts that lost creates left; name what cannot be accounted for.
+
+        A listing is fresh enough when it shows the run's own last publish:
+        the index then holds every earlier write, including the lost creates.
+        """
+        pending = dict(self.possible_orphans)
+        if not pending:
+            return
+        deadline = self.clock() + max(0.0, self.opts.settle_timeout)
+        wait = 1.0
+        while pending:
+            recs = {rid: self.ledger.record(rid) for rid in pending}
+            markers = sorted({r.marker for r in recs.values()})
+            witness = self.last_publish
+            if witness is not None and witness[2] not in markers:
+                markers.append(witness[2])
+            try:
+                hits = await self.request(
+                    None, "search", lambda m=markers: self.client.find_by_markers(m),
+                    endpoint="search", detail={"markers": len(markers), "purpose": "settle"},
+                )  # fmt: skip
+            except (RepositoryError, _StopBatch) as err:
+                self.note(None, "settle", error=str(err))
+                break
+            fresh = witness is not None and any(
+                r.id == witness[1] and r.is_published for r in hits.get(witness[2], [])
+            )
+            pointed = self._pointed_ids()
+            for rid, rec in recs.items():
+                if rec.state not in ("published", "failed"):
+                    continue  # still at work (a run that ended early)
+                orphans = [
+                    r.id
+                    for r in hits.get(rec.marker, [])
+                    if r.state == "draft" and not r.is_published and r.id not in pointed
+                ]
+                if orphans:
+                    await self._delete_drafts(rec, orphans)
+                if fresh:
+                    self.note(
+                        rec, "settled", deleted=orphans, witness=witness[1] if witness else None
+                    )
+                    pending.pop(rid, None)
+                    self.possible_orphans.pop(rid, None)
+            if not pending or self.clock() >= deadline:
+                break
+            await self.sleep(min(wait, max(0.0, deadline - self.clock())))
+            wait = min(wait * 2, 15.0)
+        for rid, why in pending.items():
+            rec = self.ledger.record(rid)
+            self.result.unresolved.append(
+                {"marker": rec.marker_key, "record_id": rid, "remote_id": rec.remote_id,
+                 "why": why or "a create whose answer was lost was never found"}
+            )  # fmt: skip
+        if pending:
+            self.result.fix = (
+                "once the repository's search shows recent records (usually within minutes), "
+                f"run `{self.fix_command}`: it finds such drafts by marker and deletes every "
+                "draft no ledger record points at"
+            )
+
+    def _pointed_ids(self) -> set[str]:
+        rows = self.ledger.query(
+            "SELECT DISTINCT remote_id FROM records WHERE remote_id IS NOT NULL"
+        )
+        return set(rows["remote_id"].astype(str))
+
+    # -- a draft that vanished, or was published elsewhere ------------------------------
+    async def _recheck(self, rec: LedgerRecord, step: str, err: BaseException) -> bool:
+        """A step on the record's draft failed as if the draft were gone: ask the server.
+
+        GET by id: gone (404 while the repository answers normally) → planned
+        again, after a marker search; published (by another run or workspace)
+        → adopted. Anything else: False (the usual retry rules apply).
+        """
+        if rec.remote_id is None or rec.operation != "create" or self.breaker.is_open:
+            return False
+        if self.breaker.in_burst():
+            return False
+        rid = str(rec.remote_id)
+        try:
+            got = await self.request(
+                rec, "get", lambda: self.client.get(rid), detail={"purpose": "recheck"}
+            )
+        except NotFound:
+            if self.breaker.is_open or self.breaker.in_burst():
+                return False
+            self.ledger.replan(
+                rec.record_id, source="runner",
+                reason=f"{step} failed ({_cause(err)}); the draft is gone",
+                confirmed=f"GET {rid} -> 404 while the repository answered other requests",
+            )  # fmt: skip
+            self.remote.pop(rec.record_id, None)
+            self.server_files.pop(rec.record_id, None)
+            self.needs_check.discard(rec.record_id)
+            rec = self.ledger.record(rec.record_id)
+            try:
+                matches = await self.lookup.find(rec.marker)
+            except RepositoryError:
+                matches = []
+            if matches:
+                await self._adopt(rec, matches, source="runner")
+            return True
+        except RepositoryError:
+            return False
+        if got.is_published and got.state == "published" and got.doi:
+            self.ledger.adopt(
+                rec.record_id, "published", remote_id=got.id, concept_id=got.concept_id,
+                doi=got.doi, concept_doi=got.concept_doi, html_url=got.html_url, source="runner",
+                reason=f"{step} failed ({_cause(err)}); the server holds it published",
+            )  # fmt: skip
+            self.result.adopted += 1
+            return True
+        return False
 
     # -- failures ---------------------------------------------------------------------
     async def transient(self, rec: LedgerRecord, step: str, err: Exception) -> None:
@@ -514,18 +1016,19 @@ class _Run:
     def _check_files(self, rec: LedgerRecord, files: Sequence[LedgerFile]) -> bool:
         if not self.opts.check_files:
             return True
+        where = self.ledger.path.parent
         for f in files:
             if f.state == "uploaded":
                 continue
-            path = Path(f.path)
             try:
-                st = path.stat()
+                st = Path(f.path).stat()
             except OSError:
                 self.fail(
                     rec.record_id,
                     "check",
-                    f"file {f.key} ({f.path}) vanished since it was scanned; rescan the "
-                    "media folder",
+                    f"file {f.key} ({f.path}) is missing. Fix: put it back and run publish "
+                    f"again, or re-plan the record without it (`specpub plan --workspace "
+                    f"{where} ...` after `specpub load`)",
                     retryable=False,
                 )
                 return False
@@ -536,8 +1039,9 @@ class _Run:
                 self.fail(
                     rec.record_id,
                     "check",
-                    f"file {f.key} ({f.path}) changed since it was scanned (size or time "
-                    "differs); rescan the media folder",
+                    f"file {f.key} ({f.path}) changed since it was planned (size or time "
+                    f"differs). Fix: `specpub replan --workspace {where}` (plans the new "
+                    "checksums, keeping the record's draft), then publish again",
                     retryable=False,
                 )
                 return False
@@ -603,6 +1107,7 @@ class _Run:
             concept_id=remote.concept_id,
             bucket=remote.bucket,
             html_url=remote.html_url,
+            sent=True,
         )
         self.ledger.reset_files(rec.record_id)
         self._adopt_remote(rec, remote)
@@ -617,33 +1122,36 @@ class _Run:
             self.needs_check.add(rec.record_id)
 
     async def handle(self, rec: LedgerRecord, step: str, err: BaseException) -> None:
-        """Route an error of ``step`` (the record's intent was already undone)."""
-        if isinstance(err, AuthenticationError):
-            self.stop = (
-                f"the repository refused the token ({err}); nothing was lost: fix the token "
-                f"(environment variable {getattr(self.client, 'token_env', 'ZENODO_TOKEN')}) "
-                "and run again"
-            )
-            raise _StopBatch(self.stop) from err
+        """Route an error of ``step`` by its class (the record's intent was already undone)."""
+        if isinstance(err, _StopBatch):
+            raise err
         if isinstance(err, InputError):
             self.fail(rec.record_id, step, str(err), retryable=False)
             return
-        if isinstance(err, NotFound | Transient):
-            await self.transient(self.ledger.record(rec.record_id), step, err)
+        if not isinstance(err, RepositoryError):
+            raise err
+        kind = classify(err)
+        if kind.stop:
+            self.stop, self.stop_reason = self._token_refused(err), "authentication"
+            raise _StopBatch(self.stop) from err
+        rec = self.ledger.record(rec.record_id)
+        gone_like = isinstance(err, NotFound) or (
+            isinstance(err, Rejected) and err.status in (403, 410)
+        )
+        steps_on_draft = ("upload", "update", "check", "publish-update")
+        if gone_like and step in steps_on_draft and await self._recheck(rec, step, err):
             return
-        if isinstance(err, Rejected):
-            self.fail(
-                rec.record_id,
-                step,
-                f"the repository rejected {step}: {err.message}",
-                retryable=False,
-                field_messages=err.field_messages,
-            )
+        if kind.retry or isinstance(err, Ambiguous):
+            # transient, 404 (never proof of absence), or a lost answer of an idempotent step
+            await self.transient(rec, step, err)
             return
-        if isinstance(err, RepositoryError):  # Ambiguous on an idempotent step, mismatch
-            await self.transient(self.ledger.record(rec.record_id), step, err)
-            return
-        raise err
+        self.fail(
+            rec.record_id,
+            step,
+            f"the repository rejected {step}: {err.message}",
+            retryable=False,
+            field_messages=err.field_messages,
+        )
 
     async def _remote(self, rec: LedgerRecord) -> RemoteRecord:
         remote = self.remote.get(rec.record_id)
@@ -710,7 +1218,7 @@ class _Run:
             f = self.ledger.transition_file(
                 f.file_id, "mismatch", server_checksum=err.remote_checksum
             )
-            if f.attempts > self.policy.max_reuploads:
+            if not err.retryable or f.attempts > self.policy.max_reuploads:
                 self.fail(
                     rec.record_id,
                     "upload",
@@ -745,8 +1253,8 @@ class _Run:
             # version's files instead of uploading unchanged ones again
             try:
                 await self.request(rec, "import_files", lambda: importer(rid))
-            except (Ambiguous, Rejected) as err:
-                if isinstance(err, AuthenticationError):
+            except (Ambiguous, Rejected, NotFound) as err:
+                if classify(err).stop:
                     raise
                 self.note(rec, "import_files", error=str(err))
             listed = await self.request(rec, "list_files", lambda: self.client.list_files(rid))
@@ -814,8 +1322,18 @@ class _Run:
         elif rid not in self.server_files and rec.operation != "edit":
             self.needs_check.add(rid)
             return await self.publish(rec)
-        self.ledger.transition(rid, "publishing", expected="uploaded", durable=True)
         remote_id = str(rec.remote_id)
+        if rec.operation == "create" and rec.sent_sha256 != rec.payload_sha256:
+            # an adopted draft, or a plan changed since the create: send the metadata
+            payload = self.ledger.payload(rid)
+            try:
+                await self.request(rec, "update", lambda: self.client.update(remote_id, payload))
+            except (RepositoryError, InputError, _StopBatch) as err:
+                await self.handle(rec, "publish-update", err)
+                return
+            self.ledger.mark_sent(rid)
+        self.ledger.transition(rid, "publishing", expected="uploaded", durable=True)
+        sent_at = self.clock()
         try:
             pub = await self.request(rec, "publish", lambda: self.client.publish(remote_id))
         except (Ambiguous, NotFound):
@@ -829,9 +1347,11 @@ class _Run:
         except Exception:
             self.ledger.transition(rid, "ambiguous", step="publish", durable=True)
             raise
-        self._record_published(rec, pub)
+        self._record_published(rec, pub, sent_at)
 
-    def _record_published(self, rec: LedgerRecord, pub: RemoteRecord) -> None:
+    def _record_published(
+        self, rec: LedgerRecord, pub: RemoteRecord, sent_at: float | None = None
+    ) -> None:
         self.ledger.transition(
             rec.record_id,
             "published",
@@ -842,6 +1362,8 @@ class _Run:
             html_url=pub.html_url,
         )
         self.known_remote_id = pub.id
+        if sent_at is not None and (self.last_publish is None or sent_at >= self.last_publish[0]):
+            self.last_publish = (sent_at, pub.id, rec.marker)
 
     # -- resolving ambiguous outcomes -------------------------------------------------
     async def resolve(self, rec: LedgerRecord) -> None:
@@ -855,17 +1377,18 @@ class _Run:
 
     async def _resolve_publish(self, rec: LedgerRecord) -> None:
         remote_id = str(rec.remote_id)
+        sent_at = self.clock()
         try:
             got = await self.request(rec, "get", lambda: self.client.get(remote_id))
-        except AuthenticationError as err:
-            await self.handle(rec, "publish", err)
-            return
         except RepositoryError as err:
+            if classify(err).stop:
+                await self.handle(rec, "publish", err)
+                return
             await self.transient(rec, "publish", err)
             return
         if got.state == "published" and got.is_published:
             self.note(rec, "resolve", for_step="publish", found="published", id=got.id)
-            self._record_published(rec, got)
+            self._record_published(rec, got, sent_at)
         else:
             self.note(rec, "resolve", for_step="publish", found=got.state, id=got.id)
             self.remote[rec.record_id] = got
@@ -874,103 +1397,52 @@ class _Run:
             self._charge(rec, "publish", "the publish did not take effect")
 
     async def _resolve_create(self, rec: LedgerRecord) -> None:
-        deadline = time.monotonic() + self.policy.resolve_timeout
+        """Find what a create whose answer was lost did: search, then the inventory."""
+        deadline = self.clock() + self.policy.resolve_timeout
         wait = 1.0
         while True:
             try:
                 matches = await self.lookup.find(rec.marker)
-            except AuthenticationError as err:
-                await self.handle(rec, "create", err)
-                return
             except RepositoryError as err:
+                if classify(err).stop:
+                    await self.handle(rec, "create", err)
+                    return
                 await self.transient(self.ledger.record(rec.record_id), "search", err)
                 continue
-            if matches or time.monotonic() >= deadline:
+            if matches or self.clock() >= deadline:
                 break
-            await self.sleep(min(wait, max(0.0, deadline - time.monotonic())))
+            await self.sleep(min(wait, max(0.0, deadline - self.clock())))
             wait = min(wait * 2, 8.0)
-        if not matches:
-            self.note(rec, "resolve", for_step="create", found="nothing")
-            self.ledger.transition(rec.record_id, "planned", reset_remote=True)
-            self._charge(rec, "create", "the create did not take effect")
-            return
-        published = [m for m in matches if m.is_published]
-        pool = published or matches
-        chosen = max(pool, key=lambda m: (m.created or "", _num(m.id)))
-        extras = [m for m in matches if m.id != chosen.id and not m.is_published]
-        self.result.adopted += 1
-        self.note(
-            rec,
-            "adopt",
-            adopted=chosen.id,
-            state=chosen.state,
-            candidates=[m.id for m in matches],
-            duplicates_published=[m.id for m in published if m.id != chosen.id],
-        )
-        for extra in extras:
-            xid = extra.id
+        source = "search"
+        if not matches and self.can_list:
+            # not in the search within resolve_timeout: ask a refreshed inventory
             try:
-                await self.request(
-                    rec,
-                    "delete_draft",
-                    lambda x=xid: self.client.delete_draft(x),
-                    detail={"id": xid},
-                )
-                self.result.deleted_drafts += 1
+                inv = await self.refresh_inventory(max_age=min(5.0, self.policy.resolve_timeout))
             except RepositoryError as err:
-                self.note(rec, "delete_draft_failed", id=xid, error=str(err))
-        if chosen.is_published and chosen.state == "published":
-            self._record_published(rec, chosen)
-            return
-        self.ledger.transition(
-            rec.record_id,
-            "created",
-            remote_id=chosen.id,
-            concept_id=chosen.concept_id,
-            bucket=chosen.bucket,
-            html_url=chosen.html_url,
+                if classify(err).stop:
+                    await self.handle(rec, "create", err)
+                    return
+                await self.transient(self.ledger.record(rec.record_id), "search", err)
+                return
+            matches = inv.find(rec.marker)  # type: ignore[assignment]
+            source = "inventory"
+        if matches:
+            self.note(rec, "resolve", for_step="create", found=len(matches), source=source)
+            if await self._adopt(rec, matches, source="runner", delete_extras=True):
+                return
+        self.note(rec, "resolve", for_step="create", found="nothing")
+        why = (
+            f"its first create's answer was lost and neither the search nor the inventory "
+            f"showed it within {self.policy.resolve_timeout:g} s"
         )
-        self.ledger.reset_files(rec.record_id)
-        self.needs_check.add(rec.record_id)
-        if chosen.bucket:
-            self.remote[rec.record_id] = chosen
-        else:
-            self.remote.pop(rec.record_id, None)
-
-
-class _RetryFiles(_Retry):
-    """The server's file list differs from the plan: upload again."""
+        self.ledger.transition(rec.record_id, "planned", reset_remote=True)
+        self.note(rec, "recreate", why=why)
+        self.possible_orphans[rec.record_id] = why
+        self._charge(rec, "create", "the create did not take effect")
 
 
 def _with(remote: RemoteRecord, **changes: Any) -> RemoteRecord:
     return dataclasses.replace(remote, **changes)
-
-
-def _num(value: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _outcome(err: RepositoryError) -> str:
-    if isinstance(err, RateLimited):
-        return "rate_limited"
-    if isinstance(err, ChecksumMismatch):
-        return "mismatch"
-    if isinstance(err, Ambiguous):
-        return "ambiguous"
-    if isinstance(err, Transient):
-        return "transient"
-    return "rejected"
-
-
-def _outage_like(err: RepositoryError) -> bool:
-    if isinstance(err, RateLimited | AuthenticationError | ChecksumMismatch):
-        return False
-    if isinstance(err, NotFound):
-        return True
-    return isinstance(err, Transient | Ambiguous)
 
 
 def _revive(ledger: Ledger, batch_ids: Sequence[int], mode: str) -> int:
@@ -1006,12 +1478,12 @@ async def run_batch_async(
     client: RepositoryClient | None,
     *,
     batch: int | Sequence[int] | None = None,
-    concurrency: int = 8,
+    concurrency: int | None = None,
     pacer: Pacer | None = None,
     breaker: CircuitBreaker | None = None,
     retry: RetryPolicy | None = None,
     progress: Any = "auto",
-    retry_failed: str = "retryable",
+    retry_failed: str | None = None,
     dry_run: bool = False,
     options: RunOptions | None = None,
     seed: int | None = None,
@@ -1025,11 +1497,12 @@ async def run_batch_async(
     client
         Any :class:`~specpub.repository.protocol.RepositoryClient` (wire
         ``on_response=pacer.on_response`` when creating it so that the pacer
-        sees every rate-limit header). Not needed for ``dry_run``.
+        sees every rate-limit header). Not needed for ``dry_run``; given to a
+        dry run, it lists the server (reads only) to report the preflight.
     batch
         One batch id, several, or ``None`` for every batch with work left.
     concurrency
-        Records in flight at once.
+        Records in flight at once (default: ``options.concurrency``, 8).
     pacer
         The shared rate limiter (default: the documented limits of the
         batch's target, see :meth:`Pacer.for_target`).
@@ -1039,11 +1512,12 @@ async def run_batch_async(
     progress
         ``"auto"``, ``"text"``, ``None`` or a tqdm-like object.
     retry_failed
-        ``"retryable"`` (default), ``"all"`` or ``"none"``.
+        ``"retryable"``, ``"all"`` or ``"none"`` (default: ``options.retry_failed``).
     dry_run
         Write every payload and request plan to ``reports/dry-run/`` and send nothing.
     options
-        Further :class:`RunOptions` (``concurrency`` here wins).
+        Further :class:`RunOptions`; ``concurrency`` and ``retry_failed``
+        given here win over the options' values.
     seed
         Seed of the backoff jitter.
 
@@ -1051,7 +1525,9 @@ async def run_batch_async(
     -------
     BatchResult
         Counts, requests, retries, pauses; ``stopped`` is set when the run
-        stopped early (authentication refused).
+        stopped early (``authentication``, ``unreachable``, ``outage``) and
+        ``unresolved`` lists drafts a run could not account for; ``exit_code``
+        is the command line's.
 
     Examples
     --------
@@ -1061,19 +1537,17 @@ async def run_batch_async(
     >>> asyncio.run(run_batch_async(ws, None, dry_run=True)).total
     0
     """
-    opts = options or RunOptions()
-    opts = RunOptions(
-        concurrency=concurrency,
-        retry_failed=retry_failed,
-        search_chunk=opts.search_chunk,
-        search_linger=opts.search_linger,
-        check_files=opts.check_files,
+    base = options or RunOptions()
+    opts = dataclasses.replace(
+        base,
+        concurrency=base.concurrency if concurrency is None else concurrency,
+        retry_failed=base.retry_failed if retry_failed is None else retry_failed,
     )
-    if concurrency < 1:
+    if opts.concurrency < 1:
         raise InputError("concurrency must be at least 1", field="concurrency", fix="use e.g. 8")
-    if retry_failed not in ("retryable", "all", "none"):
+    if opts.retry_failed not in ("retryable", "all", "none"):
         raise InputError(
-            f"retry_failed={retry_failed!r} is not one of retryable, all, none",
+            f"retry_failed={opts.retry_failed!r} is not one of retryable, all, none",
             field="retry_failed",
         )
     owned = not isinstance(workspace, Ledger)
@@ -1093,13 +1567,7 @@ async def run_batch_async(
         for bid in batch_ids:
             ledger.batch(bid)  # raises a clear error for unknown ids
         if dry_run:
-            from specpub.batch._dryrun import write_dry_run
-
-            path = write_dry_run(ledger, batch_ids, workspace if owned else None)
-            total = sum(len(ledger.record_ids(batch=b)) for b in batch_ids)
-            return BatchResult(
-                batch_ids=batch_ids, total=total, message=f"dry run written to {path}"
-            )
+            return await _dry_run(ledger, batch_ids, workspace if owned else None, client, opts)
         if client is None:
             raise InputError("a repository client is needed to publish", fix="pass client=")
         with RunLock(ledger.path):
@@ -1109,6 +1577,73 @@ async def run_batch_async(
     finally:
         if owned:
             ledger.close()
+
+
+async def _dry_run(
+    ledger: Ledger,
+    batch_ids: list[int],
+    workspace: Any,
+    client: RepositoryClient | None,
+    opts: RunOptions,
+) -> BatchResult:
+    """Write the plans; with a client, list the server to report what preflight would adopt."""
+    from specpub.batch._dryrun import write_dry_run
+
+    path = write_dry_run(ledger, batch_ids, workspace)
+    total = sum(len(ledger.record_ids(batch=b)) for b in batch_ids)
+    result = BatchResult(batch_ids=batch_ids, total=total)
+    planned = [
+        rid
+        for b in batch_ids
+        for rid in ledger.record_ids(batch=b, state="planned")
+        if ledger.record(rid).operation == "create"
+    ]
+    note = ""
+    if client is not None and planned and opts.preflight:
+        run = _Run(
+            ledger, client, batch_ids=batch_ids, opts=opts, pacer=Pacer(), breaker=CircuitBreaker(),
+            policy=RetryPolicy(), progress=make_progress(None, total=0, description="dry run"),
+            rng=random.Random(0), inventory=_inventory_for(ledger, client),
+        )  # fmt: skip
+        try:
+            candidates = await run._preflight_listing([ledger.record(r) for r in planned])
+        except RepositoryError as err:
+            raise_for = classify(err)
+            result.stopped = "authentication" if raise_for.stop else "unreachable"
+            result.message = (
+                run._token_refused(err)
+                if raise_for.stop
+                else f"cannot use the repository at {getattr(client, 'base_url', '?')}: "
+                f"{_cause(err)}"
+            )
+            return result
+        found = [r for r in planned if candidates(ledger.record(r))]
+        result.listed = run.result.listed
+        result.preflight_requests = run.result.requests
+        result.adopted_preflight = len(found)
+        note = (
+            f"; preflight: the repository answers and accepts the token; {len(found)} of "
+            f"{len(planned)} planned records are already on it and would be adopted "
+            f"({run.result.requests} listing requests)"
+        )
+    elif planned:
+        note = "; preflight not run (no repository client): a real run lists the server first"
+    result.message = f"dry run written to {path}{note}"
+    return result
+
+
+def _inventory_for(ledger: Ledger, client: RepositoryClient) -> Inventory | None:
+    base = getattr(client, "base_url", None)
+    if not base or not hasattr(client, "list_records"):
+        return None
+    return Inventory.for_workspace(ledger.path.parent, str(base), client.api)
+
+
+def _fix_command(ledger: Ledger, client: RepositoryClient, target: str) -> str:
+    cmd = f"specpub reconcile --workspace {ledger.path.parent} --to {target}"
+    if target == "embedded" and getattr(client, "base_url", None):
+        cmd += f" --url {client.base_url}"  # type: ignore[attr-defined]
+    return cmd + " --delete-orphans --yes"
 
 
 async def _run(
@@ -1140,8 +1675,8 @@ async def _run(
                 f"{client.api}",
                 fix=f"open the client with api={info.api!r}",
             )
+    target = targets[0] if targets else "embedded"
     if pacer is None:
-        target = ledger.batch(batch_ids[0]).target if batch_ids else "embedded"
         pacer = Pacer.for_target(target)
     _revive(ledger, batch_ids, opts.retry_failed)
     todo: list[int] = []
@@ -1173,10 +1708,53 @@ async def _run(
         policy=retry or RetryPolicy(),
         progress=bar,
         rng=random.Random(seed),
+        inventory=_inventory_for(ledger, client),
+        fix_command=_fix_command(ledger, client, target),
     )
     run.result.total = total
     run.result.published = published
     run.result.failed = failed
+    run._load_possible_orphans()
+    if not todo and not run.possible_orphans:
+        bar.close()
+        run.result.counts = _counts(ledger, batch_ids)
+        return run.result
+    with ledger.run("publish", batch_ids=batch_ids, target=target, api=client.api) as handle:
+        run.result.run_id = handle.run_id
+        try:
+            await _phases(run, todo)
+        finally:
+            for task in run.background:
+                task.cancel()
+            with contextlib.suppress(BaseException):
+                await asyncio.gather(*run.background, return_exceptions=True)
+            bar.close()
+        result = run.result
+        result.elapsed = time.monotonic() - start
+        result.counts = _counts(ledger, batch_ids)
+        result.published = result.counts.get("published", 0)
+        result.failed = result.counts.get("failed", 0)
+        result.published_now = max(0, result.published - published - result.adopted_preflight)
+        if run.stop:
+            result.stopped = run.stop_reason or "stopped"
+            result.message = run.stop
+        handle.outcome = "stopped" if result.stopped else ("ok" if result.ok else "incomplete")
+        handle.message = result.message or None
+        handle.detail = {
+            k: result.to_dict()[k]
+            for k in ("total", "published", "failed", "published_now", "adopted",
+                      "adopted_preflight", "retries", "rate_limited", "paused_rate_limit",
+                      "paused_outage", "elapsed", "stopped", "unresolved")
+        }  # fmt: skip
+    return result
+
+
+async def _phases(run: _Run, todo: list[int]) -> None:
+    """Preflight, the records (by ``concurrency`` workers), then settling."""
+    try:
+        await run.preflight(todo)
+    except _StopBatch:
+        return
     queue: asyncio.Queue[int] = asyncio.Queue()
     for rid in todo:
         queue.put_nowait(rid)
@@ -1194,28 +1772,25 @@ async def _run(
             except Exception as err:  # a bug or an unexpected error: fail this record only
                 run.unexpected(rid, err)
 
-    workers = [asyncio.create_task(worker()) for _ in range(min(opts.concurrency, len(todo)) or 1)]
+    n = min(run.opts.concurrency, len(todo)) or 1
+    workers = [asyncio.create_task(worker()) for _ in range(n)]
     try:
         await asyncio.gather(*workers)
     finally:
-        for task in (*workers, *run.background):
+        for task in workers:
             task.cancel()
         with contextlib.suppress(BaseException):
-            await asyncio.gather(*workers, *run.background, return_exceptions=True)
-        bar.close()
-    result = run.result
-    result.published_now = max(0, result.published - published)
-    result.elapsed = time.monotonic() - start
-    result.counts = {}
+            await asyncio.gather(*workers, return_exceptions=True)
+    if not run.stop:
+        await run.settle()
+
+
+def _counts(ledger: Ledger, batch_ids: Sequence[int]) -> dict[str, int]:
+    out: dict[str, int] = {}
     for bid in batch_ids:
         for state, n in ledger.counts(batch=bid).items():
-            result.counts[state] = result.counts.get(state, 0) + n
-    result.published = result.counts.get("published", 0)
-    result.failed = result.counts.get("failed", 0)
-    if run.stop:
-        result.stopped = "authentication"
-        result.message = run.stop
-    return result
+            out[state] = out.get(state, 0) + n
+    return out
 
 
 def run_batch(workspace: Any, client: RepositoryClient | None, **kwargs: Any) -> BatchResult:

@@ -224,19 +224,29 @@ class BaseClient:
             )
 
     async def _search_page(
-        self, url: str, query: str, *, page: int, size: int, sort: str, expect: type
+        self,
+        url: str,
+        query: str,
+        *,
+        page: int,
+        size: int,
+        sort: str,
+        expect: type,
+        extra: Mapping[str, Any] | None = None,
+        step: str = "search",
+        endpoint: str = "search",
     ) -> Any:
         """One page of a search (``GET url?q=&page=&size=&sort=``) after checking the window."""
         self._check_page(page, size)
         return await self._http.json(
             "GET",
             url,
-            step="search",
+            step=step,
             idempotent=True,
-            params={"q": query, "page": page, "size": size, "sort": sort},
+            params={"q": query, "page": page, "size": size, "sort": sort, **(extra or {})},
             ok=(200,),
             expect=expect,
-            endpoint="search",
+            endpoint=endpoint,
         )
 
     async def search(

@@ -20,13 +20,15 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -93,6 +95,33 @@ class _RepeatedFailures:
 
 def _request_key(method: str, url: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + url.encode() + b"\n" + body).hexdigest()
+
+
+# HTTP requests sent in the current context (see count_requests).
+_SENT: ContextVar[list[int] | None] = ContextVar("specpub_http_requests_sent", default=None)
+
+
+@contextlib.contextmanager
+def count_requests() -> Iterator[list[int]]:
+    """Count the HTTP requests sent inside the block (by this task): ``box[0]``.
+
+    The batch runner records, for each attempt, how many HTTP requests it
+    really made (a native upload is init + content + commit), so that its
+    report agrees with the dry run's plan and with the server's own count.
+
+    Examples
+    --------
+    >>> with count_requests() as sent:
+    ...     pass
+    >>> sent[0]
+    0
+    """
+    box = [0]
+    token = _SENT.set(box)
+    try:
+        yield box
+    finally:
+        _SENT.reset(token)
 
 
 def _is_loopback(host: str) -> bool:
@@ -317,6 +346,9 @@ class HttpSession:
         elif content is not None:
             kwargs["content"] = content
         started = time.monotonic()
+        sent = _SENT.get()
+        if sent is not None:
+            sent[0] += 1
         try:
             response = await self._client.request(method, target, **kwargs)
         except (httpx.TransportError, httpx.TimeoutException) as exc:

@@ -354,6 +354,23 @@ class LegacyClient(BaseClient):
         )
         return [parse_deposition(d, from_list=True) for d in data if isinstance(d, Mapping)]
 
+    async def list_records(
+        self, query: str = "", *, page: int = 1, size: int = 100, sort: str = "oldest"
+    ) -> list[RemoteRecord]:
+        """One page of the caller's own depositions, every version, drafts and published.
+
+        ``GET /api/deposit/depositions?all_versions=true`` (the server's listing
+        of its user's records; on Zenodo it counts against the global rate
+        limit, not the 30/min of the public search). Oldest first by default,
+        so that new records land on the last pages while a listing runs.
+        See :mod:`specpub.batch.inventory`.
+        """
+        data = await self._search_page(
+            _DEPOSITIONS, query, page=page, size=size, sort=_SORTS.get(sort, sort), expect=list,
+            extra={"all_versions": "true"}, step="list", endpoint="list",
+        )  # fmt: skip
+        return [parse_deposition(d, from_list=True) for d in data if isinstance(d, Mapping)]
+
     async def upload(
         self,
         record: RemoteRecord,

@@ -301,6 +301,25 @@ class NativeClient(BaseClient):
             return []
         return [parse_record(h, from_list=True) for h in hits if isinstance(h, Mapping)]
 
+    async def list_records(
+        self, query: str = "", *, page: int = 1, size: int = 100, sort: str = "oldest"
+    ) -> list[RemoteRecord]:
+        """One page of the caller's own records, every version, drafts and published.
+
+        ``GET /api/user/records?allversions=true`` (counted against the global
+        rate limit, not the public search's). Oldest first by default. See
+        :mod:`specpub.batch.inventory`.
+        """
+        data = await self._search_page(
+            "/api/user/records", query, page=page, size=size, sort=sort, expect=dict,
+            extra={"allversions": "true"}, step="list", endpoint="list",
+        )  # fmt: skip
+        hits = data.get("hits")
+        hits = hits.get("hits") if isinstance(hits, Mapping) else None
+        if not isinstance(hits, list):
+            return []
+        return [parse_record(h, from_list=True) for h in hits if isinstance(h, Mapping)]
+
     async def _init(self, record_id: str, src: FileSource) -> None:
         await self._http.json(
             "POST",
