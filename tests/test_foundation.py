@@ -35,7 +35,8 @@ def test_hierarchy_matches_architecture():
     # issue 8: a 404 is never proof of absence (Zenodo answered 404 to everything in
     # its May 2019 outage): retryable, an outage symptom, final only once confirmed
     assert not issubclass(NotFound, Rejected)
-    assert NotFound("x").retryable and NotFound("x").outage_symptom
+    assert NotFound("x").retryable
+    assert NotFound("x").outage_symptom
     assert Transient("x").retryable
     assert not Rejected("x").retryable
     assert not Ambiguous("x").retryable

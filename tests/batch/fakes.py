@@ -281,7 +281,7 @@ class FakeClient:
     async def list_records(
         self, query: str = "", *, page: int = 1, size: int = 100, sort: str = "oldest"
     ) -> list[RemoteRecord]:
-        """The user's records, oldest first, as the (lagging) index shows them; ``query`` ignored."""
+        """The user's records, oldest first, as the lagging index shows them (query ignored)."""
         kind = await self._enter("list_records")
         now = time.monotonic()
         hits = sorted(
