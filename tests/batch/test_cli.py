@@ -94,7 +94,7 @@ def test_publish_status_reconcile_audit_report_summary(tmp_path, capsys, clean_e
     assert json.loads(out)["batches"][0]["counts"] == {"published": 5}
 
     # the sandbox restarts on WS/sandbox: the records are still there
-    code, out, err = run(capsys, "reconcile", *common, "--index-lag", "0", "--json",
+    code, out, err = run(capsys, "reconcile", *common, "--json",
                          "--progress", "none")  # fmt: skip
     assert code == 0, err
     rec = json.loads(out)
@@ -103,13 +103,13 @@ def test_publish_status_reconcile_audit_report_summary(tmp_path, capsys, clean_e
 
     # an orphan draft carrying a marker of the batch (a create whose answer was lost)
     _make_orphan(ws, "BR0000001")
-    code, out, err = run(capsys, "reconcile", *common, "--index-lag", "0", "--delete-orphans",
+    code, out, err = run(capsys, "reconcile", *common, "--delete-orphans",
                          "--json", "--progress", "none")  # fmt: skip
     assert code == 0, err
     assert "NOT deleted" in err  # no terminal to ask, no --yes: nothing is deleted
     assert json.loads(out)["counts"] == {"published": 5, "orphan-draft": 1}
     assert json.loads(out)["deleted"] == []
-    code, out, err = run(capsys, "reconcile", *common, "--index-lag", "0", "--delete-orphans",
+    code, out, err = run(capsys, "reconcile", *common, "--delete-orphans",
                          "--yes", "--json", "--progress", "none")  # fmt: skip
     assert code == 0, err
     assert len(json.loads(out)["deleted"]) == 1

@@ -79,7 +79,7 @@ def test_reconcile_then_audit_on_sandbox(sandbox, client, tmp_path):
             led.transition(ids["R4"], "published", doi="10.5072/zenodo.987654")
 
             sandbox.refresh_index()  # these leftovers are from an earlier run: indexed by now
-            res = await reconcile(led, c, b, delete_orphans=True, index_lag=0.5)
+            res = await reconcile(led, c, b, delete_orphans=True)
             # the deleted drafts are really gone
             for rid in res.deleted:
                 with pytest.raises(NotFound):
@@ -120,8 +120,12 @@ def test_reconcile_then_audit_on_sandbox(sandbox, client, tmp_path):
     led.close()
 
 
-def test_reconcile_tolerates_index_lag(sandbox_factory, monkeypatch, tmp_path):
-    sb = sandbox_factory(index_lag=1.0)
+def test_reconcile_waits_for_the_index_instead_of_concluding(
+    sandbox_factory, monkeypatch, tmp_path
+):
+    # a draft the index does not show yet is not "not created": nothing is corrected
+    # until a listing shows it (deterministic: the sandbox's index is refreshed by hand)
+    sb = sandbox_factory(index_lag=1000.0)
     monkeypatch.setenv(TOKEN_ENV, sb.token)
     led = Ledger.open(tmp_path / "ledger.sqlite")
     b = led.create_batch(target="embedded", api="legacy")
@@ -132,14 +136,18 @@ def test_reconcile_tolerates_index_lag(sandbox_factory, monkeypatch, tmp_path):
         try:
             led.transition(rid, "creating")
             draft = await c.create(_payload("LAG1"))  # the answer is "lost"
-            res = await reconcile(led, c, b, index_lag=1.5)
-            return draft, res
+            before = await reconcile(led, c, b)
+            state_before = led.record(rid).state
+            sb.refresh_index()
+            after = await reconcile(led, c, b)
+            return draft, before, state_before, after
         finally:
             await c.aclose()
 
-    draft, res = asyncio.run(scenario())
-    assert res.searches == 3  # marker search + draft sweep missed it; the re-search found it
-    assert [f.category for f in res.findings] == ["draft"]
+    draft, before, state_before, after = asyncio.run(scenario())
+    assert [f.category for f in before.findings] == ["unresolved-create"]
+    assert state_before == "creating"
+    assert [f.category for f in after.findings] == ["draft"]
     assert (led.record(rid).state, led.record(rid).remote_id) == ("created", draft.id)
     led.close()
 
@@ -171,7 +179,7 @@ def test_reconcile_native_api(sandbox, monkeypatch, tmp_path):
             q2 = await c.create(native("Q"))
             led.transition(ids["Q"], "creating")
             sandbox.refresh_index()  # leftovers of an earlier run: indexed by now
-            res = await reconcile(led, c, b, delete_orphans=True, index_lag=0)
+            res = await reconcile(led, c, b, delete_orphans=True)
             return p, q1, q2, res
         finally:
             await c.aclose()
@@ -220,11 +228,11 @@ def test_reconcile_during_a_404_outage_replans_nothing(sandbox, client, tmp_path
             published("T", "987654", "10.5072/zenodo.987654")  # truly gone
             c.get = get_after_outage_began
             sandbox.refresh_index()
-            during = await reconcile(led, c, b, index_lag=0, confirm_delay=0.1)
+            during = await reconcile(led, c, b, confirm_delay=0.1)
             state_during = led.record(ids["T"]).state
             sandbox.clear_outages()
             c.get = real_get
-            after = await reconcile(led, c, b, index_lag=0, confirm_delay=0.1)
+            after = await reconcile(led, c, b, confirm_delay=0.1)
             return during, state_during, after
         finally:
             await c.aclose()

@@ -1,4 +1,4 @@
-"""``specpub publish | status | reconcile | audit | report | summary``.
+"""``specpub publish | status | reconcile | audit | report | summary | replan``.
 
 Every command works on a workspace (``--workspace WS``) and its ledger.
 ``publish`` runs what is planned in the ledger (planning happens in the
@@ -8,8 +8,24 @@ library: :func:`specpub.batch.plan.plan_records`). ``--to`` names the target:
 itself (data in ``WS/sandbox``), with a generated token put into the
 environment variable named by ``--token-env`` (never printed).
 
-Exit codes: 0 all published / all fine, 3 some records failed or need
-attention (see ``specpub status``), 2 bad input, 1 repository failure.
+Exit codes, for every ending:
+
+* 0: every record published and nothing left to resolve / the check found
+  nothing serious;
+* 3: some records failed, are pending, or left something to resolve (named
+  with the command that resolves it; ``specpub status`` lists them), or a
+  check found something serious;
+* 2: bad input (a wrong option, a workspace without a plan, ...);
+* 1: the repository failed us: unreachable at the start (the cause is
+  printed at once), unreachable for longer than ``--max-outage`` during a
+  run, or the token refused (publish, reconcile and audit stop at the first
+  401/403);
+* 130: interrupted (Ctrl-C); nothing is lost, run the command again.
+
+A value given to ``--token-env`` is never printed back unless it looks like
+a variable's name: a token pasted there by mistake stays out of every message.
+Check reports are versioned (``reports/audit-batch-1-<time>.csv``, with
+``audit-batch-1.csv`` the latest complete one): a run that stops writes none.
 """
 
 from __future__ import annotations
@@ -19,13 +35,17 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import secrets
+import shutil
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from specpub.errors import InputError
+from specpub.repository._token import describe_token_env, shown_name
 
 _TARGET_HELP = "zenodo, zenodo-sandbox, embedded, or an InvenioRDM base URL (https://...)"
 _EXIT_OK, _EXIT_REPO, _EXIT_INPUT, _EXIT_FAILED = 0, 1, 2, 3
@@ -63,6 +83,13 @@ def register(subparsers: Any) -> None:
         default="retryable",
         help="which failed records to try again (default: retryable ones)",
     )
+    p.add_argument(
+        "--max-outage",
+        default="4h",
+        metavar="DURATION",
+        help="stop (exit 1) when the repository stays unreachable this long during a run, "
+        "e.g. 30m, 4h, 1d, or seconds; 0 waits for ever (default 4h)",
+    )
     _progress_arg(p)
     _json_arg(p)
     p.set_defaults(handler=cmd_publish)
@@ -87,8 +114,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--batch", type=int, default=None, metavar="ID", help="default: the latest")
     p.add_argument("--delete-orphans", action="store_true", help="delete orphan drafts")
     p.add_argument("--yes", action="store_true", help="do not ask before deleting")
-    p.add_argument("--index-lag", type=float, default=15.0, metavar="S",
-                   help="seconds to wait before searching again for unknown creates")  # fmt: skip
     p.add_argument("--report-only", action="store_true", help="do not correct the ledger")
     _progress_arg(p)
     _json_arg(p)
@@ -139,6 +164,19 @@ def register(subparsers: Any) -> None:
                    help="creator of the summary record (repeatable)")  # fmt: skip
     _json_arg(p)
     p.set_defaults(handler=cmd_summary)
+
+    p = subparsers.add_parser(
+        "replan",
+        help="plan the new checksums of files that changed after planning",
+        description="Re-read the files of records not published yet; where a file changed "
+        "since it was planned, plan its new checksums (a record whose draft is on the server "
+        "keeps it: the next publish replaces the changed files). Published records and "
+        "missing files are reported, not changed.",
+    )
+    _workspace_arg(p)
+    p.add_argument("--batch", type=int, default=None, metavar="ID", help="default: all batches")
+    _json_arg(p)
+    p.set_defaults(handler=cmd_replan)
 
 
 def _workspace_arg(p: argparse.ArgumentParser) -> None:
@@ -206,19 +244,35 @@ def _target_name(to: str) -> str:
 
 
 def _check_token(var: str) -> None:
-    if not var or not var.replace("_", "").isalnum():
+    """The variable named by ``--token-env`` must exist; its value is never printed back."""
+    if not var or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
         raise InputError(
-            f"--token-env must name an environment variable, not {var!r}",
+            "--token-env must be the NAME of an environment variable (letters, digits, _); "
+            "the value given is not one (it is not shown: it may be the token itself)",
             field="--token-env",
-            fix="pass the NAME of the variable that holds the token, e.g. ZENODO_TOKEN",
+            fix="export ZENODO_TOKEN=<your token>, then pass --token-env ZENODO_TOKEN",
         )
     if not os.environ.get(var):
+        name = shown_name(var) or "ZENODO_TOKEN"
         raise InputError(
-            f"the environment variable {var} is not set (it should hold your access token)",
+            f"{describe_token_env(var)} is not set (it should hold your access token)",
             field="--token-env",
-            fix=f"export {var}=... (the token is read only from the environment), "
-            "or name another variable with --token-env",
+            fix=f"export {name}=<your token> (the token is read only from the environment), "
+            f"and pass --token-env {name}",
         )
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(text: str, option: str) -> float:
+    """``90``, ``30m``, ``4h``, ``1d`` as seconds."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", str(text).lower())
+    if not m:
+        raise InputError(
+            f"{option} {text!r} is not a duration", field=option, fix="give e.g. 30m, 4h or 1d"
+        )
+    return float(m.group(1)) * _UNITS[m.group(2) or "s"]
 
 
 @contextlib.asynccontextmanager
@@ -274,11 +328,12 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     """``specpub publish``: run the planned records (or a dry run, or a rehearsal)."""
     from specpub.batch.ledger import Ledger
-    from specpub.batch.runner import run_batch, run_batch_async
+    from specpub.batch.runner import RunOptions, run_batch_async
 
     ws = _open_workspace(args.workspace)
     if args.concurrency < 1:
         raise InputError("--concurrency must be at least 1", field="--concurrency")
+    max_outage = _duration(args.max_outage, "--max-outage")
     with Ledger.for_workspace(ws) as led:
         batch_ids = [args.batch] if args.batch is not None else led.batch_ids()
         if not batch_ids:
@@ -288,10 +343,6 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 fix="plan records first (specpub.batch.plan_records), then publish",
             )
         infos = [led.batch(b) for b in batch_ids]
-    if args.dry_run:
-        result = run_batch(ws, None, batch=args.batch, dry_run=True)
-        _emit(args, result.to_dict(), result.message or result.summary())
-        return _EXIT_OK
     if args.rehearse:
         from specpub.batch.rehearsal import rehearse
 
@@ -318,6 +369,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
             "--rehearse to try it on the embedded sandbox",
         )
     api = args.api or infos[-1].api
+    if args.dry_run:
+        return _dry_run(args, ws, target, api)
+    options = RunOptions(max_outage=max_outage)
 
     async def go() -> Any:
         from specpub.batch.pacing import Pacer
@@ -332,13 +386,41 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 pacer=pacer,
                 progress=_progress(args),
                 retry_failed=args.retry_failed,
+                options=options,
             )
 
     result = asyncio.run(go())
     _emit(args, result.to_dict(), result.summary())
-    if result.stopped:
-        return _EXIT_REPO
-    return _EXIT_OK if result.ok else _EXIT_FAILED
+    if result.stopped and not args.json:
+        print(f"specpub: {result.message}", file=sys.stderr)
+    return result.exit_code
+
+
+def _dry_run(args: argparse.Namespace, ws: Any, target: str, api: str) -> int:
+    """Every payload and request plan; reads the server's inventory when a token is at hand."""
+    from specpub.batch.runner import run_batch_async
+
+    can_read = bool(
+        re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", args.token_env or "")
+        and os.environ.get(args.token_env)
+        and not (target == "embedded" and not args.url)
+    )
+
+    async def go() -> Any:
+        if not can_read:
+            return await run_batch_async(ws, None, batch=args.batch, dry_run=True)
+        async with _session(args, ws, api=api) as client:
+            return await run_batch_async(ws, client, batch=args.batch, dry_run=True)
+
+    result = asyncio.run(go())
+    text = result.message or result.summary()
+    if not can_read:
+        text += (
+            f" (set {describe_token_env(args.token_env)} to have the dry run list the "
+            "repository too: reads only)"
+        )
+    _emit(args, result.to_dict(), text)
+    return _EXIT_REPO if result.stopped else _EXIT_OK
 
 
 def _confirm(question: str) -> bool:
@@ -374,11 +456,21 @@ def _check_batch(args: argparse.Namespace, check: Any) -> tuple[Any, Any]:
 
 
 def _write_check(args: argparse.Namespace, ws: Any, res: Any, name: str, what: str) -> int:
-    """Write a check's rows to ``WS/reports/NAME-batch-N.csv``, print it, and exit by ``ok``."""
+    """Write a check's rows beside the earlier ones, print it, and exit by ``ok``.
+
+    Each run gets its own ``WS/reports/NAME-batch-N-<UTC time>.csv``; ``NAME-batch-N.csv``
+    is then replaced by a copy of it (the latest complete check). A check that stopped
+    (token refused) raised before this: it writes nothing and overwrites nothing.
+    """
     from specpub.workspace import atomic_write_text
 
-    path = ws.path("reports", f"{name}-batch-{res.batch}.csv")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = ws.path("reports", f"{name}-batch-{res.batch}-{stamp}.csv")
     atomic_write_text(path, res.to_frame().to_csv(index=False))
+    latest = ws.path("reports", f"{name}-batch-{res.batch}.csv")
+    tmp = latest.with_suffix(".csv.tmp")
+    shutil.copyfile(path, tmp)
+    os.replace(tmp, latest)
     _emit(args, {**res.to_json(), "csv": str(path)}, f"{res.summary()}\n{what} written to {path}")
     return _EXIT_OK if res.ok else _EXIT_FAILED
 
@@ -394,7 +486,6 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
             batch,
             delete_orphans=args.delete_orphans and args.yes,
             correct_ledger=not args.report_only,
-            index_lag=args.index_lag,
             progress=_progress(args),
             pacer=pacer,
         )
@@ -487,3 +578,16 @@ def cmd_summary(args: argparse.Namespace) -> int:
     _emit(args, out, f"summary of {out['rows']} files published as record "
                      f"{out['record_id']}, DOI {out['doi']} ({dep.csv_path})")  # fmt: skip
     return _EXIT_OK
+
+
+def cmd_replan(args: argparse.Namespace) -> int:
+    """``specpub replan``: plan the new checksums of files changed since planning."""
+    from specpub.batch.replan import replan_changed_files
+
+    ws = _open_workspace(args.workspace)
+    res = replan_changed_files(ws, args.batch)
+    text = res.summary()
+    if res.replanned:
+        text += "\nNext: specpub publish (the changed files replace the ones in the drafts)"
+    _emit(args, {"ok": res.ok, "rows": res.to_frame().to_dict("records")}, text)
+    return _EXIT_OK if res.ok else _EXIT_FAILED

@@ -9,9 +9,14 @@ files and re-computes their MD5 (did the master change since the upload?).
 Statuses per file: ``ok``, ``mismatch`` (size or MD5 differs), ``missing``
 (in the ledger, not on the server), ``extra`` (on the server, not in the
 ledger), ``local-changed`` (the local file no longer has the scanned MD5),
-and per record ``error`` (the GET failed, e.g. 404 for a vanished record). The
-GETs go through the shared :class:`~specpub.batch.pacing.Pacer` and are
-retried on 429 and 5xx.
+and per record ``error`` (the GET failed, e.g. 404 for a vanished record: a
+404 alone is not proof, ``specpub reconcile`` confirms it). The GETs go through
+the shared :class:`~specpub.batch.pacing.Pacer` and are retried on 429 and 5xx.
+
+A refused token (401/403) stops the audit at the first answer: the error is
+raised, nothing is reported (every further request would be refused too, and
+a report of error rows would hide the earlier good one). The audit is a run of
+its own in the ledger (``runs`` table, kind ``audit``).
 
 Examples
 --------
@@ -34,10 +39,10 @@ from typing import Any
 import pandas as pd
 
 from specpub._display import FrameResult
-from specpub.batch._paced import CHECK_RETRY, check_pacer, paced_call
+from specpub.batch._paced import CheckRun
 from specpub.batch.pacing import Pacer
 from specpub.batch.retry import RetryPolicy
-from specpub.errors import RepositoryError
+from specpub.errors import NotFound, RepositoryError, classify
 from specpub.repository.protocol import RepositoryClient
 from specpub.sandbox.config import RateLimit
 
@@ -201,75 +206,92 @@ async def audit(
     from specpub.progress import make_progress
 
     started = time.monotonic()
-    if batch is None:
-        ids = ledger.batch_ids()
-        if not ids:
-            return AuditResult([], batch=None)
-        batch = ids[-1]
-    info = ledger.batch(batch)
-    pacer = check_pacer(info.target, pacer, limits=rate_limits)
-    policy = retry or CHECK_RETRY
-    frame = ledger.records(batch=batch, state="published")
+    if not ledger.batch_ids():
+        return AuditResult([], batch=None)
+    check = CheckRun(
+        ledger, client, ledger.latest_batch(batch), kind="audit", pacer=pacer,
+        limits=rate_limits, retry=retry,
+    )  # fmt: skip
+    frame = ledger.records(batch=check.batch, state="published")
     recs = [ledger.record(int(r)) for r in frame["record_id"].tolist()]
     rows: list[AuditRow] = []
     sem = asyncio.Semaphore(max(1, concurrency))
     bar = make_progress(progress, total=len(recs), description="audit")
 
-    async def check(rec: Any) -> list[AuditRow]:
-        marker = rec.marker.key
-        local = {f.key: f for f in ledger.record_files(rec.record_id)}
+    async def one(rec: Any) -> list[AuditRow]:
         async with sem:
-            t = time.monotonic()
             try:
-                remote_files = await paced_call(
-                    pacer, client.list_files, rec.remote_id, retry=policy, client=client
+                remote_files = await check.call(
+                    "list_files", client.list_files, rec.remote_id, record_id=rec.record_id
                 )
             except RepositoryError as err:
-                ledger.record_event(
-                    batch, rec.record_id, "list_files", "rejected", http_status=err.status,
-                    duration=time.monotonic() - t, error=err.message,
-                    detail={"purpose": "audit"},
-                )  # fmt: skip
-                return [AuditRow(rec.record_id, marker, rec.remote_id, None, "error",
-                                 detail=str(err))]  # fmt: skip
-            ledger.record_event(
-                batch, rec.record_id, "list_files", "ok", duration=time.monotonic() - t,
-                detail={"purpose": "audit"},
-            )  # fmt: skip
-        remote = {f.key: f for f in remote_files}
+                if classify(err).stop:
+                    raise
+                hint = " (not proof that it is gone: `specpub reconcile` confirms it)"
+                text = str(err) + (hint if isinstance(err, NotFound) else "")
+                return [AuditRow(rec.record_id, rec.marker.key, rec.remote_id, None, "error",
+                                 detail=text)]  # fmt: skip
+        return _compare(rec, ledger.record_files(rec.record_id), remote_files)
+
+    async def verify(rows_: list[AuditRow]) -> list[AuditRow]:
         out = []
-        for key in sorted(set(local) | set(remote)):
-            lf, rf = local.get(key), remote.get(key)
-            base = dict(record_id=rec.record_id, marker=marker, remote_id=rec.remote_id, key=key)
-            if rf is None:
-                out.append(AuditRow(**base, status="missing", local_md5=lf.md5,
-                                    local_size=lf.size, detail="not on the server"))  # fmt: skip
-                continue
-            if lf is None:
-                out.append(AuditRow(**base, status="extra", remote_md5=rf.md5,
-                                    remote_size=rf.size, detail="not in the ledger"))  # fmt: skip
-                continue
-            problems = []
-            if rf.md5 is None or rf.md5.lower() != lf.md5.lower():
-                problems.append(f"md5 {rf.md5} != {lf.md5}")
-            if rf.size is not None and int(rf.size) != int(lf.size):
-                problems.append(f"size {rf.size} != {lf.size}")
-            status = "mismatch" if problems else "ok"
-            if not problems and verify_local:
-                now = await asyncio.to_thread(_md5_of, Path(lf.path))
-                if now != lf.md5:
-                    status = "local-changed"
-                    problems.append(f"local file {lf.path} now has md5 {now}")
-            out.append(AuditRow(**base, status=status, local_md5=lf.md5, remote_md5=rf.md5,
-                                local_size=lf.size, remote_size=rf.size,
-                                detail="; ".join(problems)))  # fmt: skip
+        for row in rows_:
+            if verify_local and row.status == "ok" and row.key is not None:
+                path = next(f.path for f in ledger.record_files(row.record_id) if f.key == row.key)
+                now = await asyncio.to_thread(_md5_of, Path(path))
+                if now != row.local_md5:
+                    text = f"local file {path} now has md5 {now}"
+                    row = AuditRow(**{**asdict(row), "status": "local-changed", "detail": text})
+            out.append(row)
         return out
 
-    try:
-        for coro in asyncio.as_completed([check(r) for r in recs]):
-            rows.extend(await coro)
-            bar.update(1)
-    finally:
-        bar.close()
-    rows.sort(key=lambda r: (r.record_id, r.key or ""))
-    return AuditResult(rows, batch=batch, records=len(recs), elapsed=time.monotonic() - started)
+    with ledger.run("audit", batch_ids=[check.batch], target=check.info.target,
+                    api=check.info.api) as run:  # fmt: skip
+        tasks = [asyncio.ensure_future(one(r)) for r in recs]
+        try:
+            for coro in asyncio.as_completed(tasks):
+                rows.extend(await verify(await coro))
+                bar.update(1)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            run.outcome, run.message = "stopped", "the token was refused"
+            raise
+        finally:
+            bar.close()
+        rows.sort(key=lambda r: (r.record_id, r.key or ""))
+        result = AuditResult(
+            rows, batch=check.batch, records=len(recs), elapsed=time.monotonic() - started
+        )
+        run.outcome = "ok" if result.ok else "incomplete"
+        run.detail = {"records": len(recs), "counts": result.counts()}
+    return result
+
+
+def _compare(rec: Any, local_files: Sequence[Any], remote_files: Sequence[Any]) -> list[AuditRow]:
+    """One row per file of a record: the ledger's scan against the server's list."""
+    local = {f.key: f for f in local_files}
+    remote = {f.key: f for f in remote_files}
+    out = []
+    for key in sorted(set(local) | set(remote)):
+        lf, rf = local.get(key), remote.get(key)
+        base = dict(record_id=rec.record_id, marker=rec.marker.key, remote_id=rec.remote_id,
+                    key=key)  # fmt: skip
+        if rf is None:
+            out.append(AuditRow(**base, status="missing", local_md5=lf.md5,
+                                local_size=lf.size, detail="not on the server"))  # fmt: skip
+            continue
+        if lf is None:
+            out.append(AuditRow(**base, status="extra", remote_md5=rf.md5,
+                                remote_size=rf.size, detail="not in the ledger"))  # fmt: skip
+            continue
+        problems = []
+        if rf.md5 is None or rf.md5.lower() != lf.md5.lower():
+            problems.append(f"md5 {rf.md5} != {lf.md5}")
+        if rf.size is not None and int(rf.size) != int(lf.size):
+            problems.append(f"size {rf.size} != {lf.size}")
+        out.append(AuditRow(**base, status="mismatch" if problems else "ok", local_md5=lf.md5,
+                            remote_md5=rf.md5, local_size=lf.size, remote_size=rf.size,
+                            detail="; ".join(problems)))  # fmt: skip
+    return out

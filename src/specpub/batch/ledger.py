@@ -214,9 +214,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 #: states a record may leave for ``to`` by that move (see :meth:`Ledger.adopt`,
 #: :meth:`Ledger.replan`). Each is logged as a ``note`` event named after it.
 MOVES: dict[str, dict[str, frozenset[str]]] = {
-    # the server holds it: published (with its DOI) or a draft to resume
+    # the server holds it: published (with its DOI; also corrects a published row's
+    # facts) or a draft to resume
     "adopt": {
-        "published": frozenset(set(STATES) - {"published"}),
+        "published": frozenset(STATES),
         "created": frozenset(set(STATES) - {"created"}),
     },
     # back to work: files changed (draft kept: "created") or the record is gone ("planned")

@@ -1,27 +1,33 @@
-"""Reconcile a batch: compare the ledger with what the repository holds, and fix the ledger.
+"""Reconcile a batch: compare the ledger with what the repository holds, and correct the ledger.
 
 The ICEDIG pilot's log disagreed with Zenodo both ways (701 more records
-published than logged). :func:`reconcile` asks the repository, not the log:
+published than logged). :func:`reconcile` asks the repository, never the log,
+and never takes the search index's word for an absence:
 
-1. **Marker search.** Every ledger record's marker (``dwc:catalogNumber`` +
-   ``dwc:institutionCode``) is looked up with chunked OR queries
-   (:meth:`~specpub.repository.protocol.RepositoryClient.find_by_markers`),
-   paced by the target's *search* limit (30/min on zenodo.org), never one
-   search per record.
-2. **Draft sweep.** The caller's unpublished drafts (``is_published:false``,
-   paged, 100 per page) are listed to catch orphan drafts carrying a marker of
-   this batch that the marker search missed.
-3. **Direct GETs.** A record the ledger knows by id but that no search returned
-   is fetched by id: a GET has no index lag, so only a 404 counts as "gone".
+1. **Listing.** The user's whole account is listed once
+   (:mod:`specpub.batch.inventory`: every record and draft, every version,
+   100 per request, paced at the target's limits; on Zenodo the listing counts
+   against the global 100/min and 5000/h, not the 30/min of the public search).
+   The listing is cached in the workspace for the next preflight.
+2. **GETs by id where the listing is no proof.** A record the ledger knows by
+   id that the listing does not show, or shows in another state than the
+   ledger says (a published record listed as a draft: the index lags), is
+   fetched by id. A GET has no index lag.
+3. **Confirming 404s.** A 404 is an outage symptom until confirmed (Zenodo
+   answered 404 to everything in May 2019): the id is fetched again after
+   ``confirm_delay`` seconds, and up to three records seen moments ago must
+   still answer. Otherwise the findings are ``unconfirmed`` and nothing is
+   corrected for them.
+4. **Classification**, one finding per ledger row (every revision: edits and
+   new versions too), plus duplicates and leftover drafts per marker
+   (:mod:`specpub.batch._adoption` decides which server record is *the* one).
+5. **Corrections**, each one logged move of the ledger (:meth:`Ledger.adopt`,
+   :meth:`Ledger.replan`, or a workflow transition) in its own transaction: a
+   reconcile killed at any instant leaves every record either corrected or
+   untouched. A record is demoted only after a GET by id confirmed it, and
+   never while the server holds it published.
 
-Index lag: a fresh draft may be invisible to search for seconds (zenodo-api.md
-§2.5, §3.2). Records whose ledger id is known are checked by GET (no lag).
-Records whose create request's outcome is unknown (``creating``/``ambiguous``)
-and that no search found are searched again after ``index_lag`` seconds; only
-if they are still absent are they put back to ``planned``. Drafts are never
-decided "without files" from a search result (drafts have no indexed files).
-
-Classification (one finding per marker, plus one per extra server record):
+Categories:
 
 ``published``
     The server has it published and the ledger agrees.
@@ -30,39 +36,40 @@ Classification (one finding per marker, plus one per extra server record):
     ledger **adopts** the server's id, DOI and links.
 ``draft``
     An unpublished draft carries the marker; the ledger points at it (adopted
-    if it did not).
+    if it did not; a publish whose answer was lost and did not happen is put
+    back to ``uploaded``).
 ``missing`` (serious)
-    The ledger says published but the server has nothing: the record is put
-    back to ``planned`` for a re-run.
+    The ledger says published but the server confirmed it holds nothing (GET
+    404, confirmed): planned again for a re-run. Or it holds only an
+    unpublished draft with that id: the draft is resumed.
 ``lost-draft``
-    The ledger had a draft id that the server no longer has: back to ``planned``.
+    The ledger had a draft id that the server confirmed gone: planned again.
+``unresolved-create``
+    A create whose answer was lost, not in the listing: publish resolves it
+    (it waits for the index, then consults the inventory). Nothing corrected:
+    an absence from a listing proves nothing.
 ``not-created``
-    Nothing on either side (never sent, or a create that never arrived).
+    Never sent, and nothing on the server.
 ``duplicate-published`` (serious)
     Several *published* records carry one marker: reported, never deleted.
-    Versions of one record (same concept id, or ids that the ledger's later
-    revisions point at) are not duplicates.
+    Versions of one record (same concept id, or ids other ledger rows point
+    at) are not duplicates.
 ``orphan-draft``
-    A draft carrying the marker that the ledger does not point at (an extra
-    draft from a retried create, or one left beside a published record):
-    deletable with ``delete_orphans=True``.
+    A draft carrying the marker that no ledger row points at (an extra draft
+    of a retried create): deletable with ``delete_orphans=True``.
 ``checksum-mismatch`` (serious)
-    A file's server MD5 (or its presence) differs from the ledger's scan.
+    A file's server MD5 (or its presence) differs from the ledger's scan
+    (checked when the listing or a GET shows the files; ``specpub audit``
+    checks every file).
 ``unconfirmed``
-    The record's GET answered 404 twice, but the repository's health could
-    not be confirmed (records seen moments before no longer answer either:
-    an outage such as Zenodo's of May 2019, which answered 404 to
-    everything). Nothing is corrected for it, nor for unknown creates that
-    no search found; run reconcile again when the repository is healthy.
+    A GET answered 404 (twice) or failed, but the repository's health could
+    not be confirmed. Nothing corrected; run reconcile again later.
 
 A correcting (or deleting) reconciliation holds the ledger's run lock, so it
-never races a runner publishing from the same ledger.
-
-Outage safety: "missing" and "lost-draft" put records back to ``planned``,
-and a re-run then publishes them again, so a 404 alone never decides it.
-The 404ed ids are fetched again after ``confirm_delay`` seconds, and up to
-three records that reconcile has just seen (published ones first) are
-fetched too; only if those answer is the repository taken to be healthy.
+never races a runner publishing from the same ledger; a refused token stops
+it at the first answer. Cost at the pilot's scale (281,372 records):
+2,814 listing requests plus a GET per doubtful record; see
+``benchmarks/reconcile_cost.py``.
 
 Examples
 --------
@@ -70,32 +77,29 @@ Examples
 >>> f.serious, f.cleanable
 (False, False)
 >>> ReconcileResult([f], batch=1).summary().splitlines()[0]
-'reconcile batch 1: 1 records checked; ledger-behind 1'
+'reconcile batch 1: 1 records checked against 0 on the server; ledger-behind 1'
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
-import json
-import sqlite3
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
 from specpub._display import FrameResult
+from specpub.batch._adoption import as_server_record, choose
 from specpub.batch._lock import RunLock
-from specpub.batch._paced import CHECK_RETRY, check_pacer, paced_call
+from specpub.batch._paced import CHECK_RETRY, CheckRun
+from specpub.batch.inventory import Inventory, ServerRecord, list_all
 from specpub.batch.pacing import Pacer
 from specpub.batch.retry import RetryPolicy
-from specpub.errors import NotFound, RepositoryError
+from specpub.errors import NotFound, RepositoryError, classify
 from specpub.repository.protocol import Marker, RemoteRecord, RepositoryClient
-from specpub.sandbox.config import RateLimit
 
 __all__ = [
     "CATEGORIES",
@@ -113,6 +117,7 @@ CATEGORIES = (
     "draft",
     "missing",
     "lost-draft",
+    "unresolved-create",
     "not-created",
     "duplicate-published",
     "orphan-draft",
@@ -121,9 +126,6 @@ CATEGORIES = (
 )
 #: Categories that need a person's attention.
 SERIOUS = frozenset({"missing", "duplicate-published", "checksum-mismatch"})
-
-_PAGE = 100
-_MAX_WINDOW = 10_000
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ class Finding:
     marker
         The marker key (``institution|catalog``).
     record_id
-        The local ledger record id (``None`` for an extra server record).
+        The local ledger record id.
     category
         One of :data:`CATEGORIES`.
     ledger_state, ledger_state_after
@@ -193,8 +195,12 @@ class ReconcileResult(FrameResult):
 
     findings: list[Finding]
     batch: int | None = None
+    #: Server records listed, and the requests the listing took.
+    listed: int = 0
     searches: int = 0
     gets: int = 0
+    #: HTTP requests of the whole reconciliation.
+    requests: int = 0
     deleted: list[str] = field(default_factory=list)
     corrected: int = 0
     elapsed: float = 0.0
@@ -239,13 +245,18 @@ class ReconcileResult(FrameResult):
 
     def summary(self) -> str:
         """A few lines for people."""
-        checked = len({f.marker for f in self.findings if f.record_id is not None})
+        checked = len({f.record_id for f in self.findings if f.record_id is not None})
         counts = ", ".join(f"{k} {v}" for k, v in self.counts().items()) or "nothing found"
-        lines = [f"reconcile batch {self.batch}: {checked} records checked; {counts}"]
-        lines.append(
-            f"  ledger corrected for {self.corrected} records; {len(self.deleted)} drafts "
-            f"deleted; {self.searches} searches, {self.gets} GETs, {self.elapsed:.1f}s"
-        )
+        lines = [
+            f"reconcile batch {self.batch}: {checked} records checked against {self.listed} "
+            f"on the server; {counts}"
+        ]
+        if self.requests or self.corrected or self.deleted:
+            lines.append(
+                f"  ledger corrected for {self.corrected} records; {len(self.deleted)} drafts "
+                f"deleted; {self.requests} requests ({self.searches} listing, {self.gets} "
+                f"GETs), {self.elapsed:.1f}s"
+            )
         orphans = [f for f in self.findings if f.cleanable and f.action != "deleted"]
         if orphans:
             lines.append(
@@ -272,8 +283,10 @@ class ReconcileResult(FrameResult):
             "counts": self.counts(),
             "corrected": self.corrected,
             "deleted": list(self.deleted),
+            "listed": self.listed,
             "searches": self.searches,
             "gets": self.gets,
+            "requests": self.requests,
             "unconfirmed_reason": self.unconfirmed_reason,
             "findings": [
                 {**asdict(f), "server_ids": list(f.server_ids), "serious": f.serious}
@@ -286,79 +299,282 @@ class ReconcileResult(FrameResult):
         return f"ReconcileResult(batch={self.batch}, {counts or 'empty'}, ok={self.ok})"
 
 
-# ----------------------------------------------------------------- ledger edits
-def _move(ledger: Any, rid: int, to: str, **kw: Any) -> None:
-    """Move a record to ``to`` by the shortest legal path of the ledger's state machine."""
-    from specpub.batch.ledger import TRANSITIONS
+# ----------------------------------------------------------------- what the server holds
+@dataclass
+class _ServerView:
+    """The server's side: the listing, and what GETs by id said since."""
 
-    current = ledger.record(rid).state
-    if current == to and to != "created":
-        return
-    if to in TRANSITIONS[current] and current != to:
-        ledger.transition(rid, to, **kw)
-        return
-    if current == "planned":
-        ledger.transition(rid, "creating")
-    elif current != "ambiguous":
-        ledger.transition(rid, "ambiguous", step="reconcile")
-    ledger.transition(rid, to, **kw)
+    listing: Inventory
+    got: dict[str, ServerRecord] = field(default_factory=dict)
+    gone: set[str] = field(default_factory=set)
+    failed: dict[str, str] = field(default_factory=dict)
+    doubt: str | None = None
+
+    def candidates(self, marker: Marker) -> list[ServerRecord]:
+        """The marker's server records, GET answers winning over the listing."""
+        out = {e.remote_id: e for e in self.listing.find(marker)}
+        for rid, e in self.got.items():
+            if e.marker_key == marker.key:
+                out[rid] = e
+        for rid in self.gone:
+            out.pop(rid, None)
+        return list(out.values())
+
+    def own(self, remote_id: str) -> ServerRecord | None:
+        return self.got.get(remote_id) or self.listing.get(remote_id)
 
 
-def _force_replan(ledger: Any, rid: int) -> None:
-    """Put a *published* record back to ``planned`` (the state machine has no such move).
+async def _list_server(check: CheckRun, recs: Sequence[Any], result: ReconcileResult) -> Inventory:
+    """1. The full listing (cached for preflight); marker searches for clients without one."""
+    client = check.client
+    base = str(getattr(client, "base_url", "") or "memory")
+    inv = Inventory.for_workspace(check.ledger.path, base, client.api)
+    if base == "memory":
+        inv.path = None
+    lister = getattr(client, "list_records", None)
+    if lister is not None:
 
-    Plain SQL on the ledger file, in one transaction: the server no longer
-    holds the record, so the ledger's published facts are wrong.
-    """
-    now = datetime.now(UTC).isoformat(timespec="milliseconds")
-    conn = sqlite3.connect(ledger.path, timeout=30.0, isolation_level=None)
+        async def page(query: str, page: int, size: int) -> list[RemoteRecord]:
+            result.searches += 1
+            return await check.call(
+                "list", lister, query, page=page, size=size, endpoint="list",
+                detail={"page": page},
+            )  # fmt: skip
+
+        records, _ = await list_all(page, "")
+    else:
+        records = []
+        markers = sorted({r.marker for r in recs})
+        for i in range(0, len(markers), 40):
+            result.searches += 1
+            hits = await check.call(
+                "search", client.find_by_markers, markers[i : i + 40], endpoint="search"
+            )
+            records += [r for found in hits.values() for r in found]
+    inv.merge(records, full=True)
+    if inv.path is not None:
+        inv.save()
+    result.listed = len(inv)
+    return inv
+
+
+def _needs_get(rec: Any, listed: ServerRecord | None) -> bool:
+    """Whether the listing is no proof for this ledger row (2.)."""
+    if rec.remote_id is None:
+        return False
+    if listed is None:
+        return True  # not seen: lag, a version the listing hides, or gone
+    if listed.is_published:
+        return False  # published stays published: the listing can only lag behind it
+    return rec.state in ("published", "publishing", "ambiguous")
+
+
+async def _get(check: CheckRun, view: _ServerView, rid: str, result: ReconcileResult) -> None:
+    result.gets += 1
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute(
-            "UPDATE records SET state='planned', step=NULL, remote_id=NULL, concept_id=NULL, "
-            "bucket=NULL, doi=NULL, concept_doi=NULL, html_url=NULL, published_at=NULL, "
-            "attempts=0, reason=NULL, retryable=NULL, field_messages=NULL, updated_at=? "
-            "WHERE record_id=?",
-            (now, int(rid)),
-        )
-        conn.execute(
-            "UPDATE files SET state='planned', server_checksum=NULL, remote_file_id=NULL, "
-            "updated_at=? WHERE record_id=?",
-            (now, int(rid)),
-        )
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
+        got = await check.call("get", check.client.get, rid)
+    except NotFound:
+        view.gone.add(rid)
+        return
+    except RepositoryError as err:
+        if classify(err).stop:
+            raise
+        view.failed[rid] = str(err)
+        return
+    view.gone.discard(rid)
+    view.got[rid] = as_server_record(got)
 
 
-def _note(ledger: Any, batch: int | None, rid: int | None, detail: Mapping[str, Any]) -> None:
-    ledger.record_event(batch, rid, "reconcile", "note", kind="note", detail=dict(detail))
+async def _fetch_doubtful(
+    check: CheckRun, recs: Sequence[Any], view: _ServerView, result: ReconcileResult
+) -> None:
+    """2. GET by id what the listing cannot prove."""
+    for rec in recs:
+        if _needs_get(rec, view.listing.get(str(rec.remote_id or ""))):
+            await _get(check, view, str(rec.remote_id), result)
 
 
-# ----------------------------------------------------------------- the algorithm
-def _sort_key(rec: RemoteRecord) -> tuple[str, int, str]:
-    rid = rec.id
-    return (rec.created or "", int(rid) if rid.isdigit() else 0, rid)
+async def _confirm_gone(
+    check: CheckRun, view: _ServerView, result: ReconcileResult, delay: float
+) -> None:
+    """3. A 404 counts only when it repeats while records seen moments ago still answer."""
+    if not view.gone and not view.failed:
+        return
+    if view.failed:
+        first = next(iter(view.failed.items()))
+        view.doubt = f"GET {first[0]} failed: {first[1]}"
+        return
+    if delay > 0:
+        await asyncio.sleep(delay)
+    for rid in sorted(view.gone):
+        await _get(check, view, rid, result)
+    if view.failed:
+        first = next(iter(view.failed.items()))
+        view.doubt = f"GET {first[0]} failed: {first[1]}"
+        return
+    if not view.gone:
+        return
+    seen = [e for e in list(view.got.values()) + list(view.listing) if e.remote_id not in view.gone]
+    seen.sort(key=lambda e: not e.is_published)  # published records cannot vanish
+    probes = list(dict.fromkeys(e.remote_id for e in seen))[:3]
+    if not probes:
+        view.doubt = "no other record of the repository could be fetched to compare"
+        return
+    for rid in probes:
+        result.gets += 1
+        try:
+            await check.call("get", check.client.get, rid, detail={"health": True})
+        except RepositoryError as err:
+            if classify(err).stop:
+                raise
+            view.doubt = f"record {rid}, seen moments ago, answered {err.status or err}"
+            return
 
 
-def _file_problems(rec: RemoteRecord, planned: Mapping[str, tuple[int, str]]) -> list[str]:
-    if rec.files is None:
+# ----------------------------------------------------------------- classification
+@dataclass(frozen=True)
+class _Correction:
+    """What to change in the ledger for one finding (applied in one transaction)."""
+
+    move: str  # "adopt-published" | "adopt-draft" | "replan" | "uploaded"
+    remote: ServerRecord | None = None
+    confirmed: str | None = None
+    reason: str = ""
+
+
+def _classify(
+    rec: Any, view: _ServerView, known: set[str]
+) -> tuple[str, str, str | None, str, _Correction | None]:
+    """4. (category, detail, remote id, action, correction) for one ledger row."""
+    before = rec.state
+    cands = view.candidates(rec.marker)
+    choice = choose(cands, current=rec.remote_id, known=known)
+    keep = choice.keep
+    rid = rec.remote_id
+    if rid is not None and (rid in view.gone or rid in view.failed) and view.doubt is not None:
+        what = f"GET {rid} answered 404 twice" if rid in view.gone else f"GET {rid} failed"
+        detail = f"{what}, but the repository's health is not confirmed ({view.doubt})"
+        return "unconfirmed", detail + "; nothing corrected", rid, "none", None
+    if rid is not None and rid not in view.gone:
+        own = view.own(rid)
+        if own is not None and own.is_published:
+            if before == "published" and (own.doi or None) == (rec.doi or None):
+                stale = " (the search index still listed a draft)" if rid in view.got else ""
+                return "published", f"doi {own.doi}{stale}", rid, "none", None
+            return (
+                "ledger-behind", f"the server holds it published (doi {own.doi})", rid,
+                "adopted", _Correction("adopt-published", own, reason="published on the server"),
+            )  # fmt: skip
+        if own is not None:  # an unpublished draft with the ledger's id
+            if before == "published":
+                return (
+                    "missing",
+                    f"the ledger says published ({rec.doi}); GET {rid} shows an unpublished "
+                    "draft: resumed, to be published", rid, "adopted draft",
+                    _Correction("adopt-draft", own, reason="the server holds only a draft"),
+                )  # fmt: skip
+            if before in ("publishing", "ambiguous") and rec.step == "publish":
+                return (
+                    "draft", f"GET {rid}: the publish did not take effect", rid, "publish again",
+                    _Correction("uploaded", own, reason="the publish did not take effect"),
+                )  # fmt: skip
+            return "draft", "the ledger points at this draft", rid, "none", None
+    # the ledger has no id, or the server confirmed its id gone
+    if keep is not None and keep.remote_id != rid:
+        was = f" (ledger had id {rid}, gone)" if rid else ""
+        if keep.is_published:
+            return (
+                "ledger-behind", f"the server holds it published (doi {keep.doi}){was}",
+                keep.remote_id, "adopted",
+                _Correction("adopt-published", keep, reason="published on the server"),
+            )  # fmt: skip
+        if before == "published" and rid is None:
+            return "draft", "a draft carries the marker", keep.remote_id, "none", None
+        return (
+            "draft", f"adopted the server's draft{was}", keep.remote_id, "adopted",
+            _Correction("adopt-draft", keep, reason="a draft carries the marker"),
+        )  # fmt: skip
+    if rid is not None:  # confirmed gone, nothing else on the server
+        confirmed = f"GET {rid} -> 404 twice while other records answered"
+        if before == "published":
+            return (
+                "missing",
+                f"the ledger says published as {rid} ({rec.doi}); the server confirmed it holds "
+                "no such record", rid, "re-run",
+                _Correction("replan", confirmed=confirmed, reason="the published record is gone"),
+            )  # fmt: skip
+        return (
+            "lost-draft", f"draft {rid} is gone from the server", rid, "re-run",
+            _Correction("replan", confirmed=confirmed, reason="the draft is gone"),
+        )  # fmt: skip
+    if before in ("creating", "ambiguous"):
+        return (
+            "unresolved-create",
+            "its create's answer was lost and no listing shows it yet; `specpub publish` "
+            "resolves it (it waits for the search index, then consults the inventory)",
+            None, "none", None,
+        )  # fmt: skip
+    return "not-created", f"not sent yet ({before})", None, "none", None
+
+
+def _apply(ledger: Any, rec: Any, fix: _Correction) -> None:
+    """5. One correction, one logged move of the ledger."""
+    e = fix.remote
+    if fix.move == "adopt-published":
+        assert e is not None
+        ledger.adopt(
+            rec.record_id, "published", remote_id=e.remote_id, concept_id=e.concept_id,
+            doi=e.doi or rec.doi, concept_doi=e.concept_doi, html_url=e.html_url,
+            source="reconcile", reason=fix.reason,
+        )  # fmt: skip
+    elif fix.move == "adopt-draft":
+        assert e is not None
+        ledger.adopt(
+            rec.record_id, "created", remote_id=e.remote_id, concept_id=e.concept_id,
+            html_url=e.html_url, source="reconcile", reason=fix.reason,
+        )  # fmt: skip
+    elif fix.move == "uploaded":
+        ledger.transition(rec.record_id, "uploaded")
+    elif fix.move == "replan":
+        ledger.replan(rec.record_id, source="reconcile", reason=fix.reason, confirmed=fix.confirmed)
+
+
+def _file_problems(entry: ServerRecord | None, planned: Mapping[str, tuple[int, str]]) -> list[str]:
+    if entry is None or entry.files is None:
         return []
-    remote = {f.key: f for f in rec.files}
+    remote = {k: (size, md5) for k, size, md5 in entry.files}
     problems = []
     for key, (size, md5) in sorted(planned.items()):
         got = remote.get(key)
         if got is None:
             problems.append(f"{key}: missing on the server")
-        elif got.md5 is not None and got.md5.lower() != md5.lower():
-            problems.append(f"{key}: server md5 {got.md5} != local {md5}")
-        elif got.size is not None and size is not None and int(got.size) != int(size):
-            problems.append(f"{key}: server size {got.size} != local {size}")
+        elif got[1] is not None and got[1].lower() != md5.lower():
+            problems.append(f"{key}: server md5 {got[1]} != local {md5}")
+        elif got[0] is not None and size is not None and int(got[0]) != int(size):
+            problems.append(f"{key}: server size {got[0]} != local {size}")
     for key in sorted(set(remote) - set(planned)):
         problems.append(f"{key}: extra file on the server")
     return problems
 
 
+def _marker_extras(
+    rows: Sequence[Any], view: _ServerView, pointed: set[str]
+) -> list[tuple[str, ServerRecord, str]]:
+    """Duplicates and leftover drafts of one marker: (category, record, detail)."""
+    cands = view.candidates(rows[0].marker)
+    concepts = {e.concept_id for e in cands if e.remote_id in pointed and e.concept_id}
+    out = []
+    for e in cands:
+        if e.remote_id in pointed or (e.concept_id and e.concept_id in concepts):
+            continue  # what the ledger points at, or a version of it
+        if e.is_published:
+            out.append(("duplicate-published", e, f"a second published record (doi {e.doi})"))
+        elif e.state == "draft":
+            out.append(("orphan-draft", e, "a draft no ledger record points at"))
+    return out
+
+
+# ----------------------------------------------------------------- the algorithm
 async def reconcile(
     ledger: Any,
     client: RepositoryClient,
@@ -366,13 +582,10 @@ async def reconcile(
     *,
     delete_orphans: bool = False,
     correct_ledger: bool = True,
-    sweep: bool = True,
-    index_lag: float = 15.0,
-    search_limits: Sequence[RateLimit] | None = None,
-    chunk_size: int = 40,
     check_files: bool = True,
     progress: Any = None,
     pacer: Pacer | None = None,
+    limits: Sequence[Any] | None = None,
     retry: RetryPolicy | None = None,
     confirm_delay: float = 1.0,
 ) -> ReconcileResult:
@@ -388,187 +601,185 @@ async def reconcile(
         The batch id (``None``: the ledger's latest batch).
     delete_orphans
         Delete the orphan drafts found (never a published record, never a
-        draft the ledger points at).
+        draft any ledger record points at).
     correct_ledger
-        Adopt what the server has and mark lost records for a re-run
-        (``False``: only report).
-    sweep
-        Also list all own unpublished drafts (``is_published:false``).
-    index_lag
-        Seconds to wait before searching again for records whose create
-        outcome is unknown and that no search found (0: do not search again).
-    search_limits
-        Pace of the searches when no ``pacer`` is given (default: the
-        target's documented search limit, 30/min on zenodo.org; ``()``: none).
-    chunk_size
-        Markers per ``find_by_markers`` call (one OR query each).
+        Adopt what the server has and plan lost records again (``False``: only report).
     check_files
-        Compare the server's file MD5s of published records with the ledger.
-        Search results of published records carry their files (Zenodo and
-        the sandbox), so this costs nothing extra; a published record whose
-        result has no files is fetched with one GET (``False``: skip those).
+        Compare the files the listing (or a GET) shows for published records
+        with the ledger's scan (``specpub audit`` checks every file).
     progress
-        ``"auto"``, ``"text"``, ``None`` or a tqdm-like object (see
-        :func:`specpub.progress.make_progress`).
+        ``"auto"``, ``"text"``, ``None`` or a tqdm-like object.
     pacer
         The :class:`~specpub.batch.pacing.Pacer` to share (wire its
-        ``on_response`` into the client). Default: one with the target's
-        documented limits (``Pacer.for_target``), searches paced by its
-        search limits, GETs and deletes by its general limits.
+        ``on_response`` into the client). Default: the target's documented limits.
+    limits
+        Pace when no ``pacer`` is given (``()``: none).
     retry
         Retries of 429 and 5xx answers (default: 4 attempts, backoff up to 8 s).
     confirm_delay
-        Seconds to wait before GETting the records that answered 404 a second
-        time. A 404 counts as "gone" only when it repeats *and* records seen
-        moments ago can still be fetched (a repository outage, like Zenodo's
-        of May 2019, answers 404 to everything); otherwise the findings are
-        ``unconfirmed`` and nothing is corrected for them.
+        Seconds before a 404ed id is fetched again (see the module docstring).
 
     Returns
     -------
     ReconcileResult
 
+    Raises
+    ------
+    AuthenticationError
+        The token was refused: the reconciliation stops at the first answer.
+
     Examples
     --------
     >>> import asyncio, tempfile, pathlib
     >>> from specpub.batch.ledger import Ledger
-    >>> class EmptyRepository:  # holds nothing: every marker comes back empty
-    ...     async def find_by_markers(self, markers):
-    ...         return {m: [] for m in markers}
-    ...     async def search(self, query, **kwargs):
+    >>> class EmptyRepository:  # holds nothing
+    ...     api = "legacy"
+    ...     async def list_records(self, query="", *, page=1, size=100, sort="oldest"):
     ...         return []
     >>> led = Ledger.open(pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite")
     >>> b = led.create_batch(target="embedded", api="legacy")
     >>> rid, _ = led.add_record(b, Marker("A1", "BR"), payload={})
     >>> _ = led.transition(rid, "creating")  # the create's answer was lost
-    >>> res = asyncio.run(reconcile(led, EmptyRepository(), b, index_lag=0, search_limits=()))
-    >>> res.counts(), led.record(rid).state  # never arrived: planned again
-    ({'not-created': 1}, 'planned')
+    >>> res = asyncio.run(reconcile(led, EmptyRepository(), b, limits=()))
+    >>> res.counts(), led.record(rid).state  # absence from a listing proves nothing
+    ({'unresolved-create': 1}, 'creating')
     >>> led.close()
     """
     from specpub.progress import make_progress
 
     started = time.monotonic()
-    if batch is None:
-        ids = ledger.batch_ids()
-        if not ids:
-            return ReconcileResult([], batch=None)
-        batch = ids[-1]
-    info = ledger.batch(batch)
-    pacer = check_pacer(info.target, pacer, search_limits=search_limits)
-    policy = retry or CHECK_RETRY
-
-    async def call(func: Any, *args: Any, endpoint: str = "api", **kwargs: Any) -> Any:
-        return await paced_call(
-            pacer, func, *args, endpoint=endpoint, retry=policy, client=client, **kwargs
-        )
-
-    frame = ledger.records(batch=batch)
-    frame = frame[frame["revision"] == 0] if "revision" in frame.columns else frame
-    recs = [ledger.record(int(rid)) for rid in frame["record_id"].tolist()]
-    by_marker: dict[Marker, Any] = {r.marker: r for r in recs}
-    result = ReconcileResult([], batch=batch)
-    found: dict[Marker, dict[str, RemoteRecord]] = {m: {} for m in by_marker}
-    # A runner working on this ledger meanwhile would race the corrections (a record
-    # put back to planned while its create is in flight is created twice).
+    if not ledger.batch_ids():
+        return ReconcileResult([], batch=None)
+    check = CheckRun(
+        ledger, client, ledger.latest_batch(batch), kind="reconcile", pacer=pacer,
+        limits=limits, search_limits=limits, retry=retry,
+    )  # fmt: skip
+    result = ReconcileResult([], batch=check.batch)
+    recs = [ledger.record(int(r)) for r in ledger.records(batch=check.batch)["record_id"]]
+    # a runner working on this ledger meanwhile would race the corrections
     lock = RunLock(ledger.path) if (correct_ledger or delete_orphans) else None
-    if lock is not None:
-        lock.__enter__()
-    bar = make_progress(progress, total=len(recs), description="reconcile")
-
-    async def search_markers(markers: list[Marker]) -> None:
-        for i in range(0, len(markers), max(1, chunk_size)):
-            chunk = markers[i : i + chunk_size]
-            t = time.monotonic()
-            hits = await call(client.find_by_markers, chunk, endpoint="search")
-            result.searches += 1
-            ledger.record_event(
-                batch, None, "search", "ok", duration=time.monotonic() - t,
-                detail={"purpose": "reconcile", "markers": len(chunk)},
-            )  # fmt: skip
-            for marker, records in hits.items():
-                if marker in found:
-                    for rec in records:
-                        found[marker][rec.id] = rec
-
-    try:
-        await search_markers(list(by_marker))
-        # 2. sweep own drafts for orphans carrying this batch's markers
-        if sweep:
-            page = 1
-            while page * _PAGE <= _MAX_WINDOW:
-                hits = await call(
-                    client.search, "is_published:false", page=page, size=_PAGE, sort="newest",
-                    endpoint="search",
-                )  # fmt: skip
-                result.searches += 1
-                for rec in hits:
-                    if rec.marker in found and not rec.is_published:
-                        found[rec.marker].setdefault(rec.id, rec)
-                if len(hits) < _PAGE:
-                    break
-                page += 1
-        # 3. GET what the ledger knows by id but no search returned (no index lag for GET)
-        gone: set[str] = set()
-        for rec in recs:
-            if rec.remote_id and rec.remote_id not in found[rec.marker]:
-                try:
-                    got = await call(client.get, rec.remote_id)
-                    found[rec.marker][got.id] = got
-                except NotFound:
-                    gone.add(rec.remote_id)
-                result.gets += 1
-        # Published records from search may lack files: GET them to compare checksums.
-        for rec in recs if check_files else ():
-            for rid, remote in list(found[rec.marker].items()):
-                if remote.is_published and remote.files is None:
-                    with contextlib.suppress(NotFound):
-                        found[rec.marker][rid] = await call(client.get, rid)
-                    result.gets += 1
-        # A 404 is an outage symptom until confirmed: ask again, and check the
-        # repository still serves records it served moments ago.
-        doubt = None
-        if gone:
-            doubt = await _confirm_gone(client, call, found, gone, recs, result, confirm_delay)
-            result.unconfirmed_reason = doubt
-        # Index lag: unknown creates that nothing found get a second look later.
-        unsure = [
-            r.marker
-            for r in recs
-            if not found[r.marker]
-            and not r.remote_id
-            and (r.state == "creating" or (r.state == "ambiguous" and r.step == "create"))
-        ]
-        if unsure and index_lag > 0:
-            await asyncio.sleep(index_lag)
-            await search_markers(unsure)
-
-        # 4. classify and correct. Ids that other ledger rows of the same marker
-        # point at (edits, new versions: revision > 0) are versions, not duplicates.
-        known_ids: dict[str, set[str]] = {}
-        rows = ledger.query(
-            "SELECT marker_key, remote_id, concept_id FROM records "
-            "WHERE target=? AND remote_id IS NOT NULL",
-            [info.target],
-        )
-        for key, rid, cid in rows.itertuples(index=False):
-            known_ids.setdefault(key, set()).update(x for x in (rid, cid) if x)
-        for rec in recs:
-            known = known_ids.get(rec.marker.key, set()) - {rec.remote_id}
-            _classify(
-                ledger, rec, found[rec.marker], gone, result, correct_ledger, batch, known,
-                doubt,
-            )  # fmt: skip
-            bar.update(1)
-        # 5. delete orphan drafts
-        if delete_orphans:
-            await _delete_orphans(ledger, client, result, pacer, policy)
-    finally:
-        bar.close()
-        if lock is not None:
-            lock.__exit__()
-    result.elapsed = time.monotonic() - started
+    info = check.info
+    with lock or _nothing(), ledger.run("reconcile", batch_ids=[check.batch],
+                                        target=info.target, api=info.api) as run:  # fmt: skip
+        bar = make_progress(progress, total=len(recs), description="reconcile")
+        try:
+            view = _ServerView(await _list_server(check, recs, result))
+            await _fetch_doubtful(check, recs, view, result)
+            await _confirm_gone(check, view, result, confirm_delay)
+            result.unconfirmed_reason = view.doubt
+            _check_rows(ledger, recs, view, result, correct_ledger, check_files, bar.update)
+            if delete_orphans:
+                await _delete_orphans(ledger, client, result, check.pacer, check.policy)
+        except BaseException:
+            run.outcome = "stopped"
+            raise
+        finally:
+            bar.close()
+        result.requests = check.requests
+        result.elapsed = time.monotonic() - started
+        run.outcome = "ok" if result.ok else "incomplete"
+        run.detail = {"counts": result.counts(), "corrected": result.corrected}
     return result
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _check_rows(
+    ledger: Any,
+    recs: Sequence[Any],
+    view: _ServerView,
+    result: ReconcileResult,
+    correct: bool,
+    check_files: bool,
+    advance: Callable[[int], None],
+) -> None:
+    """4.–5. Classify every ledger row, correct it, then report duplicates and orphans."""
+    by_marker: dict[str, list[Any]] = collections.defaultdict(list)
+    for rec in recs:
+        by_marker[rec.marker.key].append(rec)
+    for key, rows in by_marker.items():
+        for rec in rows:
+            known = _known_ids(ledger, rec)
+            category, detail, remote_id, action, fix = _classify(rec, view, known)
+            ids = tuple(e.remote_id for e in choose(view.candidates(rec.marker)).candidates)
+            if fix is not None and correct:
+                _apply(ledger, rec, fix)
+                result.corrected += 1
+            elif fix is not None:
+                action = "none"
+            after = ledger.record(rec.record_id).state
+            result.findings.append(
+                Finding(
+                    key,
+                    rec.record_id,
+                    category,
+                    ledger_state=rec.state,
+                    ledger_state_after=after,
+                    remote_id=remote_id,
+                    server_ids=ids,
+                    action=action,
+                    detail=detail,
+                )
+            )
+            entry = view.own(remote_id) if remote_id else None
+            if check_files and entry is not None and entry.is_published:
+                problems = _file_problems(entry, _planned_files(ledger, rec.record_id))
+                if problems:
+                    result.findings.append(
+                        Finding(
+                            key,
+                            rec.record_id,
+                            "checksum-mismatch",
+                            ledger_state=rec.state,
+                            ledger_state_after=after,
+                            remote_id=remote_id,
+                            server_ids=ids,
+                            detail="; ".join(problems),
+                        )
+                    )
+            advance(1)
+        pointed = _pointed(ledger, rows[0])
+        for category, e, detail in _marker_extras(rows, view, pointed):
+            result.findings.append(
+                Finding(
+                    key,
+                    rows[0].record_id,
+                    category,
+                    ledger_state=rows[0].state,
+                    ledger_state_after=ledger.record(rows[0].record_id).state,
+                    remote_id=e.remote_id,
+                    detail=detail,
+                )
+            )
+
+
+def _known_ids(ledger: Any, rec: Any) -> set[str]:
+    """Ids and concept ids the marker's other ledger rows point at (versions, not duplicates)."""
+    rows = ledger.query(
+        "SELECT remote_id, concept_id FROM records WHERE target=? AND marker_key=? "
+        "AND record_id!=?",
+        [rec.target, rec.marker_key, rec.record_id],
+    )
+    return {str(v) for v in rows.to_numpy().ravel() if v is not None and v == v}
+
+
+def _pointed(ledger: Any, rec: Any) -> set[str]:
+    """Every id a ledger row of this marker points at, after the corrections."""
+    rows = ledger.query(
+        "SELECT remote_id FROM records WHERE target=? AND marker_key=? AND remote_id IS NOT NULL",
+        [rec.target, rec.marker_key],
+    )
+    return set(rows["remote_id"].astype(str))
+
+
+def _planned_files(ledger: Any, rid: int) -> dict[str, tuple[int, str]]:
+    return {f.key: (f.size, f.md5) for f in ledger.record_files(rid)}
 
 
 async def delete_orphan_drafts(
@@ -616,12 +827,17 @@ async def _delete_orphans(
     pacer: Pacer,
     policy: RetryPolicy,
 ) -> list[str]:
-    pointed = set(ledger.records()["remote_id"].dropna().astype(str))
+    """6. Delete the leftover drafts (re-checked against the ledger right before)."""
+    from specpub.batch._paced import paced_call
+
     done = []
     for i, f in enumerate(result.findings):
         if not f.cleanable or f.action == "deleted" or f.remote_id is None:
             continue
-        if f.remote_id in pointed:
+        pointed = ledger.query(
+            "SELECT 1 FROM records WHERE remote_id=? LIMIT 1", [str(f.remote_id)]
+        )
+        if len(pointed):
             continue
         t = time.monotonic()
         await paced_call(pacer, client.delete_draft, f.remote_id, retry=policy, client=client)
@@ -633,216 +849,3 @@ async def _delete_orphans(
         done.append(f.remote_id)
         result.findings[i] = Finding(**{**asdict(f), "action": "deleted"})
     return done
-
-
-def _classify(
-    ledger: Any,
-    rec: Any,
-    server: Mapping[str, RemoteRecord],
-    gone: set[str],
-    result: ReconcileResult,
-    correct: bool,
-    batch: int,
-    known: set[str] = frozenset(),  # type: ignore[assignment]
-    doubt: str | None = None,
-) -> None:
-    marker = rec.marker.key
-    ids = tuple(sorted(server, key=lambda i: _sort_key(server[i])))
-    published = sorted((r for r in server.values() if r.is_published), key=_sort_key)
-    drafts = sorted((r for r in server.values() if not r.is_published), key=_sort_key)
-    before = rec.state
-    add = result.findings.append
-    changed = False
-
-    def finding(category: str, **kw: Any) -> None:
-        add(Finding(marker, rec.record_id, category, ledger_state=before, server_ids=ids, **kw))
-
-    if doubt is not None and (
-        (rec.remote_id is not None and rec.remote_id in gone)
-        or (not server and before in ("creating", "ambiguous"))
-    ):
-        # The repository may be down: neither a 404 nor an empty search proves anything.
-        what = (
-            f"GET {rec.remote_id} answered 404 twice"
-            if rec.remote_id in gone
-            else "no search found the record"
-        )
-        finding(
-            "unconfirmed", ledger_state_after=before, remote_id=rec.remote_id,
-            detail=f"{what}, but the repository's health is not confirmed ({doubt}); "
-            "nothing corrected",
-        )  # fmt: skip
-        return
-    if published:
-        keep = next((r for r in published if r.id == rec.remote_id), published[0])
-        if before == "published" and rec.remote_id == keep.id:
-            category, action = "published", "none"
-        else:
-            category, action = "ledger-behind", "adopted" if correct else "none"
-            if correct:
-                if before == "published":
-                    _force_replan(ledger, rec.record_id)
-                    ledger.transition(rec.record_id, "creating")
-                _move(
-                    ledger, rec.record_id, "published", remote_id=keep.id,
-                    concept_id=keep.concept_id, doi=keep.doi, concept_doi=keep.concept_doi,
-                    html_url=keep.html_url,
-                )  # fmt: skip
-                changed = True
-        problems = _file_problems(keep, _planned_files(ledger, rec.record_id))
-        after = ledger.record(rec.record_id).state
-        finding(
-            category, ledger_state_after=after, remote_id=keep.id, action=action,
-            detail=f"doi {keep.doi}" + ("" if rec.remote_id in (None, keep.id)
-                                        else f" (ledger had id {rec.remote_id})"),
-        )  # fmt: skip
-        if problems:
-            finding(
-                "checksum-mismatch", ledger_state_after=after, remote_id=keep.id,
-                detail="; ".join(problems),
-            )  # fmt: skip
-        versions = [
-            o
-            for o in published
-            if o.id != keep.id
-            and (o.id in known or (o.concept_id and o.concept_id == keep.concept_id))
-        ]
-        for other in published:
-            if other.id != keep.id and other not in versions:
-                finding(
-                    "duplicate-published", ledger_state_after=after, remote_id=other.id,
-                    detail=f"a second published record (doi {other.doi}) besides {keep.id}",
-                )  # fmt: skip
-        for d in drafts:
-            if d.id in known or (d.concept_id and d.concept_id == keep.concept_id):
-                continue  # an open new version / edit the ledger plans: not an orphan
-            finding(
-                "orphan-draft", ledger_state_after=after, remote_id=d.id,
-                detail=f"draft left beside published record {keep.id}",
-            )  # fmt: skip
-    elif drafts:
-        keep = next((r for r in drafts if r.id == rec.remote_id), drafts[-1])
-        if before == "published":
-            category, action = "missing", "re-run" if correct else "none"
-            detail = f"the ledger says published ({rec.doi}); the server has only drafts"
-            if correct:
-                _force_replan(ledger, rec.record_id)
-                _move(ledger, rec.record_id, "created", remote_id=keep.id, bucket=keep.bucket)
-                ledger.reset_files(rec.record_id)
-                changed, action = True, "adopted draft"
-        elif rec.remote_id == keep.id and before not in ("planned", "creating", "ambiguous"):
-            category, action, detail = "draft", "none", "the ledger points at this draft"
-        else:
-            category, action = "draft", "adopted" if correct else "none"
-            detail = "adopted the server's draft" + (
-                f" (ledger had id {rec.remote_id})" if rec.remote_id else ""
-            )
-            if correct:
-                _move(ledger, rec.record_id, "created", remote_id=keep.id, bucket=keep.bucket)
-                ledger.reset_files(rec.record_id)
-                changed = True
-        after = ledger.record(rec.record_id).state
-        finding(category, ledger_state_after=after, remote_id=keep.id, action=action,
-                detail=detail)  # fmt: skip
-        for d in drafts:
-            if d.id != keep.id:
-                finding(
-                    "orphan-draft", ledger_state_after=after, remote_id=d.id,
-                    detail=f"extra draft beside {keep.id}",
-                )  # fmt: skip
-    else:
-        if before == "published":
-            category, detail = (
-                "missing",
-                (
-                    f"the ledger says published as {rec.remote_id} ({rec.doi}); "
-                    "the server has no record with this marker"
-                ),
-            )
-            if correct:
-                _force_replan(ledger, rec.record_id)
-                changed = True
-        elif rec.remote_id:
-            category = "lost-draft"
-            detail = f"draft {rec.remote_id} is gone from the server" + (
-                "" if rec.remote_id in gone else " (not found by search)"
-            )
-            if correct:
-                _move(ledger, rec.record_id, "planned", reset_remote=True)
-                ledger.reset_files(rec.record_id)
-                changed = True
-        elif before in ("creating", "ambiguous"):
-            category, detail = "not-created", "the create never reached the server"
-            if correct:
-                _move(ledger, rec.record_id, "planned", reset_remote=True)
-                changed = True
-        else:
-            category, detail = "not-created", f"not sent yet ({before})"
-        after = ledger.record(rec.record_id).state
-        action = "re-run" if changed else "none"
-        finding(category, ledger_state_after=after, remote_id=rec.remote_id, action=action,
-                detail=detail)  # fmt: skip
-    if changed:
-        result.corrected += 1
-        _note(
-            ledger, batch, rec.record_id,
-            {"from": before, "to": ledger.record(rec.record_id).state, "server_ids": list(ids)},
-        )  # fmt: skip
-
-
-async def _confirm_gone(
-    client: RepositoryClient,
-    call: Any,
-    found: Mapping[Marker, dict[str, RemoteRecord]],
-    gone: set[str],
-    recs: Sequence[Any],
-    result: ReconcileResult,
-    delay: float,
-) -> str | None:
-    """Re-check 404s; return why the repository's health is unconfirmed (``None``: healthy).
-
-    Ids that answer the second GET are moved from ``gone`` to ``found``.
-    """
-    if delay > 0:
-        await asyncio.sleep(delay)
-    for rec in recs:
-        if rec.remote_id not in gone:
-            continue
-        result.gets += 1
-        try:
-            got = await call(client.get, rec.remote_id)
-        except NotFound:
-            continue
-        except RepositoryError as err:
-            return f"GET {rec.remote_id} failed again: {err}"
-        gone.discard(rec.remote_id)
-        found[rec.marker][got.id] = got
-    if not gone:
-        return None
-    seen = [r for hits in found.values() for r in hits.values() if r.id not in gone]
-    seen.sort(key=lambda r: not r.is_published)  # published records cannot vanish
-    probes = [r.id for r in seen[:3]]
-    if not probes:
-        result.searches += 1
-        try:
-            hits = await call(client.search, "*", size=1, endpoint="search")
-        except RepositoryError as err:
-            return f"a search failed: {err}"
-        if not hits:
-            return "no record of the repository could be fetched to compare"
-        probes = [hits[0].id]
-    for rid in probes:
-        result.gets += 1
-        try:
-            await call(client.get, rid)
-        except RepositoryError as err:
-            return f"record {rid}, seen moments ago, answered {err.status or 'an error'}"
-    return None
-
-
-def _planned_files(ledger: Any, rid: int) -> dict[str, tuple[int, str]]:
-    return {f.key: (f.size, f.md5) for f in ledger.record_files(rid)}
-
-
-def _dump(result: ReconcileResult) -> str:  # pragma: no cover - debugging aid
-    return json.dumps(result.to_json(), indent=2, default=str)

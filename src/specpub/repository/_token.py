@@ -52,6 +52,8 @@ __all__ = [
 ]
 
 _VALID_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Names safe to print back: one case, short, and either with "_" or too short to be a token.
+_SHOWABLE_NAME = re.compile(r"^(?:[A-Z_][A-Z0-9_]{0,39}|[a-z_][a-z0-9_]{0,39})$")
 KEYRING_SERVICE = "specpub"
 #: The environment variable read by default (a name, not a secret).
 DEFAULT_TOKEN_ENV = "ZENODO_TOKEN"  # noqa: S105
@@ -94,6 +96,45 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
+def shown_name(token_env: object) -> str | None:
+    """``token_env`` if it is safe to print back, else ``None``.
+
+    A user who passes the token *value* where its variable's name is
+    expected (``--token-env "$TOKEN"``) must not find the token in an error
+    message, a log or a notebook's output. Only conventional variable names
+    are shown: one case, at most 40 characters, and with an underscore or
+    shorter than 20 characters (a token is long, mixes cases, has no ``_``).
+
+    Examples
+    --------
+    >>> shown_name("ZENODO_TOKEN"), shown_name("my_token")
+    ('ZENODO_TOKEN', 'my_token')
+    >>> shown_name("aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5bC7dE9fG1hJ3kL5mN7pQ9r") is None
+    True
+    >>> shown_name("0123456789abcdef0123456789abcdef01234567") is None
+    True
+    """
+    if not isinstance(token_env, str) or not _SHOWABLE_NAME.match(token_env):
+        return None
+    return token_env if ("_" in token_env or len(token_env) < 20) else None
+
+
+def describe_token_env(token_env: object) -> str:
+    """How messages name the variable: by name when showable, else without the value.
+
+    Examples
+    --------
+    >>> describe_token_env("ZENODO_TOKEN")
+    'the environment variable ZENODO_TOKEN'
+    >>> describe_token_env("s3cr3t-T0ken-value")
+    'the variable named by --token-env (not shown: it does not look like a variable name)'
+    """
+    name = shown_name(token_env)
+    if name is not None:
+        return f"the environment variable {name}"
+    return "the variable named by --token-env (not shown: it does not look like a variable name)"
+
+
 def _from_keyring(name: str, service: str = KEYRING_SERVICE) -> str | None:
     try:
         import keyring  # optional: not a dependency
@@ -121,12 +162,13 @@ def resolve_token(token_env: str = DEFAULT_TOKEN_ENV) -> Secret:
     value = (_from_keyring(token_env) or "").strip()
     if value:
         return Secret(f"keyring:{KEYRING_SERVICE}/{token_env}", value)
+    name = shown_name(token_env) or "ZENODO_TOKEN"
     raise AuthenticationError(
-        f"no access token: the environment variable {token_env} is not set. "
+        f"no access token: {describe_token_env(token_env)} is not set. "
         f"Create a personal access token (scopes deposit:write and deposit:actions) "
-        f"in the repository's account settings, then `export {token_env}=...` in the "
+        f"in the repository's account settings, then `export {name}=...` in the "
         f"shell that starts Python or Jupyter (or `keyring set {KEYRING_SERVICE} "
-        f"{token_env}` if keyring is installed); never write the token into a notebook"
+        f"{name}` if keyring is installed); never write the token into a notebook"
     )
 
 
