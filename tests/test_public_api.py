@@ -143,7 +143,7 @@ def test_every_stage_works_inside_a_running_event_loop(tmp_path, api):
             assert result.published == 4
             status = specpub.status(ws_path)
             assert status.counts == {"published": 4}
-            reconciled = specpub.reconcile(ws_path, to=sb, index_lag=0)
+            reconciled = specpub.reconcile(ws_path, to=sb)
             assert reconciled.ok, reconciled.summary()
             audited = specpub.audit(ws_path, to=sb)
             assert audited.ok
@@ -158,7 +158,7 @@ def test_every_stage_works_inside_a_running_event_loop(tmp_path, api):
             again = await specpub.publish_async(ws_path, to=sb, progress=None)
             assert again.requests == 0
             assert again.ok
-            assert (await specpub.reconcile_async(ws_path, to=sb, index_lag=0)).ok
+            assert (await specpub.reconcile_async(ws_path, to=sb)).ok
             assert (await specpub.audit_async(ws_path, to=sb)).ok
             assert (await specpub.summary_async(ws_path, to=sb)).csv_path.is_file()
             token = sb.token

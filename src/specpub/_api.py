@@ -598,8 +598,8 @@ async def publish_async(
     auth: TokenProvider | None = None,
     api: Api | None = None,
     batch: int | Sequence[int] | None = None,
-    concurrency: int = 8,
-    retry_failed: RetryFailed = "retryable",
+    concurrency: int | None = None,
+    retry_failed: RetryFailed | None = None,
     options: RunOptions | None = None,
     dry_run: bool = False,
     progress: ProgressSpec = "auto",
@@ -618,9 +618,10 @@ async def publish_async(
     ws = _open(workspace)
     if dry_run:
         return await run_batch_async(ws, None, batch=batch, dry_run=True, progress=progress)
+    pool = concurrency or (options.concurrency if options is not None else 8)
     async with _connection(
         ws, to, batch=batch, url=url, api=api, token_env=token_env, auth=auth,
-        concurrency=concurrency,
+        concurrency=pool,
     ) as (_led, _target, client, pacer):  # fmt: skip
         return await run_batch_async(
             ws,
@@ -643,8 +644,8 @@ def publish(
     auth: TokenProvider | None = None,
     api: Api | None = None,
     batch: int | Sequence[int] | None = None,
-    concurrency: int = 8,
-    retry_failed: RetryFailed = "retryable",
+    concurrency: int | None = None,
+    retry_failed: RetryFailed | None = None,
     options: RunOptions | None = None,
     dry_run: bool = False,
     progress: ProgressSpec = "auto",
@@ -675,11 +676,13 @@ def publish(
     batch
         One batch id, several, or ``None`` for all.
     concurrency
-        Records in flight at once.
+        Records in flight at once (default: ``options.concurrency``, 8).
     retry_failed
-        Which failed records to try again: ``"retryable"``, ``"all"``, ``"none"``.
+        Which failed records to try again: ``"retryable"``, ``"all"``, ``"none"``
+        (default: ``options.retry_failed``, ``"retryable"``).
     options
-        Further :class:`specpub.RunOptions`.
+        Further :class:`specpub.RunOptions` (``max_outage``, ``preflight``...);
+        ``concurrency``/``retry_failed`` given above win over the options'.
     dry_run
         Write every payload and request to ``WS/reports/dry-run/``; send nothing.
     progress
@@ -710,7 +713,6 @@ async def reconcile_async(
     batch: int | None = None,
     delete_orphans: bool = False,
     correct_ledger: bool = True,
-    index_lag: float = 15.0,
     progress: ProgressSpec = None,
 ) -> ReconcileResult:
     """:func:`reconcile` for code that owns its event loop.
@@ -733,7 +735,7 @@ async def reconcile_async(
     ) as (led, _target, client, pacer):
         return await run_reconcile(
             led, client, batch, delete_orphans=delete_orphans, correct_ledger=correct_ledger,
-            index_lag=index_lag, progress=progress, pacer=pacer,
+            progress=progress, pacer=pacer,
         )  # fmt: skip
 
 
@@ -748,14 +750,14 @@ def reconcile(
     batch: int | None = None,
     delete_orphans: bool = False,
     correct_ledger: bool = True,
-    index_lag: float = 15.0,
     progress: ProgressSpec = None,
 ) -> ReconcileResult:
     """Compare a batch's ledger with the repository, correct the ledger, find duplicates.
 
-    Every record is looked up by its marker: what the server has is adopted,
-    records it never received are planned again, and duplicates, orphan
-    drafts and checksum mismatches are reported.
+    The user's records on the server are listed once; what the server has is
+    adopted, records it confirmed gone (a GET by id, never a search) are
+    planned again, and duplicates, orphan drafts and checksum mismatches are
+    reported. A published record is never demoted.
 
     Parameters
     ----------
@@ -767,8 +769,6 @@ def reconcile(
         Delete the orphan drafts found (never a published record).
     correct_ledger
         ``False``: only report.
-    index_lag
-        Seconds to wait before searching again for records not found yet.
     progress
         ``"auto"``, ``"text"``, ``None`` or a tqdm-like object.
 

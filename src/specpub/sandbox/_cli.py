@@ -155,10 +155,11 @@ def _config_from_args(args: argparse.Namespace) -> Any:
     if args.token_env:
         token = os.environ.get(args.token_env)
         if not token:
+            # the value is not echoed: it may be the token itself, passed by mistake
             raise InputError(
-                f"environment variable {args.token_env} is empty or not set",
+                "the environment variable named by --token-env is empty or not set",
                 field="--token-env",
-                fix=f"export {args.token_env}=... or pass --token",
+                fix="export MY_TOKEN=... and pass its NAME (--token-env MY_TOKEN), or pass --token",
             )
     options = {
         "data_dir": args.data,
