@@ -250,3 +250,63 @@ def test_reconcile_during_a_404_outage_replans_nothing(sandbox, client, tmp_path
     assert led.record(ids["T"]).state == "planned"
     assert led.record(ids["S"]).state == "published"
     led.close()
+
+
+@pytest.mark.parametrize("api", ["legacy", "native"])
+def test_reconcile_within_the_index_lag_after_a_publish_demotes_nothing(
+    sandbox_factory, tmp_path, api
+):
+    # Issue 7, failure 1: `publish && reconcile` within the search index's lag. The index
+    # still showed the drafts; reconcile took them as the truth, reported "SERIOUS
+    # missing", erased the DOIs and set the records back to `created`, and the next
+    # publish failed on records the server held published. Deterministic here: the
+    # publishes are held until the drafts are indexed, and their own indexing never comes.
+    import threading
+
+    from specpub.batch.plan import plan_records
+    from specpub.batch.runner import run_batch
+    from specpub.repository import open_client
+    from specpub.workspace import Workspace
+
+    from .helpers import make_specs
+
+    ws = Workspace.create(tmp_path / "ws")
+    plan_records(ws, make_specs(tmp_path / "media", 4, files=(1, 2)), target="embedded", api=api)
+    sb = sandbox_factory(index_lag=1000.0)
+    held = sb.intercept("publish", "hold", before=True, count=4)
+    box = {}
+
+    def publish():
+        box["result"] = run_batch(ws, open_client(sb, api=api), progress=None)
+
+    runner = threading.Thread(target=publish)
+    runner.start()
+    assert held.wait(timeout=60)
+    while held.hits < 4:  # every record is uploaded and its publish held
+        assert runner.is_alive()
+        held.wait(timeout=0.05)
+    sb.refresh_index()  # the drafts are in the index; the publishes will not be (lag)
+    held.release()
+    runner.join(timeout=120)
+    assert box["result"].ok, box["result"].summary()
+    with Ledger.for_workspace(ws) as led:
+        before = led.records()[["record_id", "state", "remote_id", "doi"]]
+
+        async def check():
+            c = open_client(sb, api=api)
+            try:
+                listed = {r.id: r.is_published for r in await c.list_records()}
+                return listed, await reconcile(led, c)
+            finally:
+                await c.aclose()
+
+        listed, res = asyncio.run(check())
+        assert set(listed.values()) == {False}, "the index should still show the drafts"
+        assert res.counts() == {"published": 4}, res.summary()
+        assert res.ok
+        assert before.equals(led.records()[["record_id", "state", "remote_id", "doi"]])
+        assert not len(led.events(kind="note").query("step in ['adopt', 'replan']"))
+    # and the next publish has nothing to do (before: 404 / "Bucket is locked")
+    again = run_batch(ws, open_client(sb, api=api), progress=None)
+    assert again.ok
+    assert again.requests == 0

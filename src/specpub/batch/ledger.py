@@ -1812,6 +1812,40 @@ class Ledger:
             ts=start,
         )
 
+    def possible_orphans(self, batch: int) -> dict[int, str]:
+        """Records created again after a lost create whose first draft is not accounted for.
+
+        The runner notes ``recreate`` when it creates a record again without
+        proof that the lost create left nothing, and ``settled`` once the search
+        index showed the record's published version (and the drafts no ledger
+        row points at were deleted). Returns record id → why, for the open ones.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> led = Ledger.open(Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> b = led.create_batch(target="t", api="legacy")
+        >>> rid, _ = led.add_record(b, Marker("A1"), payload={})
+        >>> _ = led.record_event(b, rid, "recreate", "note", kind="note", detail={"why": "lost"})
+        >>> list(led.possible_orphans(b))
+        [1]
+        >>> _ = led.record_event(b, rid, "settled", "note", kind="note")
+        >>> led.possible_orphans(b)
+        {}
+        """
+        notes = self.query(
+            "SELECT record_id, step, detail FROM events WHERE batch_id=? AND kind='note' "
+            "AND step IN ('recreate', 'settled') AND record_id IS NOT NULL ORDER BY event_id",
+            [int(batch)],
+        )
+        out: dict[int, str] = {}
+        for rid, step, detail in notes.itertuples(index=False):
+            if step == "recreate":
+                out[int(rid)] = str(json.loads(detail or "{}").get("why", ""))
+            else:
+                out.pop(int(rid), None)
+        return out
+
     # -- runs -------------------------------------------------------------------------
     def start_run(
         self,

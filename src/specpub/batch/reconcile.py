@@ -703,6 +703,7 @@ def _check_rows(
     by_marker: dict[str, list[Any]] = collections.defaultdict(list)
     for rec in recs:
         by_marker[rec.marker.key].append(rec)
+    pending = {b: ledger.possible_orphans(b) for b in {r.batch_id for r in recs}}
     for key, rows in by_marker.items():
         for rec in rows:
             known = _known_ids(ledger, rec)
@@ -728,6 +729,7 @@ def _check_rows(
                 )
             )
             entry = view.own(remote_id) if remote_id else None
+            _settle(ledger, rec, view, pending)
             if check_files and entry is not None and entry.is_published:
                 problems = _file_problems(entry, _planned_files(ledger, rec.record_id))
                 if problems:
@@ -757,6 +759,20 @@ def _check_rows(
                     detail=detail,
                 )
             )
+
+
+def _settle(ledger: Any, rec: Any, view: _ServerView, pending: Mapping[int, Any]) -> None:
+    """A record the runner created again after a lost create is settled once a listing
+    shows its published version (the drafts the lost create left are then listed too,
+    and reported as orphans)."""
+    if rec.record_id not in pending.get(rec.batch_id, {}) or rec.remote_id is None:
+        return
+    own = view.listing.get(rec.remote_id)
+    if own is not None and own.is_published:
+        ledger.record_event(
+            rec.batch_id, rec.record_id, "settled", "note", kind="note",
+            detail={"source": "reconcile"},
+        )  # fmt: skip
 
 
 def _known_ids(ledger: Any, rec: Any) -> set[str]:

@@ -26,11 +26,12 @@ A run has three phases:
 2. **Records**, by ``concurrency`` workers.
 3. **Settling**: when a create whose answer was lost could not be found
    before the record was created again, that first create may have left a
-   draft the search index did not show yet. The run refreshes the inventory
-   until the index has caught up with the run's own last publish, and
-   deletes such drafts. A draft it cannot account for leaves the run
-   *unresolved* (exit 3), named with the command that resolves it. A run
-   that ends well leaves no draft of its own on the server.
+   draft the search index did not show yet. The run searches the record's
+   marker until the index shows the record's own published version (the
+   index then holds every earlier write, the lost create included), and
+   deletes the drafts no ledger row points at. A draft it cannot account for
+   leaves the run *unresolved* (exit 3), named with the command that resolves
+   it. A run that ends well leaves no draft of its own on the server.
 
 Guarantees
 ----------
@@ -109,7 +110,7 @@ from specpub.errors import (
 )
 from specpub.progress import make_progress
 from specpub.repository._http import count_requests
-from specpub.repository.protocol import Marker, RemoteFile, RemoteRecord, RepositoryClient
+from specpub.repository.protocol import RemoteFile, RemoteRecord, RepositoryClient
 
 __all__ = ["DEFAULT_MAX_OUTAGE", "BatchResult", "RunOptions", "run_batch", "run_batch_async"]
 
@@ -331,6 +332,22 @@ def _duration(seconds: float) -> str:
     return f"{secs} s"
 
 
+def _token_env(client: Any) -> str | None:
+    """The NAME of the environment variable the client's token came from, if any."""
+    source = str(getattr(client, "token_source", "") or "")
+    return source[4:] if source.startswith("env:") else getattr(client, "token_env", None)
+
+
+def _token_where(client: Any) -> str:
+    from specpub.repository._token import describe_token_env
+
+    env = _token_env(client)
+    if env:
+        return describe_token_env(env)
+    source = str(getattr(client, "token_source", "") or "")
+    return f"from {source}" if source else "the token variable"
+
+
 def _cause(err: BaseException) -> str:
     """A short, token-free description of why a request failed."""
     status = getattr(err, "status", None)
@@ -392,8 +409,6 @@ class _Run:
         # records created again without proof that the lost create left nothing:
         # record id -> why; the end of the run accounts for their drafts
         self.possible_orphans: dict[int, str] = {}
-        # the newest successful publish of this run: (monotonic send time, id, marker)
-        self.last_publish: tuple[float, str, Marker] | None = None
         self._inventory_task: asyncio.Task[Inventory] | None = None
         self._inventory_at: float | None = None
         pacer.on_pause = self._on_pause
@@ -573,10 +588,9 @@ class _Run:
         self.breaker.probe_succeeded()  # wake the waiting workers: they see the stop
 
     def _token_refused(self, err: BaseException) -> str:
-        env = getattr(self.client, "token_env", "ZENODO_TOKEN")
         return (
             f"the repository refused the token ({_cause(err)}); nothing was lost: fix the "
-            f"token (the environment variable {env}) and run again"
+            f"token ({_token_where(self.client)}) and run again"
         )
 
     # -- the server inventory ---------------------------------------------------------
@@ -782,24 +796,17 @@ class _Run:
 
     # -- settling: no draft of this run's own left behind -------------------------------
     def _load_possible_orphans(self) -> None:
-        """Records of these batches created again after a lost create, not yet settled."""
+        """Records of these batches created again after a lost create, not settled yet."""
         for bid in self.batch_ids:
-            notes = self.ledger.query(
-                "SELECT record_id, step, detail FROM events WHERE batch_id=? AND kind='note' "
-                "AND step IN ('recreate', 'settled') ORDER BY event_id",
-                [bid],
-            )
-            for rid, step, detail in notes.itertuples(index=False):
-                if step == "recreate":
-                    self.possible_orphans[int(rid)] = str(detail or "")
-                else:
-                    self.possible_orphans.pop(int(rid), None)
+            self.possible_orphans.update(self.ledger.possible_orphans(bid))
 
     async def settle(self) -> None:
         """Find and delete drafts that lost creates left; name what cannot be accounted for.
 
-        A listing is fresh enough when it shows the run's own last publish:
-        the index then holds every earlier write, including the lost creates.
+        For each record created again after a lost create, a marker search is fresh
+        enough once it shows the record's own *published* version: the index then
+        holds every earlier write, the lost create included. Drafts carrying the
+        marker that no ledger row points at are then deleted.
         """
         pending = dict(self.possible_orphans)
         if not pending:
@@ -808,10 +815,10 @@ class _Run:
         wait = 1.0
         while pending:
             recs = {rid: self.ledger.record(rid) for rid in pending}
-            markers = sorted({r.marker for r in recs.values()})
-            witness = self.last_publish
-            if witness is not None and witness[2] not in markers:
-                markers.append(witness[2])
+            waiting = {rid: r for rid, r in recs.items() if r.state == "published"}
+            if not waiting:
+                break  # failed records: nothing proves the index caught up
+            markers = sorted({r.marker for r in waiting.values()})
             try:
                 hits = await self.request(
                     None, "search", lambda m=markers: self.client.find_by_markers(m),
@@ -820,26 +827,17 @@ class _Run:
             except (RepositoryError, _StopBatch) as err:
                 self.note(None, "settle", error=str(err))
                 break
-            fresh = witness is not None and any(
-                r.id == witness[1] and r.is_published for r in hits.get(witness[2], [])
-            )
             pointed = self._pointed_ids()
-            for rid, rec in recs.items():
-                if rec.state not in ("published", "failed"):
-                    continue  # still at work (a run that ended early)
-                orphans = [
-                    r.id
-                    for r in hits.get(rec.marker, [])
-                    if r.state == "draft" and not r.is_published and r.id not in pointed
-                ]
+            for rid, rec in waiting.items():
+                found = hits.get(rec.marker, [])
+                if not any(r.id == rec.remote_id and r.is_published for r in found):
+                    continue  # the index has not caught up with this record yet
+                orphans = [r.id for r in found if r.state == "draft" and r.id not in pointed]
                 if orphans:
                     await self._delete_drafts(rec, orphans)
-                if fresh:
-                    self.note(
-                        rec, "settled", deleted=orphans, witness=witness[1] if witness else None
-                    )
-                    pending.pop(rid, None)
-                    self.possible_orphans.pop(rid, None)
+                self.note(rec, "settled", deleted=orphans)
+                pending.pop(rid, None)
+                self.possible_orphans.pop(rid, None)
             if not pending or self.clock() >= deadline:
                 break
             await self.sleep(min(wait, max(0.0, deadline - self.clock())))
@@ -1333,7 +1331,6 @@ class _Run:
                 return
             self.ledger.mark_sent(rid)
         self.ledger.transition(rid, "publishing", expected="uploaded", durable=True)
-        sent_at = self.clock()
         try:
             pub = await self.request(rec, "publish", lambda: self.client.publish(remote_id))
         except (Ambiguous, NotFound):
@@ -1347,11 +1344,9 @@ class _Run:
         except Exception:
             self.ledger.transition(rid, "ambiguous", step="publish", durable=True)
             raise
-        self._record_published(rec, pub, sent_at)
+        self._record_published(rec, pub)
 
-    def _record_published(
-        self, rec: LedgerRecord, pub: RemoteRecord, sent_at: float | None = None
-    ) -> None:
+    def _record_published(self, rec: LedgerRecord, pub: RemoteRecord) -> None:
         self.ledger.transition(
             rec.record_id,
             "published",
@@ -1362,8 +1357,6 @@ class _Run:
             html_url=pub.html_url,
         )
         self.known_remote_id = pub.id
-        if sent_at is not None and (self.last_publish is None or sent_at >= self.last_publish[0]):
-            self.last_publish = (sent_at, pub.id, rec.marker)
 
     # -- resolving ambiguous outcomes -------------------------------------------------
     async def resolve(self, rec: LedgerRecord) -> None:
@@ -1377,7 +1370,6 @@ class _Run:
 
     async def _resolve_publish(self, rec: LedgerRecord) -> None:
         remote_id = str(rec.remote_id)
-        sent_at = self.clock()
         try:
             got = await self.request(rec, "get", lambda: self.client.get(remote_id))
         except RepositoryError as err:
@@ -1388,7 +1380,7 @@ class _Run:
             return
         if got.state == "published" and got.is_published:
             self.note(rec, "resolve", for_step="publish", found="published", id=got.id)
-            self._record_published(rec, got, sent_at)
+            self._record_published(rec, got)
         else:
             self.note(rec, "resolve", for_step="publish", found=got.state, id=got.id)
             self.remote[rec.record_id] = got
@@ -1640,9 +1632,14 @@ def _inventory_for(ledger: Ledger, client: RepositoryClient) -> Inventory | None
 
 
 def _fix_command(ledger: Ledger, client: RepositoryClient, target: str) -> str:
+    from specpub.repository._token import DEFAULT_TOKEN_ENV, shown_name
+
     cmd = f"specpub reconcile --workspace {ledger.path.parent} --to {target}"
     if target == "embedded" and getattr(client, "base_url", None):
         cmd += f" --url {client.base_url}"  # type: ignore[attr-defined]
+    env = shown_name(_token_env(client))
+    if env and env != DEFAULT_TOKEN_ENV:
+        cmd += f" --token-env {env}"
     return cmd + " --delete-orphans --yes"
 
 

@@ -6,6 +6,7 @@ import argparse
 import ipaddress
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -155,11 +156,22 @@ def _config_from_args(args: argparse.Namespace) -> Any:
     if args.token_env:
         token = os.environ.get(args.token_env)
         if not token:
-            # the value is not echoed: it may be the token itself, passed by mistake
+            # a value that does not look like a variable's name may be the token itself,
+            # passed by mistake: it is not echoed (the sandbox shares no code with the
+            # clients, so this is its own copy of their rule)
+            name = args.token_env
+            shown = bool(re.fullmatch(r"[A-Z_][A-Z0-9_]{0,39}|[a-z_][a-z0-9_]{0,39}", name)) and (
+                "_" in name or len(name) < 20
+            )
+            what = f"environment variable {name}" if shown else (
+                "environment variable named by --token-env (not shown: it does not look like "
+                "a variable name)"
+            )  # fmt: skip
             raise InputError(
-                "the environment variable named by --token-env is empty or not set",
+                f"the {what} is empty or not set",
                 field="--token-env",
-                fix="export MY_TOKEN=... and pass its NAME (--token-env MY_TOKEN), or pass --token",
+                fix=f"export {name if shown else 'MY_TOKEN'}=... and pass its NAME to "
+                "--token-env, or pass --token",
             )
     options = {
         "data_dir": args.data,
