@@ -103,8 +103,15 @@ class FakeClient:
         self.outage_until = 0.0
         self.outage_status = 404
 
-    def outage(self, seconds: float, status: int = 404) -> None:
-        """Every request fails with ``status`` for ``seconds`` (like Zenodo in May 2019)."""
+    def outage(self, seconds: float, status: int = 404, *, at: str | None = None) -> None:
+        """Every request fails with ``status`` for ``seconds`` (like Zenodo in May 2019).
+
+        ``at``: the outage begins with the first call of that operation (e.g. ``"create"``,
+        after the preflight listing), not now.
+        """
+        if at is not None:
+            self.outage_at = (at, seconds, status)
+            return
         self.outage_until = time.monotonic() + seconds
         self.outage_status = status
 
@@ -117,6 +124,10 @@ class FakeClient:
         self.calls[op] += 1
         self.log.append((op, ident))
         await asyncio.sleep(0)
+        pending = getattr(self, "outage_at", None)
+        if pending is not None and pending[0] == op:
+            self.outage_at = None
+            self.outage(pending[1], pending[2])
         if time.monotonic() < self.outage_until:
             if self.outage_status == 404:
                 raise NotFound("Not Found (outage)", status=404, step=op)

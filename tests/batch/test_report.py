@@ -186,3 +186,77 @@ def test_retries_are_repeats_of_failed_attempts_not_later_steps(tmp_path):
         for i, (step, outcome, status, retry) in enumerate(steps):
             led.record_event(b, rid, step, outcome, http_status=status, retry=retry, ts=T0 + i)
         assert batch_report(led, b).stats["retries"] == 1
+
+
+def test_time_labels_of_a_short_run_tell_its_seconds_apart():
+    # Issue 7, failure 7: all three labels of a 49 s publish's chart read "12:10 UTC"
+    times = [T0 + 600 + s for s in range(0, 49, 3)]
+    svg = render_svg(throughput(times))
+    labels = re.findall(r">([0-9:]+) UTC<", svg)
+    assert len(labels) == 3
+    assert len(set(labels)) == 3, labels
+    assert all(label.count(":") == 2 for label in labels)  # seconds shown
+
+
+@pytest.mark.parametrize("api", ["legacy", "native"])
+def test_the_report_counts_publish_runs_apart_from_checks_and_agrees_with_plan_and_server(
+    sandbox, tmp_path, api
+):
+    # Issue 7, failure 7: "elapsed 20m 15s" for a 49 s publish (later audits and
+    # reconciles counted in), "Request attempts 9,045" against publish's 5,400, and a
+    # native run of 1,800 one-file records reporting 5,400 requests while its dry run
+    # listed 5 per record.
+    import asyncio
+    import json
+
+    from specpub.batch.audit import audit
+    from specpub.batch.plan import plan_records
+    from specpub.batch.reconcile import reconcile
+    from specpub.batch.runner import run_batch
+    from specpub.repository import open_client
+
+    from .helpers import make_specs
+
+    def server_requests() -> int:
+        return sum(v for k, v in sandbox.fault_stats().items() if k.startswith("requests:"))
+
+    # the sandbox counts requests while a fault layer is active: an outage far away
+    sandbox.add_outage(1.0, 503, start_in=1e9)
+    ws = Workspace.create(tmp_path / "ws")
+    plan_records(ws, make_specs(tmp_path / "media", 6, files=(1,)), target="embedded", api=api)
+    dry = run_batch(ws, open_client(sandbox, api=api), dry_run=True)
+    lines = (ws.root / "reports" / "dry-run" / "batch-1.jsonl").read_text().splitlines()
+    plans = [json.loads(line) for line in lines]
+    planned = sum(len(p["requests"]) for p in plans) + dry.preflight_requests
+    assert sum(len(p["requests"]) for p in plans) == 6 * (3 if api == "legacy" else 5)
+    before = server_requests()
+    result = run_batch(ws, open_client(sandbox, api=api), progress=None)
+    assert result.ok
+    assert result.requests == planned == server_requests() - before
+
+    async def checks():
+        c = open_client(sandbox, api=api)
+        try:
+            with Ledger.for_workspace(ws) as led:
+                await reconcile(led, c)
+                await audit(led, c)
+        finally:
+            await c.aclose()
+
+    asyncio.run(checks())
+    rep = batch_report(ws, 1)
+    s = rep.stats
+    assert s["requests"] == result.requests  # the checks are not counted in
+    assert s["preflight_requests"] == 1
+    assert s["publish_runs"] == 1
+    runs = rep.runs.set_index("kind")
+    assert list(rep.runs.kind) == ["dry-run", "publish", "reconcile", "audit"]
+    assert s["elapsed_s"] == pytest.approx(runs.loc["publish", "elapsed_s"])
+    assert runs.loc["publish", "requests"] == result.requests
+    assert runs.loc["reconcile", "requests"] >= 1
+    assert runs.loc["audit", "requests"] == 6 * (1 if api == "legacy" else 2)
+    text = rep.summary()
+    assert f"{result.requests} requests (1 listing the server)" in text
+    assert "\n  reconcile " in text
+    assert "\n  audit " in text
+    assert "\n  dry-run " in text

@@ -247,8 +247,12 @@ async def audit(
 
     with ledger.run("audit", batch_ids=[check.batch], target=check.info.target,
                     api=check.info.api) as run:  # fmt: skip
-        tasks = [asyncio.ensure_future(one(r)) for r in recs]
+        tasks: list[asyncio.Future[list[AuditRow]]] = []
         try:
+            if recs:  # the first alone: a refused token stops the audit after one request
+                rows.extend(await verify(await one(recs[0])))
+                bar.update(1)
+            tasks = [asyncio.ensure_future(one(r)) for r in recs[1:]]
             for coro in asyncio.as_completed(tasks):
                 rows.extend(await verify(await coro))
                 bar.update(1)

@@ -256,7 +256,7 @@ FAILED_OUTCOMES = frozenset(OUTCOMES) - {"ok", "pause", "note"}
 #: open), and retry back-offs.
 PAUSE_REASONS = ("rate_limit", "circuit_open", "backoff")
 #: Kinds of runs (rows of the ``runs`` table).
-RUN_KINDS = ("publish", "reconcile", "audit", "summary")
+RUN_KINDS = ("publish", "reconcile", "audit", "summary", "dry-run")
 
 _OPERATIONS = ("create", "edit", "new_version")
 _SECRET_WORDS = ("token", "password", "secret")

@@ -367,10 +367,15 @@ class Rehearsal(FrameResult):
     published, failed, pending
         Outcome of the sample.
     requests
-        Request attempts sent (every kind: creates, uploads, publishes,
-        searches, GETs, retries).
+        HTTP requests sent for the records (every kind: creates, uploads,
+        publishes, searches, GETs, retries; the preflight listing of the empty
+        sandbox left out).
     requests_per_record
         ``requests / sample``.
+    attempts, failed_attempts
+        The runner's request attempts and how many failed: the error mix
+        (``errors``) is the make-up of these failed attempts, and
+        :attr:`attempt_failure_rate` their share.
     base_requests_per_record
         What the happy path costs (:func:`requests_per_record`).
     overhead, failure_rate, pause_fraction
@@ -417,6 +422,20 @@ class Rehearsal(FrameResult):
     forecast: Forecast
     folder: Path
     errors: list[dict[str, Any]] = field(default_factory=list)
+    attempts: int = 0
+    failed_attempts: int = 0
+
+    @property
+    def attempt_failure_rate(self) -> float:
+        """Failed request attempts / attempts (what the error mix is a breakdown of).
+
+        Examples
+        --------
+        >>> Rehearsal.attempt_failure_rate.fget(type("R", (), {"attempts": 40,
+        ...                                                     "failed_attempts": 2})())
+        0.05
+        """
+        return self.failed_attempts / self.attempts if self.attempts else 0.0
 
     def summary(self) -> str:
         """A few lines for people."""
@@ -429,15 +448,22 @@ class Rehearsal(FrameResult):
             f"{self.elapsed:.1f} s ({self.rate_limit_wait:.1f} s rate-limit waits, "
             f"{self.pause_fraction * self.elapsed:.1f} s outage pauses)",
             f"  {self.requests} requests = {self.requests_per_record:.2f} per record "
-            f"(happy path {self.base_requests_per_record:g}; overhead {100 * self.overhead:.1f} %"
-            f", failure rate {100 * self.failure_rate:.1f} %)",
+            f"(happy path {self.base_requests_per_record:g}; overhead {100 * self.overhead:.1f} %)"
+            f"; records not published {100 * self.failure_rate:.1f} %",
             f"  measured pace, scaled back: {self.measured_records_per_hour:,.0f} records/hour",
             f"  forecast for all {f.n_records:,} records: {f.hours:,.1f} h ({f.days:.2f} days), "
             f"bottleneck {f.bottleneck}, {f.records_per_hour:,.0f} records/hour",
         ]
-        if self.errors:
-            parts = [f"{e['status']} {e['percent']:g} %" for e in self.errors]
-            lines.append("  errors by status: " + ", ".join(parts))
+        lines.append(
+            f"  {self.failed_attempts} of {self.attempts} request attempts failed "
+            f"({100 * self.attempt_failure_rate:.1f} %)"
+            + (
+                "; by status: "
+                + ", ".join(f"{e['status']} {e['percent']:g} %" for e in self.errors)
+                if self.errors
+                else ""
+            )
+        )
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
@@ -655,7 +681,7 @@ async def rehearse_async(
         published=s["published"],
         failed=s["failed"],
         pending=n - s["published"] - s["failed"],
-        requests=s["attempts"],
+        requests=s["requests"] - run_result.preflight_requests,
         requests_per_record=per_record,
         base_requests_per_record=base,
         overhead=overhead,
@@ -667,6 +693,8 @@ async def rehearse_async(
         forecast=fc,
         folder=folder,
         errors=report.to_json()["errors"],
+        attempts=s["attempts"],
+        failed_attempts=s["failed_attempts"],
     )
 
 

@@ -677,7 +677,7 @@ def _run_kinds(ev: pd.DataFrame, runs: pd.DataFrame | None) -> pd.Series:
         if run_id is not pd.NA and run_id == run_id and int(run_id) in kinds:
             out.append(kinds[int(run_id)])
         else:
-            out.append(purpose or "publish")
+            out.append(purpose if isinstance(purpose, str) and purpose else "publish")
     return pd.Series(out, index=ev.index, dtype=object)
 
 

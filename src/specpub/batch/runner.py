@@ -1191,7 +1191,12 @@ class _Run:
                 await self._verify_server_files(rec)
         except _Retry:
             raise
-        except (RepositoryError, InputError, _StopBatch) as err:
+        except InputError as err:
+            # a file changed while it was sent: fail with the fix that works (replan)
+            if self._check_files(self.ledger.record(rid), self.ledger.record_files(rid)):
+                await self.handle(self.ledger.record(rid), "upload", err)
+            return
+        except (RepositoryError, _StopBatch) as err:
             if isinstance(err, RepositoryError):
                 # something went wrong mid-upload: check the server's list before publishing
                 self.needs_check.add(rid)
@@ -1597,8 +1602,10 @@ async def _dry_run(
             policy=RetryPolicy(), progress=make_progress(None, total=0, description="dry run"),
             rng=random.Random(0), inventory=_inventory_for(ledger, client),
         )  # fmt: skip
+        info = ledger.batch(batch_ids[0])
         try:
-            candidates = await run._preflight_listing([ledger.record(r) for r in planned])
+            with ledger.run("dry-run", batch_ids=batch_ids, target=info.target, api=info.api):
+                candidates = await run._preflight_listing([ledger.record(r) for r in planned])
         except RepositoryError as err:
             raise_for = classify(err)
             result.stopped = "authentication" if raise_for.stop else "unreachable"
