@@ -54,6 +54,9 @@ def test_a_second_workspace_and_a_lost_ledger_publish_nothing_twice(sandbox, tmp
     assert result.ok, result.summary()
     assert (result.adopted_preflight, result.adopted_published, result.published_now) == (6, 6, 0)
     assert "none was created again" in result.summary()
+    # the inventory is cached in each workspace, with its time
+    for ws in (first, second):
+        assert (ws.root / "inventory.sqlite").is_file()
     # a lost ledger: the first workspace's ledger is deleted and the table planned again
     for path in first.root.glob("ledger.sqlite*"):
         path.unlink()

@@ -51,6 +51,7 @@ Examples
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
@@ -659,10 +660,15 @@ class Inventory:
         >>> import tempfile
         >>> from specpub.workspace import Workspace
         >>> ws = Workspace.create(tempfile.mkdtemp())
-        >>> Inventory.for_workspace(ws, "https://zenodo.org", "legacy").path.name
-        'inventory.sqlite'
+        >>> inv = Inventory.for_workspace(ws, "https://zenodo.org", "legacy")
+        >>> inv.path == ws.root / INVENTORY_FILE
+        True
+        >>> Inventory.for_workspace(ws.ledger_path, "x", "legacy").path == inv.path
+        True
         """
-        root = Path(getattr(workspace, "root", workspace))
+        # a folder or a ledger file (a path's own .root is "/"), else a Workspace
+        path_like = isinstance(workspace, str | os.PathLike)
+        root = Path(workspace) if path_like else Path(workspace.root)
         if root.suffix == ".sqlite":
             root = root.parent
         return cls.load(root / INVENTORY_FILE, f"{base_url.rstrip('/')}|{api}")
