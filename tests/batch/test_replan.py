@@ -55,10 +55,9 @@ def test_a_file_changed_while_its_draft_exists_is_replanned_by_the_named_command
     ws = Workspace.create(tmp_path / "ws")
     specs = make_specs(tmp_path / "media", 3, files=(1,))
     plan_records(ws, specs, target="embedded", api=api)
-    victim = specs[1].files[0].path
-    # the first upload is held before the server sees it: the draft exists, and the
-    # digitisation team re-exports a master meanwhile
-    held = sandbox.intercept("upload", "hold", before=True)
+    # the first create is committed and its answer held: the draft exists on the server
+    # when the digitisation team re-exports its master
+    held = sandbox.intercept("create", "hold")
     box = {}
     runner = threading.Thread(
         target=lambda: box.setdefault(
@@ -68,7 +67,7 @@ def test_a_file_changed_while_its_draft_exists_is_replanned_by_the_named_command
     runner.start()
     assert held.wait(timeout=60)
     with Ledger.for_workspace(ws) as led:
-        rid = next(r for r in led.record_ids() if led.record(r).state == "uploading")
+        rid = next(r for r in led.record_ids() if led.record(r).state == "creating")
         victim = led.record_files(rid)[0].path
     with open(victim, "ab") as fh:
         fh.write(b" re-exported")
