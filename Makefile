@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.specpub-installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast lint format bench clean venv
+.PHONY: demo test test-fast lint format bench clean venv lab
 
 venv: $(STAMP)
 
@@ -19,6 +19,10 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/specpub demo
+
+# JupyterLab on this machine only (127.0.0.1), opened on the quickstart notebook.
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 notebooks/00_quickstart.ipynb
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
