@@ -5,13 +5,36 @@ This folder is installed as the import package ``specpub_widgets`` (see
 wheel installs alike. It only calls the public ``specpub`` API; ``specpub``
 never imports it. Its dependencies come with ``pip install specpub[jupyter]``.
 
+Panels (each a thin view over the library calls a command-line user makes):
+
+- :class:`LoadPanel` — the specimen table, its mapping (editable) and flags (filterable);
+- :class:`UploadDashboard` — publish, pause, resume, counts, plots, ETA, DOIs,
+  reconcile and audit.
+
+Notebook helpers: :func:`record` (results for ``specpub run``'s report),
+:func:`progress_for` (a bar in JupyterLab, text lines under papermill),
+:func:`embedded_repository` (one embedded repository per kernel).
+
 Examples
 --------
->>> import specpub_widgets
->>> callable(specpub_widgets.record)
-True
+>>> import specpub_widgets as ui
+>>> ui.progress_for("Loading", interactive=False)
+'text'
 """
 
+from specpub_widgets._notebook import embedded_repository, progress_for
 from specpub_widgets._record import record
+from specpub_widgets._views import doi_link, frame_html, thumbnail_html
+from specpub_widgets.load import LoadPanel
+from specpub_widgets.upload import UploadDashboard
 
-__all__ = ["record"]
+__all__ = [
+    "LoadPanel",
+    "UploadDashboard",
+    "doi_link",
+    "embedded_repository",
+    "frame_html",
+    "progress_for",
+    "record",
+    "thumbnail_html",
+]

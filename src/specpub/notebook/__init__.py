@@ -18,6 +18,7 @@ Examples
 [0, 1, 2, 3, 4, 5, 130]
 """
 
+from specpub.notebook._checks import RecordsFailed, check_published
 from specpub.notebook._parameters import (
     Parameter,
     check_values,
@@ -42,6 +43,8 @@ __all__ = [
     "NotebookFailed",
     "NotebookRun",
     "Parameter",
+    "RecordsFailed",
+    "check_published",
     "check_values",
     "convert_values",
     "hidden_widget_errors",
