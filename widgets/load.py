@@ -268,7 +268,12 @@ class LoadPanel(Panel):
         self._show_mapping()
         self._show_flags()
         self.reload_button.disabled = not self._edits
-        self.say(f"Loaded {len(sp)} specimens into {Path(str(self.workspace))}.", "ok")
+        where = (
+            getattr(self.workspace, "root", None)
+            if isinstance(self.workspace, specpub.Workspace)
+            else None
+        )
+        self.say(f"Loaded {len(sp)} specimens into {where or Path(self.workspace)}.", "ok")
 
     def _show_mapping(self) -> None:
         terms = _term_names()

@@ -1,0 +1,85 @@
+"""The quickstart in real JupyterLab and Chromium, cell by cell, used as a person would.
+
+Load the demo table, look at the flags (filter them by severity), press Publish, watch the
+progress reach the end and the DOIs appear, press Reconcile. Screenshots of each panel go to
+``build/ui-screenshots/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.ui
+
+KERNEL_IDLE = (
+    "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'"
+)
+
+
+def run_cells_until(page: Any, selector: str, *, limit: int = 40) -> None:
+    """Shift+Enter through the notebook until ``selector`` shows up (or the cells run out)."""
+    for _ in range(limit):
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-cell-and-select-next')")
+        page.wait_for_timeout(200)
+        page.wait_for_function(KERNEL_IDLE, timeout=180_000)
+        if page.locator(selector).count():
+            return
+    raise AssertionError(f"{selector} never appeared")
+
+
+def no_errors(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text("Error displaying widget")).to_have_count(0)
+    expect(page.locator(".jp-OutputArea-output", has_text="Traceback")).to_have_count(0)
+
+
+def test_quickstart_cell_by_cell_with_the_panels(open_notebook: Any, shots: Path) -> None:
+    from playwright.sync_api import expect
+
+    page = open_notebook("notebooks/00_quickstart.ipynb")
+    page.evaluate("window.jupyterapp.commands.execute('notebook:select-all')")
+    page.evaluate("window.jupyterapp.commands.execute('notebook:deselect-all')")
+
+    # 1-2. The demo collection and the load panel.
+    run_cells_until(page, ".specpub-load-panel")
+    load = page.locator(".specpub-load-panel")
+    expect(load).to_be_visible()
+    expect(load.locator(".specpub-message")).to_contain_text("Loaded 8 specimens")
+    load.screenshot(path=str(shots / "load-panel-summary.png"))
+    # Load the table again from the panel's button, as a person would.
+    load.locator(".widget-button", has_text="Load").first.click()
+    expect(load.locator(".specpub-message")).to_contain_text("Loaded 8 specimens")
+    # Inspect the flags: the Flags tab, only the errors.
+    load.locator(".lm-TabBar-tab", has_text="Flags").click()
+    load.locator(".widget-dropdown", has_text="Severity").locator("select").select_option("error")
+    table = load.locator(".specpub-flags-table")
+    expect(table).to_contain_text("CATALOG_NUMBER_MISSING")
+    expect(table).not_to_contain_text("EVENT_DATE_INTERVAL")  # an info flag, filtered out
+    load.screenshot(path=str(shots / "load-panel-flags.png"))
+    load.locator(".lm-TabBar-tab", has_text="Column mapping").click()
+    load.screenshot(path=str(shots / "load-panel-mapping.png"))
+
+    # 3-5. Records, the embedded repository, the upload dashboard.
+    run_cells_until(page, ".specpub-upload-panel")
+    dash = page.locator(".specpub-upload-panel")
+    expect(dash.locator(".specpub-message")).to_contain_text("ready to publish")
+    dash.screenshot(path=str(shots / "upload-dashboard-before.png"))
+    dash.locator(".widget-button", has_text="Publish").click()
+    expect(dash.locator(".specpub-message")).to_contain_text("published, 0 failed", timeout=120_000)
+    expect(dash.locator(".specpub-dois")).to_contain_text("10.5072/")
+    expect(dash.locator(".progress-bar.progress-bar-success")).to_have_count(1)
+    dash.screenshot(path=str(shots / "upload-dashboard-published.png"))
+    dash.locator(".widget-button", has_text="Reconcile").click()
+    expect(dash.locator(".specpub-checks")).to_contain_text("Reconcile", timeout=60_000)
+    expect(dash.locator(".specpub-checks")).to_contain_text("records checked")
+    dash.screenshot(path=str(shots / "upload-dashboard-reconciled.png"))
+
+    # 6. The list of DOIs below the dashboard.
+    run_cells_until(
+        page, ".jp-OutputArea-output a[href^='https://doi.org/10.5072/']:not(.specpub-dois a)"
+    )
+    no_errors(page)
