@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 
 import pytest
+from specpub_widgets.upload import UploadDashboard
 
 import specpub
-from specpub_widgets.upload import UploadDashboard
 
 
 def _wait_for(predicate, timeout: float = 60.0) -> None:
