@@ -17,8 +17,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The quickstart notebook, run unattended (papermill) on the demo collection against the
+# embedded repository: offline, no token; prints the DOIs. Its folder is the one the notebook
+# uses in JupyterLab, so `make lab` opens it on the records it published.
+DEMO_DIR ?= notebooks/specpub-demo
 demo: $(STAMP)
-	$(BIN)/specpub demo
+	$(BIN)/specpub run notebooks/00_quickstart.ipynb -p demo_dir $(DEMO_DIR) --out $(DEMO_DIR)/runs --quiet --timeout 900
+	@echo ""
+	@echo "Open the notebooks in JupyterLab:  make lab"
+	@echo "  (or: $(BIN)/jupyter lab notebooks/00_quickstart.ipynb)"
 
 # JupyterLab on this machine only (127.0.0.1), opened on the quickstart notebook.
 lab: $(STAMP)

@@ -100,6 +100,13 @@ def _run(args: argparse.Namespace) -> int:
     else:
         print(run.summary())
         for name, value in run.results.items():
+            if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                print(f"  {name} ({len(value)}):")
+                for item in value[:100]:
+                    print(f"    {item}")
+                if len(value) > 100:
+                    print(f"    ... and {len(value) - 100} more (see report.json)")
+                continue
             text = json.dumps(value, default=str)
             print(f"  {name}: {text if len(text) <= 200 else text[:197] + '...'}")
     return run.exit_code
