@@ -8,6 +8,7 @@ never imports it. Its dependencies come with ``pip install specpub[jupyter]``.
 Panels (each a thin view over the library calls a command-line user makes):
 
 - :class:`LoadPanel` — the specimen table, its mapping (editable) and flags (filterable);
+- :class:`ScanPanel` — every image read once: live progress, formats, findings, thumbnails;
 - :class:`UploadDashboard` — publish, pause, resume, counts, plots, ETA, DOIs,
   reconcile and audit.
 
@@ -26,10 +27,12 @@ from specpub_widgets._notebook import embedded_repository, progress_for
 from specpub_widgets._record import record
 from specpub_widgets._views import doi_link, frame_html, thumbnail_html
 from specpub_widgets.load import LoadPanel
+from specpub_widgets.scan import ScanPanel
 from specpub_widgets.upload import UploadDashboard
 
 __all__ = [
     "LoadPanel",
+    "ScanPanel",
     "UploadDashboard",
     "doi_link",
     "embedded_repository",

@@ -104,10 +104,12 @@ class LoadPanel(Panel):
         self._mapping_box = w.VBox()
         self._toml = w.Textarea(
             description="As TOML",
-            disabled=True,
+            placeholder='"Column name" = "catalogNumber"',
             layout=w.Layout(width="70%", height="5em"),
-            tooltip="pass this file to `specpub load --mapping FILE` for the same result",
+            tooltip="type corrections here, or pick terms above; save it as a file and pass "
+            "it to `specpub load --mapping FILE` for the same result",
         )
+        self._toml.add_class("specpub-mapping-toml")
         self.severity_filter = w.Dropdown(description="Severity", options=[_ALL])
         self.flag_filter = w.Dropdown(description="Flag", options=[_ALL])
         self.search = w.Text(description="Contains", placeholder="column, value or message")
@@ -117,6 +119,7 @@ class LoadPanel(Panel):
         self._flag_chart = w.HTML()
         self._flags_table = w.HTML()
         self._flags_table.add_class("specpub-flags-table")
+        self._toml.observe(self.guarded(self._toml_typed), names="value")
         self.load_button.on_click(self.guarded(lambda _: self.load()))
         self.reload_button.on_click(self.guarded(lambda _: self.load(with_edits=True)))
         for control in (self.severity_filter, self.flag_filter, self.search):
@@ -157,13 +160,15 @@ class LoadPanel(Panel):
         media = [m.strip() for m in self.media_input.value.split(",") if m.strip()]
         self.say(f"Loading {table} …")
         progress = WidgetProgress(self._bar, self._bar_text, description="rows")
-        mapping = dict(self._edits) if with_edits and self._edits else None
-        self.specimens = specpub.load(
-            self.workspace, table, media=media, mapping=mapping, progress=progress
-        )
+        mapping = dict(self._edits) or None
+        try:
+            self.specimens = specpub.load(
+                self.workspace, table, media=media, mapping=mapping, progress=progress
+            )
+        except specpub.InputError:
+            self.tabs.selected_index = 1  # the mapping tab: the fix is often a mapping line
+            raise
         progress.close()
-        if not with_edits:
-            self._edits = {}
         self.page = 0
         self._show()
         return self.specimens
@@ -181,6 +186,20 @@ class LoadPanel(Panel):
             if label.value == column and combo.value != term:
                 combo.value = term
         self._toml.value = self.mapping_toml()
+        self.reload_button.disabled = False
+
+    def _toml_typed(self, change: Any) -> None:
+        import tomllib
+
+        text = str(change["new"])
+        if text == self.mapping_toml():
+            return
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            self.say(f"The mapping is not valid TOML yet: {err}", "warning")
+            return
+        self._edits = {str(k): str(v) for k, v in data.items()}
         self.reload_button.disabled = False
 
     def mapping_toml(self) -> str:

@@ -48,7 +48,12 @@ def test_notebook_contract(path: Path) -> None:
 
 def test_the_notebooks_are_all_there() -> None:
     stems = {p.stem for p in ALL}
-    assert {"00_quickstart", "01_load_specimens", "05_upload_batch"} <= stems
+    assert {
+        "00_quickstart",
+        "01_load_specimens",
+        "02_extract_image_metadata",
+        "05_upload_batch",
+    } <= stems
 
 
 # -- 00_quickstart ---------------------------------------------------------------------
@@ -63,6 +68,7 @@ def test_quickstart_publishes_the_demo_collection(quickstart) -> None:
     assert run.ok, run.summary()
     dois = run.results["dois"]
     assert len(dois) == run.results["status"]["published"] >= 5
+    assert run.results["media"]["errors"] == 0
     assert run.results["reconcile_ok"] is True
     assert run.results["audit_ok"] is True
     assert run.report["workspace"] is None  # the quickstart has demo_dir, not workspace
@@ -91,12 +97,14 @@ def test_quickstart_run_folder_and_log(quickstart) -> None:
 def chained(tmp_path_factory: pytest.TempPathFactory):
     cwd = tmp_path_factory.mktemp("chained")
     first = _run("01_load_specimens.ipynb", cwd, interactive=False)
+    scanned = _run("02_extract_image_metadata.ipynb", cwd, interactive=False, workers=0)
+    assert scanned.ok, scanned.summary()
     last = _run("05_upload_batch.ipynb", cwd, interactive=False)
-    return cwd, first, last
+    return cwd, first, scanned, last
 
 
 def test_load_notebook_fills_the_workspace(chained) -> None:
-    cwd, first, _ = chained
+    cwd, first, _, _ = chained
     assert first.ok, first.summary()
     assert first.results["specimens"]["rows"] == 8
     assert first.results["links"]["files_linked"] > 0
@@ -105,8 +113,19 @@ def test_load_notebook_fills_the_workspace(chained) -> None:
     assert first.report["workspace"]["stages"] == ["specimens"]
 
 
+def test_scan_notebook_reads_every_linked_file(chained) -> None:
+    cwd, first, scanned, _ = chained
+    media = scanned.results["media"]
+    assert media["files"] >= first.results["links"]["files_linked"]
+    assert media["errors"] == 0
+    assert set(media["formats"]) >= {"tiff", "jpeg"}
+    ws = cwd / "specpub-demo" / "workspace"
+    assert (ws / "media" / "manifest-sha256.txt").is_file()
+    assert "media" in scanned.report["workspace"]["stages"]
+
+
 def test_upload_notebook_publishes_reconciles_and_audits(chained) -> None:
-    cwd, _, last = chained
+    cwd, _, _, last = chained
     assert last.ok, last.summary()
     assert last.results["reconcile"]["ok"] is True
     assert last.results["audit"]["ok"] is True

@@ -63,7 +63,17 @@ def test_quickstart_cell_by_cell_with_the_panels(open_notebook: Any, shots: Path
     load.locator(".lm-TabBar-tab", has_text="Column mapping").click()
     load.screenshot(path=str(shots / "load-panel-mapping.png"))
 
-    # 3-5. Records, the embedded repository, the upload dashboard.
+    # 3. The scan: live progress, then the formats and the thumbnails; scan again by button.
+    run_cells_until(page, ".specpub-scan-panel")
+    scan = page.locator(".specpub-scan-panel")
+    expect(scan.locator(".specpub-message")).to_contain_text("Scanned", timeout=120_000)
+    scan.locator(".widget-button", has_text="Scan").first.click()
+    expect(scan.locator(".specpub-message")).to_contain_text("Scanned", timeout=120_000)
+    scan.locator(".lm-TabBar-tab", has_text="Thumbnails").click()
+    expect(scan.locator(".specpub-gallery img").first).to_be_visible()
+    scan.screenshot(path=str(shots / "scan-panel-thumbnails.png"))
+
+    # 4-6. Records, the embedded repository, the upload dashboard.
     run_cells_until(page, ".specpub-upload-panel")
     dash = page.locator(".specpub-upload-panel")
     expect(dash.locator(".specpub-message")).to_contain_text("ready to publish")
