@@ -9,6 +9,7 @@ Panels (each a thin view over the library calls a command-line user makes):
 
 - :class:`LoadPanel` — the specimen table, its mapping (editable) and flags (filterable);
 - :class:`ScanPanel` — every image read once: live progress, formats, findings, thumbnails;
+- :class:`ValidationPanel` — preservation verdicts, findings filtered by rule and severity;
 - :class:`UploadDashboard` — publish, pause, resume, counts, plots, ETA, DOIs,
   reconcile and audit.
 
@@ -29,11 +30,13 @@ from specpub_widgets._views import doi_link, frame_html, thumbnail_html
 from specpub_widgets.load import LoadPanel
 from specpub_widgets.scan import ScanPanel
 from specpub_widgets.upload import UploadDashboard
+from specpub_widgets.validate import ValidationPanel
 
 __all__ = [
     "LoadPanel",
     "ScanPanel",
     "UploadDashboard",
+    "ValidationPanel",
     "doi_link",
     "embedded_repository",
     "frame_html",

@@ -52,6 +52,7 @@ def test_the_notebooks_are_all_there() -> None:
         "00_quickstart",
         "01_load_specimens",
         "02_extract_image_metadata",
+        "03_validate_formats",
         "05_upload_batch",
     } <= stems
 
@@ -69,6 +70,7 @@ def test_quickstart_publishes_the_demo_collection(quickstart) -> None:
     dois = run.results["dois"]
     assert len(dois) == run.results["status"]["published"] >= 5
     assert run.results["media"]["errors"] == 0
+    assert run.results["validation"].get("pass", 0) > 0
     assert run.results["reconcile_ok"] is True
     assert run.results["audit_ok"] is True
     assert run.report["workspace"] is None  # the quickstart has demo_dir, not workspace
@@ -99,6 +101,9 @@ def chained(tmp_path_factory: pytest.TempPathFactory):
     first = _run("01_load_specimens.ipynb", cwd, interactive=False)
     scanned = _run("02_extract_image_metadata.ipynb", cwd, interactive=False, workers=0)
     assert scanned.ok, scanned.summary()
+    validated = _run("03_validate_formats.ipynb", cwd, interactive=False)
+    assert validated.ok, validated.summary()
+    scanned.report["validated"] = validated.report
     last = _run("05_upload_batch.ipynb", cwd, interactive=False)
     return cwd, first, scanned, last
 
@@ -122,6 +127,24 @@ def test_scan_notebook_reads_every_linked_file(chained) -> None:
     ws = cwd / "specpub-demo" / "workspace"
     assert (ws / "media" / "manifest-sha256.txt").is_file()
     assert "media" in scanned.report["workspace"]["stages"]
+
+
+def test_validation_notebook_judges_every_file(chained) -> None:
+    cwd, _, scanned, _ = chained
+    validated = scanned.report["validated"]
+    verdicts = validated["results"]["validation"]["by_verdict"]
+    assert sum(verdicts.values()) == scanned.results["media"]["files"]
+    assert verdicts.get("pass", 0) > 0
+    # each blocking file is one that failed its profile
+    assert len(validated["results"]["blocking"]) == verdicts.get("fail", 0)
+    assert (cwd / "specpub-demo" / "workspace" / "preservation").is_dir()
+
+
+def test_require_pass_fails_the_run_on_failing_files(tmp_path: Path) -> None:
+    assert _run("01_load_specimens.ipynb", tmp_path, interactive=False).ok
+    run = _run("03_validate_formats.ipynb", tmp_path, require_pass=True, interactive=False)
+    assert run.exit_code == 2  # an InputError: the files are bad input for the upload
+    assert "fail their preservation profile" in run.report["error"]["evalue"]
 
 
 def test_upload_notebook_publishes_reconciles_and_audits(chained) -> None:

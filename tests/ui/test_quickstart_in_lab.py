@@ -73,7 +73,18 @@ def test_quickstart_cell_by_cell_with_the_panels(open_notebook: Any, shots: Path
     expect(scan.locator(".specpub-gallery img").first).to_be_visible()
     scan.screenshot(path=str(shots / "scan-panel-thumbnails.png"))
 
-    # 4-6. Records, the embedded repository, the upload dashboard.
+    # 4. The validation report, filtered by rule and by severity.
+    run_cells_until(page, ".specpub-validation-panel")
+    val = page.locator(".specpub-validation-panel")
+    expect(val.locator(".specpub-message")).to_contain_text("files", timeout=120_000)
+    table = val.locator(".specpub-validation-table")
+    val.locator(".widget-dropdown", has_text="Severity").locator("select").select_option("warn")
+    expect(table).not_to_contain_text("fail")
+    val.locator(".widget-dropdown", has_text="Rule").locator("select").select_option("ACC-04")
+    expect(table).to_contain_text("ACC-04")
+    val.screenshot(path=str(shots / "validation-panel-filtered.png"))
+
+    # 5-7. Records, the embedded repository, the upload dashboard.
     run_cells_until(page, ".specpub-upload-panel")
     dash = page.locator(".specpub-upload-panel")
     expect(dash.locator(".specpub-message")).to_contain_text("ready to publish")

@@ -106,3 +106,29 @@ def test_an_unreadable_image_is_a_finding(tmp_path: Path) -> None:
     assert "cannot be read" in panel._gallery.value
     panel.severity_filter.value = "fail"
     assert "BR1.tif" in panel._findings.value
+
+
+def test_validation_filters_by_rule_and_severity(tmp_path: Path, demo_collection) -> None:
+    from specpub_widgets import ValidationPanel
+
+    ws = tmp_path / "ws"
+    specpub.load(ws, demo_collection.table, media=[demo_collection.access], progress=None)
+    panel = ValidationPanel(ws, page_size=3)
+    panel.validate_button.click()
+    report = panel.wait(120)
+    assert panel.errors == []
+    everything = panel.filtered_findings()
+    assert len(everything) == len(report.findings_frame()) > 0
+    rule = panel.rule_filter.options[1]
+    panel.rule_filter.value = rule
+    assert set(panel.filtered_findings()["rule"].fillna("")) <= {rule, ""}
+    panel.rule_filter.value = "(all)"
+    severity = panel.severity_filter.options[1]
+    panel.severity_filter.value = severity
+    assert set(panel.filtered_findings()["severity"]) == {severity}
+    assert "Verdicts" in panel._verdicts.value
+    # another profile is one choice away
+    panel.profile_choice.value = "structure"
+    panel.validate_button.click()
+    panel.wait(120)
+    assert set(panel.report.summary()["profiles"]) <= {"structure", "access"}
