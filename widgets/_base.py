@@ -156,3 +156,51 @@ class Background:
         """Wait for the running function to end."""
         if self._thread is not None:
             self._thread.join(timeout)
+
+
+class Pager:
+    """*Previous* / *Next* buttons and a "page 2 of 5" label over a list of rows.
+
+    ``on_turn()`` is called after each turn; the panel then shows :meth:`window`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pager = Pager(page_size=2, unit="flags")
+    >>> rows = pager.window(pd.DataFrame({"x": range(5)}))
+    >>> rows["x"].tolist(), pager.label.value
+    ([0, 1], 'page 1 of 3 · 5 flags')
+    >>> pager.next_button.click()
+    >>> pager.window(pd.DataFrame({"x": range(5)}))["x"].tolist()
+    [2, 3]
+    """
+
+    def __init__(
+        self, page_size: int, *, unit: str = "rows", on_turn: Callable[[], None] | None = None
+    ) -> None:
+        self.page_size = page_size
+        self.unit = unit
+        self.page = 0
+        self.on_turn = on_turn
+        self.prev_button = w.Button(description="◀ Previous", disabled=True)
+        self.next_button = w.Button(description="Next ▶", disabled=True)
+        self.label = w.Label()
+        self.prev_button.on_click(lambda _: self.turn(-1))
+        self.next_button.on_click(lambda _: self.turn(+1))
+        self.ui = w.HBox([self.prev_button, self.label, self.next_button])
+
+    def turn(self, step: int) -> None:
+        """Go ``step`` pages on (negative: back)."""
+        self.page = max(0, self.page + step)
+        if self.on_turn is not None:
+            self.on_turn()
+
+    def window(self, rows: Any) -> Any:
+        """The rows of the current page (clamped), updating the label and buttons."""
+        pages = max(1, -(-len(rows) // self.page_size))
+        self.page = min(self.page, pages - 1)
+        self.label.value = f"page {self.page + 1} of {pages} · {len(rows)} {self.unit}"
+        self.prev_button.disabled = self.page == 0
+        self.next_button.disabled = self.page >= pages - 1
+        start = self.page * self.page_size
+        return rows.iloc[start : start + self.page_size]

@@ -32,7 +32,7 @@ from typing import Any
 
 import ipywidgets as w
 import pandas as pd
-from specpub_widgets._base import Panel
+from specpub_widgets._base import Pager, Panel
 from specpub_widgets._progress import WidgetProgress
 from specpub_widgets._views import bar_chart, frame_html
 
@@ -80,8 +80,6 @@ class LoadPanel(Panel):
         super().__init__("load")
         self.workspace = workspace
         self.specimens = specimens
-        self.page_size = page_size
-        self.page = 0
         self._edits: dict[str, str] = {}
         self.table_input = w.Text(
             value="" if table is None else str(table),
@@ -113,9 +111,7 @@ class LoadPanel(Panel):
         self.severity_filter = w.Dropdown(description="Severity", options=[_ALL])
         self.flag_filter = w.Dropdown(description="Flag", options=[_ALL])
         self.search = w.Text(description="Contains", placeholder="column, value or message")
-        self.prev_button = w.Button(description="◀ Previous", disabled=True)
-        self.next_button = w.Button(description="Next ▶", disabled=True)
-        self._page_label = w.Label()
+        self.pager = Pager(page_size, unit="flags", on_turn=self.guarded(self._show_flags))
         self._flag_chart = w.HTML()
         self._flags_table = w.HTML()
         self._flags_table.add_class("specpub-flags-table")
@@ -124,8 +120,6 @@ class LoadPanel(Panel):
         self.reload_button.on_click(self.guarded(lambda _: self.load(with_edits=True)))
         for control in (self.severity_filter, self.flag_filter, self.search):
             control.observe(self.guarded(self._filters_changed), names="value")
-        self.prev_button.on_click(self.guarded(lambda _: self._turn(-1)))
-        self.next_button.on_click(self.guarded(lambda _: self._turn(+1)))
         self.tabs = w.Tab(
             children=[
                 w.VBox([self._summary, self._flag_chart]),
@@ -134,7 +128,7 @@ class LoadPanel(Panel):
                     [
                         w.HBox([self.severity_filter, self.flag_filter, self.search]),
                         self._flags_table,
-                        w.HBox([self.prev_button, self._page_label, self.next_button]),
+                        self.pager.ui,
                     ]
                 ),
             ],
@@ -169,7 +163,7 @@ class LoadPanel(Panel):
             self.tabs.selected_index = 1  # the mapping tab: the fix is often a mapping line
             raise
         progress.close()
-        self.page = 0
+        self.pager.page = 0
         self._show()
         return self.specimens
 
@@ -230,27 +224,16 @@ class LoadPanel(Panel):
         return flags[cols].reset_index(drop=True)
 
     def _filters_changed(self, _change: Any = None) -> None:
-        self.page = 0
-        self._show_flags()
-
-    def _turn(self, step: int) -> None:
-        self.page = max(0, self.page + step)
+        self.pager.page = 0
         self._show_flags()
 
     def _show_flags(self) -> None:
-        flags = self.filtered_flags()
-        pages = max(1, -(-len(flags) // self.page_size))
-        self.page = min(self.page, pages - 1)
-        start = self.page * self.page_size
-        shown = flags.iloc[start : start + self.page_size]
+        shown = self.pager.window(self.filtered_flags())
         self._flags_table.value = (
-            frame_html(shown, max_rows=self.page_size)
+            frame_html(shown, max_rows=self.pager.page_size)
             if len(shown)
             else "<i>No flag matches these filters.</i>"
         )
-        self._page_label.value = f"page {self.page + 1} of {pages} · {len(flags)} flags"
-        self.prev_button.disabled = self.page == 0
-        self.next_button.disabled = self.page >= pages - 1
 
     # -- showing a result --------------------------------------------------------------
     def _show(self) -> None:

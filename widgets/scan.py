@@ -27,7 +27,7 @@ from typing import Any
 
 import ipywidgets as w
 import pandas as pd
-from specpub_widgets._base import Background, Panel
+from specpub_widgets._base import Background, Pager, Panel
 from specpub_widgets._progress import WidgetProgress
 from specpub_widgets._views import bar_chart, frame_html, thumbnail_html
 
@@ -70,8 +70,6 @@ class ScanPanel(Panel):
         self.workspace = workspace
         self.workers = workers
         self.manifest = manifest
-        self.page_size = page_size
-        self.page = 0
         self.paths_input = w.Text(
             value=", ".join(str(p) for p in paths),
             description="Folders",
@@ -88,14 +86,10 @@ class ScanPanel(Panel):
         self._findings.add_class("specpub-findings-table")
         self._gallery = w.HTML()
         self._gallery.add_class("specpub-gallery")
-        self.prev_button = w.Button(description="◀ Previous", disabled=True)
-        self.next_button = w.Button(description="Next ▶", disabled=True)
-        self._page_label = w.Label()
+        self.pager = Pager(page_size, unit="files", on_turn=self.guarded(self._show_gallery))
         self._worker = Background(on_done=self._finished, name="specpub-scan")
         self.scan_button.on_click(self.guarded(lambda _: self.start()))
         self.severity_filter.observe(self.guarded(lambda _: self._show_findings()), names="value")
-        self.prev_button.on_click(self.guarded(lambda _: self._turn(-1)))
-        self.next_button.on_click(self.guarded(lambda _: self._turn(+1)))
         self._set_children(
             w.HTML("<h4 style='margin:4px 0'>Images</h4>"),
             self.paths_input,
@@ -104,12 +98,7 @@ class ScanPanel(Panel):
                 children=[
                     w.VBox([self._summary, self._formats]),
                     w.VBox([self.severity_filter, self._findings]),
-                    w.VBox(
-                        [
-                            self._gallery,
-                            w.HBox([self.prev_button, self._page_label, self.next_button]),
-                        ]
-                    ),
+                    w.VBox([self._gallery, self.pager.ui]),
                 ],
                 titles=("Summary", "Findings", "Thumbnails"),
             ),
@@ -174,7 +163,7 @@ class ScanPanel(Panel):
         severities = sorted(set(self.manifest.findings()["severity"]))
         self.severity_filter.options = [_ALL, *severities]
         self._show_findings()
-        self.page = 0
+        self.pager.page = 0
         self._show_gallery()
         self.say(f"Scanned {s['files']} files.", "ok" if not s["errors"] else "warning")
 
@@ -192,20 +181,10 @@ class ScanPanel(Panel):
             frame_html(found[cols], max_rows=100) if len(found) else "<i>No finding.</i>"
         )
 
-    def _turn(self, step: int) -> None:
-        self.page = max(0, self.page + step)
-        self._show_gallery()
-
     def _show_gallery(self) -> None:
-        frame = self.manifest.to_frame()
-        pages = max(1, -(-len(frame) // self.page_size))
-        self.page = min(self.page, pages - 1)
-        shown = frame.iloc[self.page * self.page_size : (self.page + 1) * self.page_size]
+        shown = self.pager.window(self.manifest.to_frame())
         captions = [
             f"{c if isinstance(c, str) else '(no specimen)'} · {f}"
             for c, f in zip(shown["catalogNumber"], shown["format"], strict=True)
         ]
         self._gallery.value = thumbnail_html(shown["path"].tolist(), captions=captions)
-        self._page_label.value = f"page {self.page + 1} of {pages}"
-        self.prev_button.disabled = self.page == 0
-        self.next_button.disabled = self.page >= pages - 1

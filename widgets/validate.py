@@ -26,7 +26,7 @@ from typing import Any
 
 import ipywidgets as w
 import pandas as pd
-from specpub_widgets._base import Background, Panel
+from specpub_widgets._base import Background, Pager, Panel
 from specpub_widgets._progress import WidgetProgress
 from specpub_widgets._views import bar_chart, frame_html
 
@@ -75,8 +75,6 @@ class ValidationPanel(Panel):
         self.paths = [os.fspath(p) for p in paths]
         self.access_profile = access_profile
         self.report = report
-        self.page_size = page_size
-        self.page = 0
         options = list(PROFILES) if profile in PROFILES else [*PROFILES, profile]
         self.profile_choice = w.Dropdown(description="Profile", options=options, value=profile)
         self.validate_button = w.Button(
@@ -90,22 +88,18 @@ class ValidationPanel(Panel):
         self.severity_filter = w.Dropdown(description="Severity", options=[_ALL])
         self._table = w.HTML()
         self._table.add_class("specpub-validation-table")
-        self.prev_button = w.Button(description="◀ Previous", disabled=True)
-        self.next_button = w.Button(description="Next ▶", disabled=True)
-        self._page_label = w.Label()
+        self.pager = Pager(page_size, unit="findings", on_turn=self.guarded(self._show_table))
         self._worker = Background(on_done=self._finished, name="specpub-validate")
         self.validate_button.on_click(self.guarded(lambda _: self.start()))
         for control in (self.rule_filter, self.severity_filter):
             control.observe(self.guarded(self._filters_changed), names="value")
-        self.prev_button.on_click(self.guarded(lambda _: self._turn(-1)))
-        self.next_button.on_click(self.guarded(lambda _: self._turn(+1)))
         self._set_children(
             w.HTML("<h4 style='margin:4px 0'>Preservation formats</h4>"),
             w.HBox([self.profile_choice, self.validate_button, self._bar, self._bar_text]),
             w.HBox([self._verdicts, self._rules]),
             w.HBox([self.rule_filter, self.severity_filter]),
             self._table,
-            w.HBox([self.prev_button, self._page_label, self.next_button]),
+            self.pager.ui,
         )
         if report is not None:
             self._show()
@@ -159,26 +153,16 @@ class ValidationPanel(Panel):
         return found[[c for c in _FINDING_COLUMNS if c in found.columns]].reset_index(drop=True)
 
     def _filters_changed(self, _change: Any = None) -> None:
-        self.page = 0
-        self._show_table()
-
-    def _turn(self, step: int) -> None:
-        self.page = max(0, self.page + step)
+        self.pager.page = 0
         self._show_table()
 
     def _show_table(self) -> None:
-        found = self.filtered_findings()
-        pages = max(1, -(-len(found) // self.page_size))
-        self.page = min(self.page, pages - 1)
-        shown = found.iloc[self.page * self.page_size : (self.page + 1) * self.page_size]
+        shown = self.pager.window(self.filtered_findings())
         self._table.value = (
-            frame_html(shown, max_rows=self.page_size)
+            frame_html(shown, max_rows=self.pager.page_size)
             if len(shown)
             else "<i>No finding matches these filters.</i>"
         )
-        self._page_label.value = f"page {self.page + 1} of {pages} · {len(found)} findings"
-        self.prev_button.disabled = self.page == 0
-        self.next_button.disabled = self.page >= pages - 1
 
     def _show(self) -> None:
         s = self.report.summary()
@@ -193,7 +177,7 @@ class ValidationPanel(Panel):
         rules = sorted(set(found["rule"].fillna(found["id"]))) if len(found) else []
         self.rule_filter.options = [_ALL, *rules]
         self.severity_filter.options = [_ALL, *sorted(set(found["severity"]))]
-        self.page = 0
+        self.pager.page = 0
         self._show_table()
         failing = verdicts["fail"]
         self.say(

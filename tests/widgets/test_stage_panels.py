@@ -38,14 +38,14 @@ def test_flags_page_through(tmp_path: Path, demo_collection) -> None:
     panel.load_button.click()
     total = len(panel.filtered_flags())
     assert total > 2
-    assert panel.prev_button.disabled
-    assert not panel.next_button.disabled
-    panel.next_button.click()
-    assert panel.page == 1
-    assert "page 2 of" in panel._page_label.value
+    assert panel.pager.prev_button.disabled
+    assert not panel.pager.next_button.disabled
+    panel.pager.next_button.click()
+    assert panel.pager.page == 1
+    assert "page 2 of" in panel.pager.label.value
     for _ in range(total):
-        panel.next_button.click()
-    assert panel.next_button.disabled
+        panel.pager.next_button.click()
+    assert panel.pager.next_button.disabled
 
 
 def test_mapping_edit_reloads_with_the_new_term(tmp_path: Path) -> None:
@@ -88,10 +88,10 @@ def test_scan_button_runs_in_the_background(loaded_workspace: Path) -> None:
     assert summary["errors"] == 0
     assert panel.progress.bar.bar_style == "success"
     assert "Scanned" in panel.message
-    assert panel._gallery.value.count("<figure") == min(summary["files"], panel.page_size)
-    if summary["files"] > panel.page_size:
-        panel.next_button.click()
-        assert "page 2 of" in panel._page_label.value
+    assert panel._gallery.value.count("<figure") == min(summary["files"], panel.pager.page_size)
+    if summary["files"] > panel.pager.page_size:
+        panel.pager.next_button.click()
+        assert "page 2 of" in panel.pager.label.value
 
 
 def test_an_unreadable_image_is_a_finding(tmp_path: Path) -> None:
