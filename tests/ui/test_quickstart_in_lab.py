@@ -15,7 +15,8 @@ import pytest
 pytestmark = pytest.mark.ui
 
 KERNEL_IDLE = (
-    "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'"
+    "() => window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status"
+    " === 'idle'"
 )
 
 
