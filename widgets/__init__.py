@@ -10,6 +10,7 @@ Panels (each a thin view over the library calls a command-line user makes):
 - :class:`LoadPanel` — the specimen table, its mapping (editable) and flags (filterable);
 - :class:`ScanPanel` — every image read once: live progress, formats, findings, thumbnails;
 - :class:`ValidationPanel` — preservation verdicts, findings filtered by rule and severity;
+- :class:`PreviewPanel` — the records under a preset: pager, gallery, payload, checks;
 - :class:`UploadDashboard` — publish, pause, resume, counts, plots, ETA, DOIs,
   reconcile and audit.
 
@@ -28,12 +29,14 @@ from specpub_widgets._notebook import embedded_repository, progress_for
 from specpub_widgets._record import record
 from specpub_widgets._views import doi_link, frame_html, thumbnail_html
 from specpub_widgets.load import LoadPanel
+from specpub_widgets.preview import PreviewPanel
 from specpub_widgets.scan import ScanPanel
 from specpub_widgets.upload import UploadDashboard
 from specpub_widgets.validate import ValidationPanel
 
 __all__ = [
     "LoadPanel",
+    "PreviewPanel",
     "ScanPanel",
     "UploadDashboard",
     "ValidationPanel",

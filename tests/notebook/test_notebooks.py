@@ -53,6 +53,7 @@ def test_the_notebooks_are_all_there() -> None:
         "01_load_specimens",
         "02_extract_image_metadata",
         "03_validate_formats",
+        "04_preview_records",
         "05_upload_batch",
     } <= stems
 
@@ -104,6 +105,9 @@ def chained(tmp_path_factory: pytest.TempPathFactory):
     validated = _run("03_validate_formats.ipynb", cwd, interactive=False)
     assert validated.ok, validated.summary()
     scanned.report["validated"] = validated.report
+    previewed = _run("04_preview_records.ipynb", cwd, interactive=False)
+    assert previewed.ok, previewed.summary()
+    scanned.report["previewed"] = previewed.report
     last = _run("05_upload_batch.ipynb", cwd, interactive=False)
     return cwd, first, scanned, last
 
@@ -138,6 +142,17 @@ def test_validation_notebook_judges_every_file(chained) -> None:
     # each blocking file is one that failed its profile
     assert len(validated["results"]["blocking"]) == verdicts.get("fail", 0)
     assert (cwd / "specpub-demo" / "workspace" / "preservation").is_dir()
+
+
+def test_preview_notebook_builds_and_writes_the_pages(chained) -> None:
+    _cwd, _, scanned, last = chained
+    previewed = scanned.report["previewed"]
+    built = previewed["results"]["records"]["built"]
+    assert built > 0
+    assert Path(previewed["results"]["preview"]["index"]).is_file()
+    assert previewed["results"]["preview"]["record_pages"] >= built
+    # what 05 then published is what 04 built (the left-out specimens stay out)
+    assert len(last.results["dois"]) == built - previewed["results"]["records"]["blocked"]
 
 
 def test_require_pass_fails_the_run_on_failing_files(tmp_path: Path) -> None:

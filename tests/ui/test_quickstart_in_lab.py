@@ -85,7 +85,21 @@ def test_quickstart_cell_by_cell_with_the_panels(open_notebook: Any, shots: Path
     expect(table).to_contain_text("ACC-04")
     val.screenshot(path=str(shots / "validation-panel-filtered.png"))
 
-    # 5-7. Records, the embedded repository, the upload dashboard.
+    # 5. The records: page through them, read the checks and the payload, see the gallery.
+    run_cells_until(page, ".specpub-preview-panel")
+    prev = page.locator(".specpub-preview-panel")
+    expect(prev.locator(".specpub-message")).to_contain_text("Built", timeout=120_000)
+    first = prev.locator(".specpub-record h3").inner_text()
+    prev.locator(".widget-button", has_text="Next").first.click()
+    expect(prev.locator(".specpub-record h3")).not_to_have_text(first)
+    prev.screenshot(path=str(shots / "preview-panel-record.png"))
+    prev.locator(".lm-TabBar-tab", has_text="Payload").click()
+    expect(prev.locator(".specpub-payload")).to_contain_text('"metadata"')
+    prev.locator(".lm-TabBar-tab", has_text="Gallery").click()
+    expect(prev.locator(".specpub-gallery img").first).to_be_visible()
+    prev.screenshot(path=str(shots / "preview-panel-gallery.png"))
+
+    # 6-8. The embedded repository, the embedded repository, the upload dashboard.
     run_cells_until(page, ".specpub-upload-panel")
     dash = page.locator(".specpub-upload-panel")
     expect(dash.locator(".specpub-message")).to_contain_text("ready to publish")

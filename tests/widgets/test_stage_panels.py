@@ -132,3 +132,27 @@ def test_validation_filters_by_rule_and_severity(tmp_path: Path, demo_collection
     panel.validate_button.click()
     panel.wait(120)
     assert set(panel.report.summary()["profiles"]) <= {"structure", "access"}
+
+
+def test_preview_pages_through_records_payloads_and_checks(loaded_workspace: Path) -> None:
+    from specpub_widgets import PreviewPanel
+
+    panel = PreviewPanel(loaded_workspace)
+    panel.build_button.click()
+    assert panel.errors == []
+    records = panel.records
+    assert len(records) > 1
+    assert panel.current is records.built[0]
+    assert records.built[0].title in panel._record.value or "&" in panel._record.value
+    panel.pager.next_button.click()
+    assert panel.current is records.built[1]
+    assert "&quot;metadata&quot;" in panel._payload.value  # legacy payload
+    panel.api_choice.value = "native"
+    assert "&quot;metadata&quot;" in panel._payload.value
+    assert panel._gallery.value.count("<figure") == min(len(records), 12)
+    panel.preset_choice.value = "icedig-benchmark"
+    panel.build_button.click()
+    assert panel.records.preset == "icedig-benchmark"
+    panel.write_button.click()
+    assert panel.preview_result.index.is_file()
+    assert "Wrote the preview" in panel.message
