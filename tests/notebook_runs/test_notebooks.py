@@ -185,13 +185,13 @@ def test_a_notebook_whose_step_fails_fails_the_run(tmp_path: Path) -> None:
     assert "not a specpub workspace" in run.report["error"]["evalue"]
 
 
-def test_records_refused_by_the_repository_fail_the_run_with_exit_3(tmp_path: Path) -> None:
-    # An unknown licence: the repository refuses every record, the batch ends with failures.
+def test_an_unknown_licence_stops_the_run_before_anything_is_sent(tmp_path: Path) -> None:
     assert _run("01_load_specimens.ipynb", tmp_path, interactive=False).ok
     run = _run("05_upload_batch.ipynb", tmp_path, license="no-such-licence", interactive=False)
-    assert run.exit_code == 3, run.summary()
-    assert run.report["error"]["ename"] == "RecordsFailed"
-    assert run.results["publish"]["failed"] > 0
+    assert run.exit_code == 2, run.summary()
+    assert run.report["error"]["ename"] == "InputError"
+    assert "no-such-licence" in run.report["error"]["evalue"]
+    assert "publish" not in run.results  # stopped at planning: nothing was sent
 
 
 @pytest.mark.parametrize("name", ["00_quickstart.ipynb", "05_upload_batch.ipynb"])

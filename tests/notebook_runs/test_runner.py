@@ -98,6 +98,18 @@ def test_an_input_error_in_a_cell_exits_2(tmp_path: Path) -> None:
     assert run.report["error"]["ename"] == "InputError"
 
 
+def test_failed_records_exit_3(tmp_path: Path) -> None:
+    nb = make_notebook(
+        tmp_path / "records.ipynb",
+        "from specpub import BatchResult\nfrom specpub.notebook import check_published\n"
+        "check_published(BatchResult(batch_ids=[1], total=5, published=3, failed=2))",
+    )
+    run = run_notebook(nb, out=tmp_path / "runs", timeout=120)
+    assert run.exit_code == 3
+    assert run.status == "records-failed"
+    assert "3/5 published, 2 failed" in run.report["error"]["evalue"]
+
+
 def test_an_error_swallowed_by_a_widget_output_area_still_fails(tmp_path: Path) -> None:
     # ipywidgets' Output.__exit__ swallows the exception: papermill sees a good cell.
     nb = make_notebook(
