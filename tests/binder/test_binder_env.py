@@ -109,8 +109,11 @@ def test_binder_environment_runs_the_quickstart_offline(tmp_path: Path) -> None:
         [*offline, "bash", "-c", script], cwd=repo / "notebooks", env=env,
         capture_output=True, text=True, check=False, timeout=1200,
     )  # fmt: skip
-    assert run.returncode == 0, f"{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
-    report = json.loads(run.stdout)
+    try:
+        report = json.loads(run.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"specpub run printed no report:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
+    assert run.returncode == 0, json.dumps(report["error"], indent=1)[-4000:]
     assert report["status"] == "ok"
     dois = report["results"]["dois"]
     assert dois
