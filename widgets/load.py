@@ -241,7 +241,10 @@ class LoadPanel(Panel):
         summary = sp.summary()
         by_severity = summary.get("flags_by_severity", {})
         unmapped = summary.get("unmapped_columns", [])
-        links = summary.get("links") or {}
+        try:
+            links = specpub.MediaLinks.load(self.workspace).summary()
+        except specpub.InputError:  # no image folder linked yet
+            links = {}
         linked = (
             f" {links.get('specimens_with_files', 0)} specimens have images linked"
             f" ({links.get('files_linked', 0)} files)."
