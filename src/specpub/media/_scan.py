@@ -143,8 +143,15 @@ def _auto_chunk(n_files: int, n_workers: int) -> int:
 
 
 def _process_pool(workers: int) -> cf.ProcessPoolExecutor:
+    """forkserver where it exists (safe with threads), spawn elsewhere; fork when the main
+    module cannot be re-imported by a fresh process (a script read from stdin)."""
+    import sys
+
     methods = multiprocessing.get_all_start_methods()
     method = "forkserver" if "forkserver" in methods else "spawn"
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main_file and not os.path.exists(main_file) and "fork" in methods:
+        method = "fork"
     return cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
 
 
@@ -175,11 +182,20 @@ class _Runner:
         limit = max(2, self.workers * 3)
         pending: dict[cf.Future, tuple[list[str], bool]] = {}
         while queue or pending:
+            broken = False
             while queue and len(pending) < (1 if queue[0][1] else limit):
                 chunk, isolated = queue.popleft()
-                pending[self.executor.submit(scan_chunk, chunk, self.config)] = (chunk, isolated)
+                try:
+                    fut = self.executor.submit(scan_chunk, chunk, self.config)
+                except cf.process.BrokenProcessPool:
+                    queue.appendleft((chunk, isolated))
+                    broken = True
+                    break
+                pending[fut] = (chunk, isolated)
+            if broken and not pending:
+                self._restart_or_inline(queue)
+                continue
             done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-            broken = False
             for fut in done:
                 chunk, isolated = pending.pop(fut)
                 try:
@@ -197,8 +213,22 @@ class _Runner:
                     fut.cancel()
                     queue.extendleft(([p], True) for p in chunk)
                 pending.clear()
-                self.executor.shutdown(wait=False, cancel_futures=True)
-                self.executor = _process_pool(self.workers)
+                self._restart_or_inline(queue)
+
+    def _restart_or_inline(self, queue: deque) -> None:
+        """A new pool after a crash; after 3 pools that died without finishing anything
+        (the workers cannot start at all), the rest is read in this process."""
+        self.restarts = getattr(self, "restarts", 0) + 1
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        if not self.owned or self.restarts > 3:
+            self.executor = None
+            chunks = [c for c, _ in queue]
+            queue.clear()
+            for chunk in chunks:
+                self.on_rows(scan_chunk(chunk, self.config))
+            return
+        self.executor = _process_pool(self.workers)
 
     def close(self) -> None:
         if self.owned and self.executor is not None:
@@ -330,6 +360,8 @@ def scan(
             files[p] = _identity(p)
 
     previous = MediaManifest.load(ws) if ws and incremental and MediaManifest.exists(ws) else None
+    if previous is not None:
+        previous.extra_columns.update(extra)
     reuse, todo = _plan(files, previous, names)
     removed = _removed(previous, files, roots)
 
@@ -388,6 +420,22 @@ def scan(
         },
         "settings": {"buffer_limit": buffer_limit, "incremental": incremental},
     }
+    if previous is not None and not todo and len(removed) == 0 and len(reuse) == len(previous):
+        # nothing new, changed or removed: the saved manifest stands (links re-attached
+        # only if they changed) — a nightly re-scan of an unchanged tree costs a walk
+        previous.info.update(info)
+        if ws is not None and save:
+            ws.write_json(
+                "media",
+                "summary.json",
+                {
+                    **previous.summary(),
+                    "settings": info["settings"],
+                    "extra_columns": previous.extra_columns,
+                },
+            )
+        if _links_unchanged(previous, links):
+            return previous
     manifest = MediaManifest.from_rows(
         _attach_links(sorted(rows, key=lambda r: r["path"]), links),
         removed=removed,
@@ -528,6 +576,17 @@ def _attach_links(rows: list[dict[str, Any]], links: Any) -> list[dict[str, Any]
         hit = by_path.get(rec["path"])
         rec["_row"], rec["catalogNumber"], rec["role"] = hit if hit else (None, None, None)
     return rows
+
+
+def _links_unchanged(manifest: MediaManifest, links: Any) -> bool:
+    current = {
+        r["path"]: r.get("_row")
+        for r in _attach_links([{"path": p} for p in manifest.frame["path"]], links)
+    }
+    saved = dict(zip(manifest.frame["path"], manifest.frame["_row"], strict=True))
+    return all(
+        (current[p] is None and pd.isna(saved[p])) or current[p] == saved[p] for p in current
+    )
 
 
 def merge_rows(ws: Workspace, rows: list[dict[str, Any]]) -> MediaManifest:
