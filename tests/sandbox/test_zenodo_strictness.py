@@ -354,6 +354,21 @@ async def test_search_is_analysed_full_text(tmp_path):
         assert not await found('title:"robur quercus"')  # words out of order
         assert not await found("title:erbari")  # not a substring match
         assert not await found('title:"BR00000"')
+        # a publish re-indexes the same words; a change of title replaces them
+        await upload(c, dep, "a.jpg", b"x")
+        await c.post(f"{DEP}/{dep['id']}/actions/publish", headers=ALICE)
+        refresh(c)
+        assert await found('title:"quercus robur"')
+        await c.post(f"{DEP}/{dep['id']}/actions/edit", headers=ALICE)
+        await c.put(
+            f"{DEP}/{dep['id']}",
+            json={"metadata": {**LEGACY_MD, "title": "Fagus sylvatica"}},
+            headers=ALICE,
+        )
+        refresh(c)
+        assert await found("title:fagus")  # the edit draft
+        r = await c.get("/api/records", params={"q": "title:quercus"})
+        assert r.json()["hits"]["total"] == 1  # the published version keeps its words
 
 
 def test_the_licence_vocabulary_is_spdx_sized():

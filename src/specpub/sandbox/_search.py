@@ -372,7 +372,7 @@ class Compiler:
         if query is None:
             return "0=1"
         self.params.append(query)
-        return "d.doc_id IN (SELECT rowid FROM texts WHERE texts MATCH ?)"
+        return "d.text_id IN (SELECT rowid FROM texts WHERE texts MATCH ?)"
 
     def free_text(self, kind: str, value: str) -> str:
         """A term with no field: the analysed fields' words, or any keyword value exactly."""
