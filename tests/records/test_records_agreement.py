@@ -326,9 +326,9 @@ def image(tmp_path: Path) -> Path:
     return path
 
 
-# The embedded repository checks ORCID check digits at publish once the sandbox work of
-# issue 8 (docs/zenodo-api.md §7) is on main; until then these cases cannot agree.
-_SANDBOX_PENDING: set[str] = set()  # the sandbox checks ORCID check digits at publish now
+# Cases the embedded repository cannot agree on yet (none: since issue 8 it checks ORCID
+# check digits at publish, docs/zenodo-api.md §7).
+_SANDBOX_PENDING: set[str] = set()
 
 
 def _param(api: str, case: tuple) -> Any:
