@@ -56,7 +56,7 @@ from specpub.records.build import Records
 from specpub.records.payloads import PayloadOptions
 from specpub.records.presets import Preset
 from specpub.records.preview import PreviewResult
-from specpub.repository._token import DEFAULT_TOKEN_ENV, ServedToken, TokenProvider
+from specpub.repository._token import DEFAULT_TOKEN_ENV, TokenProvider
 from specpub.repository.protocol import RepositoryClient
 from specpub.repository.targets import Target, open_client
 from specpub.specimens.linking import MediaLinks
@@ -552,12 +552,6 @@ def _planned_target(ledger: Ledger, batch: int | Sequence[int] | None) -> tuple[
     return names[0], infos[-1].api
 
 
-def _pacer(target: Target) -> Pacer:
-    if isinstance(target.auth, ServedToken):  # a running handle: its exact limits
-        return Pacer(target.rate_limits, target.search_rate_limits)
-    return Pacer.for_target(target.name)
-
-
 @contextlib.asynccontextmanager
 async def _connection(
     ws: Workspace,
@@ -574,7 +568,7 @@ async def _connection(
     with Ledger.for_workspace(ws) as led:
         planned, planned_api = _planned_target(led, batch)
         target = connect_target(to, planned=planned, url=url)
-        pacer = _pacer(target)
+        pacer = Pacer.for_target(target)
         client = open_client(
             target,
             api=api or planned_api,

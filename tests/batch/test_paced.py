@@ -7,9 +7,10 @@ import asyncio
 import pytest
 
 from specpub.batch._paced import check_pacer, paced_call
-from specpub.batch.pacing import Limit, Pacer
+from specpub.batch.pacing import Pacer
 from specpub.batch.retry import RetryPolicy
 from specpub.errors import NotFound, RateLimited, Transient
+from specpub.limits import RateLimit
 
 FAST = RetryPolicy(max_attempts=3, base=0.001, cap=0.002)
 
@@ -54,11 +55,14 @@ def test_not_found_is_not_retried_and_searches_count_as_search():
     assert pacer.granted == {"api": 0, "search": 1}
 
 
-def test_check_pacer_uses_the_documented_table_unless_told_otherwise():
-    assert check_pacer("zenodo").limits == (Limit(100, 60.0), Limit(5000, 3600.0))
-    assert check_pacer("zenodo").search_limits == (Limit(30, 60.0),)
+def test_check_pacer_uses_the_targets_limits_unless_told_otherwise():
+    assert check_pacer("zenodo").limits == (RateLimit(100, 60.0), RateLimit(5000, 3600.0))
+    assert check_pacer("zenodo").search_limits == (RateLimit(30, 60.0),)
     assert check_pacer("zenodo", search_limits=()).search_limits == ()
-    assert check_pacer("zenodo", limits=[Limit(5, 1.0)]).limits == (Limit(5, 1.0),)
-    assert check_pacer("embedded").unlimited
+    assert check_pacer("zenodo", limits=[RateLimit(5, 1.0)]).limits == (RateLimit(5, 1.0),)
+    # the embedded repository by name: its defaults (Zenodo's), learnt from its headers
+    embedded = check_pacer("embedded")
+    assert embedded.learn
+    assert embedded.limits == (RateLimit(100, 60.0), RateLimit(5000, 3600.0))
     mine = Pacer("1/second")
     assert check_pacer("zenodo", mine, limits=()) is mine

@@ -14,13 +14,15 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from specpub.batch.pacing import DOCUMENTED_LIMITS, Pacer
+from specpub.batch.pacing import Pacer
 from specpub.batch.retry import RetryPolicy
 from specpub.errors import RateLimited, RepositoryError, Transient, classify
+from specpub.limits import RateLimitSpec
 from specpub.repository._http import count_requests
+from specpub.repository.protocol import last_answer
 
 #: Retries of one check request: 4 attempts, backoff up to 8 s (a check is re-runnable).
 CHECK_RETRY = RetryPolicy(max_attempts=4, base=0.5, cap=8.0)
@@ -30,20 +32,22 @@ def check_pacer(
     target: str,
     pacer: Pacer | None = None,
     *,
-    limits: Iterable[Any] | None = None,
-    search_limits: Iterable[Any] | None = None,
+    limits: RateLimitSpec = None,
+    search_limits: RateLimitSpec = None,
 ) -> Pacer:
-    """The pacer of a check: ``pacer`` if given, else the target's documented limits.
+    """The pacer of a check: ``pacer`` if given, else one with the limits the target carries.
 
-    ``limits`` / ``search_limits`` override the general / search limits of
-    the documented table (``()``: no pacing).
+    ``limits`` / ``search_limits`` override the target's general / search
+    limits (``()``: no pacing); given, they are kept as they are.
     """
     if pacer is not None:
         return pacer
-    general, search = DOCUMENTED_LIMITS.get(target, ((), ()))
+    default = Pacer.for_target(target)
+    if limits is None and search_limits is None:
+        return default
     return Pacer(
-        general if limits is None else limits,
-        search if search_limits is None else search_limits,
+        default.limits if limits is None else limits,
+        default.search_limits if search_limits is None else search_limits,
     )
 
 
@@ -85,7 +89,7 @@ async def paced_call(
             continue
         finally:
             pacer.release(ticket)
-        info = getattr(client, "rate_limit", None) if client is not None else None
+        info = last_answer() or (getattr(client, "rate_limit", None) if client else None)
         if info is not None:
             pacer.on_response(200, info)
         return out
@@ -128,8 +132,8 @@ class CheckRun:
         *,
         kind: str,
         pacer: Pacer | None = None,
-        limits: Iterable[Any] | None = None,
-        search_limits: Iterable[Any] | None = None,
+        limits: RateLimitSpec = None,
+        search_limits: RateLimitSpec = None,
         retry: RetryPolicy | None = None,
     ) -> None:
         self.ledger = ledger

@@ -43,8 +43,8 @@ from specpub.batch._paced import CheckRun
 from specpub.batch.pacing import Pacer
 from specpub.batch.retry import RetryPolicy
 from specpub.errors import NotFound, RepositoryError, classify
+from specpub.limits import RateLimit
 from specpub.repository.protocol import RepositoryClient
-from specpub.sandbox.config import RateLimit
 
 __all__ = ["AuditResult", "AuditRow", "audit"]
 

@@ -7,6 +7,11 @@ times of its own recent requests and lets a request go only when it fits in
 every window, so the server's window never overflows; all workers of a batch
 share one pacer, and wait in FIFO order.
 
+Its limits come from the target (:meth:`Pacer.for_target`): documented ones
+(zenodo.org), the exact ones of an embedded repository this process started,
+or, for any other InvenioRDM, conservative defaults that the pacer replaces by
+what the server announces (``learn=True``, see "Learning limits" below).
+
 It also listens to the server (wire :meth:`Pacer.on_response` as the client's
 ``on_response`` hook): ``X-RateLimit-Remaining: 0`` pauses until
 ``X-RateLimit-Reset`` when the server counts requests the pacer did not send
@@ -23,102 +28,79 @@ between): windows are stretched by ``margin`` (1 % by default) plus ``slack``
 (20 ms), and requests the runner tracks count from their *answer* time, the
 latest moment the server can have counted them.
 
+Learning limits
+---------------
+Flask-Limiter announces, on every answer, the limit closest to exhaustion:
+its ``count`` (``X-RateLimit-Limit``), what ``remaining`` of it, and when its
+oldest counted request leaves the window (``X-RateLimit-Reset``, epoch seconds
+*rounded up*). The window's length is not announced. With ``learn=True`` the
+pacer bounds it from above on every answer: the server's window held
+``count - remaining`` requests, so the oldest of them was sent no earlier than
+our request ``count - remaining - 1 + k`` places before this one (``k`` =
+requests still unanswered when this one went out), and ``reset - (its send
+time)`` is at least the window. The smallest bound seen is the learnt window: at most the true one
+plus a request's spacing, never less (unless another client shares the
+quota; then a 429 stretches it). The first announced limit replaces the
+conservative defaults; each further ``count`` adds a limit. Pacing by this
+schedule, not by the rounded reset, keeps a short window (``100/second``) full
+instead of idling up to a second per window. A server whose answers carry no
+rate-limit header at all (three in a row) is taken to have no limits.
+
 Examples
 --------
->>> p = Pacer([Limit(2, 10.0)], clock=lambda: 0.0)
+>>> p = Pacer([RateLimit(2, 10.0)], clock=lambda: 0.0)
 >>> p.delay()
 0.0
 >>> _ = p._grant("api", 0.0, track=False), p._grant("api", 0.0, track=False)
 >>> round(p.delay(), 3)
 10.12
 >>> Pacer.for_target("zenodo").limits
-(Limit(count=100, seconds=60.0), Limit(count=5000, seconds=3600.0))
+(RateLimit(count=100, seconds=60.0), RateLimit(count=5000, seconds=3600.0))
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import itertools
 import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
+from specpub.limits import RateLimit, RateLimitSpec, as_rate_limits
 from specpub.repository.protocol import RateLimitInfo
 
-__all__ = ["DOCUMENTED_LIMITS", "Limit", "Pacer", "Ticket", "limits_from_spec"]
+if TYPE_CHECKING:  # pragma: no cover
+    from specpub.repository.targets import Target
 
+__all__ = ["DEFAULT_MARGIN", "DEFAULT_SLACK", "EXACT_UP_TO", "Pacer", "Ticket"]
 
-@dataclass(frozen=True)
-class Limit:
-    """At most ``count`` requests in any ``seconds``-long window.
-
-    Examples
-    --------
-    >>> Limit(100, 60.0).interval
-    0.6
-    """
-
-    count: int
-    seconds: float
-
-    @property
-    def interval(self) -> float:
-        """The mean spacing of requests at full speed.
-
-        Examples
-        --------
-        >>> Limit(30, 60.0).interval
-        2.0
-        """
-        return self.seconds / self.count
-
-
-#: The documented limits per target: (general limits, search limits).
-DOCUMENTED_LIMITS: dict[str, tuple[tuple[Limit, ...], tuple[Limit, ...]]] = {
-    "zenodo": ((Limit(100, 60.0), Limit(5000, 3600.0)), (Limit(30, 60.0),)),
-    "zenodo-sandbox": ((Limit(100, 60.0), Limit(5000, 3600.0)), (Limit(30, 60.0),)),
-    "embedded": ((), ()),
-}
-
-
-def limits_from_spec(spec: str | Iterable[Any] | None) -> tuple[Limit, ...]:
-    """Parse ``"100/minute;5000/hour"`` (or ``"off"``) or a list of limits.
-
-    Examples
-    --------
-    >>> limits_from_spec("100/second;5000/50s")
-    (Limit(count=100, seconds=1.0), Limit(count=5000, seconds=50.0))
-    >>> limits_from_spec("off")
-    ()
-    """
-    if spec is None:
-        return ()
-    if isinstance(spec, str):
-        from specpub.sandbox.config import parse_rate_limits
-
-        return tuple(Limit(r.count, float(r.seconds)) for r in parse_rate_limits(spec))
-    out = []
-    for item in spec:
-        if isinstance(item, Limit):
-            out.append(item)
-        elif hasattr(item, "count") and hasattr(item, "seconds"):
-            out.append(Limit(int(item.count), float(item.seconds)))
-        else:
-            count, seconds = item
-            out.append(Limit(int(count), float(seconds)))
-    return tuple(out)
+#: How much the pacer stretches every window: relatively, and by a fixed number of seconds.
+DEFAULT_MARGIN = 0.01
+DEFAULT_SLACK = 0.02
 
 
 PauseHook = Callable[[str, float], None]
 
 # Windows of up to this many requests are tracked by answer time (exact, O(count) per
 # request); longer ones (5000/hour) by send time, where a second of skew is negligible.
-_EXACT_UP_TO = 1000
+EXACT_UP_TO = 1000
 # Extra entries looked at, for requests answered out of order.
 _TAIL = 256
+
+
+# Send times (epoch seconds) kept for learning windows: enough to look back past the
+# largest announced count plus the requests in flight.
+_HISTORY = 20_000
+# Answers without rate-limit headers after which assumed limits are dropped (learn=True).
+_SILENT = 3
+# The ticket of the request a task is sending: the client's on_response hook runs in
+# the same task, so the answer's headers are matched with the request they describe.
+_CURRENT: contextvars.ContextVar[Ticket | None] = contextvars.ContextVar(
+    "specpub_pacer_ticket", default=None
+)
 
 
 class Ticket:
@@ -130,12 +112,20 @@ class Ticket:
     True
     """
 
-    __slots__ = ("end", "grant", "waited")
+    __slots__ = ("ahead", "end", "grant", "observed", "seq", "waited", "wall")
 
-    def __init__(self, grant: float, end: float | None) -> None:
+    def __init__(
+        self, grant: float, end: float | None, *, seq: int = -1, wall: float = 0.0, ahead: int = 0
+    ) -> None:
         self.grant = grant
         self.end = end
         self.waited = 0.0
+        #: Order of grant, the epoch time of the grant, and how many tracked requests
+        #: were still unanswered when it was granted (for learning windows).
+        self.seq = seq
+        self.wall = wall
+        self.ahead = ahead
+        self.observed = False
 
     def __repr__(self) -> str:
         return f"Ticket(grant={self.grant:.3f}, end={self.end})"
@@ -147,9 +137,13 @@ class Pacer:
     Parameters
     ----------
     limits
-        General limits (every request counts).
+        General limits (every request counts): limits, a spec such as
+        ``"100/minute;5000/hour"``, or ``(count, seconds)`` pairs.
     search_limits
         Extra limits for search requests (which also count against ``limits``).
+    learn
+        Treat the limits as conservative defaults and replace them by what the
+        server's headers announce (see "Learning limits" above).
     margin, slack
         Relative and absolute (seconds) stretch of every window.
     on_pause
@@ -165,7 +159,8 @@ class Pacer:
     >>> t = [0.0]
     >>> async def fake_sleep(s):
     ...     t[0] += s
-    >>> p = Pacer([Limit(3, 1.0)], clock=lambda: t[0], sleep=fake_sleep, margin=0, slack=0.005)
+    >>> p = Pacer([RateLimit(3, 1.0)], clock=lambda: t[0], sleep=fake_sleep, margin=0,
+    ...           slack=0.005)
     >>> async def go():
     ...     for _ in range(7):
     ...         await p.acquire()
@@ -176,19 +171,27 @@ class Pacer:
 
     def __init__(
         self,
-        limits: Iterable[Any] | str | None = (),
-        search_limits: Iterable[Any] | str | None = (),
+        limits: RateLimitSpec = (),
+        search_limits: RateLimitSpec = (),
         *,
-        margin: float = 0.01,
-        slack: float = 0.02,
+        learn: bool = False,
+        margin: float = DEFAULT_MARGIN,
+        slack: float = DEFAULT_SLACK,
         on_pause: PauseHook | None = None,
         min_report: float = 0.05,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         wall: Callable[[], float] = time.time,
     ) -> None:
-        self.limits = limits_from_spec(limits)
-        self.search_limits = limits_from_spec(search_limits)
+        self.limits = as_rate_limits(limits)
+        self.search_limits = as_rate_limits(search_limits)
+        self.learn = bool(learn)
+        #: Windows learnt from the headers: (endpoint, count) -> seconds (``learn=True``).
+        self.learned: dict[tuple[str, int], float] = {}
+        self._seq = 0
+        self._outstanding = 0
+        self._history: deque[float] = deque(maxlen=_HISTORY)
+        self._silent: dict[str, int] = {}
         self.margin = float(margin)
         self.slack = float(slack)
         self.on_pause = on_pause
@@ -212,16 +215,24 @@ class Pacer:
 
     # -- configuration ----------------------------------------------------------------
     @classmethod
-    def for_target(cls, target: str, **kwargs: Any) -> Pacer:
-        """A pacer with the documented limits of ``target`` (none for unknown targets).
+    def for_target(cls, target: Target | str, **kwargs: Any) -> Pacer:
+        """A pacer with the limits ``target`` carries.
+
+        Documented limits (zenodo.org) and the exact limits of a running
+        embedded repository are kept; assumed ones (any other InvenioRDM, the
+        embedded repository given by name) are conservative defaults the
+        pacer replaces by what the server announces (``learn=True``).
 
         Examples
         --------
-        >>> Pacer.for_target("embedded").limits
-        ()
+        >>> Pacer.for_target("zenodo").learn, Pacer.for_target("https://rdm.example.org").learn
+        (False, True)
         """
-        general, search = DOCUMENTED_LIMITS.get(target, ((), ()))
-        return cls(general, search, **kwargs)
+        from specpub.repository.targets import resolve_target
+
+        resolved = resolve_target(target, need_url=False)
+        kwargs.setdefault("learn", not resolved.limits_documented)
+        return cls(resolved.rate_limits, resolved.search_rate_limits, **kwargs)
 
     @property
     def unlimited(self) -> bool:
@@ -239,7 +250,7 @@ class Pacer:
 
         Examples
         --------
-        >>> Pacer([Limit(100, 60.0), Limit(5000, 3600.0)]).bound(3)
+        >>> Pacer([RateLimit(100, 60.0), RateLimit(5000, 3600.0)]).bound(3)
         0.46296296296296297
         """
         if not self.limits:
@@ -248,7 +259,7 @@ class Pacer:
         return rate / requests_per_record
 
     # -- scheduling -------------------------------------------------------------------
-    def _windows(self, endpoint: str) -> list[tuple[Limit, deque[Ticket]]]:
+    def _windows(self, endpoint: str) -> list[tuple[RateLimit, deque[Ticket]]]:
         out = [(lim, self._sent["api"]) for lim in self.limits]
         if endpoint == "search":
             out += [(lim, self._sent["search"]) for lim in self.search_limits]
@@ -268,7 +279,7 @@ class Pacer:
             if len(sent) < lim.count:
                 continue
             window = lim.seconds * (1.0 + self.margin) * self._stretch + self.slack
-            if lim.count > _EXACT_UP_TO:
+            if lim.count > EXACT_UP_TO:
                 # long windows: the send time is precise enough
                 ready = max(ready, sent[-lim.count].grant + window)
                 continue
@@ -282,7 +293,14 @@ class Pacer:
         return max(0.0, ready - now)
 
     def _grant(self, endpoint: str, now: float, *, track: bool) -> Ticket:
-        ticket = Ticket(now, None if track else now)
+        wall = self._wall()
+        ticket = Ticket(now, None if track else now, seq=self._seq, wall=wall,
+                        ahead=self._outstanding)  # fmt: skip
+        self._seq += 1
+        if track:
+            self._outstanding += 1
+        if self.learn:
+            self._history.append(wall)
         self._sent["api"].append(ticket)
         if endpoint == "search":
             self._sent["search"].append(ticket)
@@ -293,6 +311,10 @@ class Pacer:
             "search": max((lim.seconds for lim in self.search_limits), default=0.0),
         }
         for name, sent in self._sent.items():
+            if self.learn:  # a window learnt later must see what was sent before
+                while len(sent) > _HISTORY:
+                    sent.popleft()
+                continue
             keep = max(
                 (lim.count for lim in (self.limits if name == "api" else self.search_limits)),
                 default=0,
@@ -332,6 +354,7 @@ class Pacer:
                 self._report(reason, wait)
             ticket = self._grant(endpoint, self._clock(), track=track)
         ticket.waited = self._clock() - start
+        _CURRENT.set(ticket)
         return ticket
 
     def release(self, ticket: Ticket) -> None:
@@ -348,6 +371,7 @@ class Pacer:
         """
         if ticket.end is None:
             ticket.end = max(self._clock(), ticket.grant)
+            self._outstanding = max(0, self._outstanding - 1)
 
     def _report(self, reason: str, seconds: float) -> None:
         self.waited += seconds
@@ -388,7 +412,7 @@ class Pacer:
         Examples
         --------
         >>> t = [100.0]
-        >>> p = Pacer([Limit(100, 60.0)], clock=lambda: t[0], wall=lambda: 5000.0)
+        >>> p = Pacer([RateLimit(100, 60.0)], clock=lambda: t[0], wall=lambda: 5000.0)
         >>> p.on_response(429, RateLimitInfo(retry_after=7))
         >>> p.paused_for, p.rate_limited
         (7.0, 1)
@@ -398,9 +422,12 @@ class Pacer:
         """
         if info is None:
             info = RateLimitInfo()
+        discovered = self._learn(info) if self.learn else False
         if status == 429:
             self._unclaimed_429 += 1
-            self._count_429(info)
+            # a limit the server reveals only once exhausted is news, not a sign that
+            # our pacing is too loose: pause, but do not tighten
+            self._count_429(info, tighten=not discovered)
             return
         if info.remaining is None or info.reset is None:
             return
@@ -416,6 +443,63 @@ class Pacer:
         if not self._foreign_usage(info):
             return
         self.pause_for(min(info.reset - self._wall(), 3600.0))
+
+    def _learn(self, info: RateLimitInfo) -> bool:
+        """Bound the window of the announced limit from this answer (see "Learning limits").
+
+        Returns whether the answer announced a limit not known before.
+        """
+        ticket = _CURRENT.get()
+        if ticket is None or ticket.observed or ticket.seq < 0:
+            return False
+        ticket.observed = True  # a later call for the same request may carry another's headers
+        endpoint = "search" if info.endpoint == "search" else "api"
+        if info.limit is None and info.remaining is None and info.reset is None:
+            self._silent_answers(endpoint)
+            return False
+        if info.limit is None or info.remaining is None or info.reset is None or info.limit < 1:
+            return False
+        count, remaining = int(info.limit), int(info.remaining)
+        # The window held count - remaining requests (this one among them unless it was
+        # refused): every send after its oldest is one of them but the oldest, or was
+        # unanswered when this one went out (ahead), or went out after this one.
+        back = max(0, count - remaining - 1) + ticket.ahead + (1 if info.retry_after else 0)
+        first = self._seq - len(self._history)  # seq of the oldest send time kept
+        seq = ticket.seq - back
+        if seq < first:
+            if first > 0:  # the send we need was forgotten: no bound from this answer
+                return False
+            seq = 0  # every request so far is in the window: our first one bounds it
+        bound = info.reset - self._history[seq - first]
+        if bound <= 0:
+            return False
+        key = (endpoint, count)
+        new = key not in self.learned
+        if not new and self.learned[key] <= bound:
+            return False
+        self.learned[key] = bound
+        learnt = tuple(
+            sorted(RateLimit(c, w) for (ep, c), w in self.learned.items() if ep == endpoint)
+        )
+        if endpoint == "search":
+            self.search_limits = learnt
+        else:
+            self.limits = learnt
+        return new
+
+    def _silent_answers(self, endpoint: str) -> None:
+        """Answers without any rate-limit header: after a few, drop the assumed limits.
+
+        A server that announces nothing is taken to limit nothing (Flask-Limiter,
+        behind every InvenioRDM, always announces); its 429s still pause everyone.
+        """
+        self._silent[endpoint] = self._silent.get(endpoint, 0) + 1
+        if self._silent[endpoint] < _SILENT or any(ep == endpoint for ep, _ in self.learned):
+            return
+        if endpoint == "search":
+            self.search_limits = ()
+        else:
+            self.limits = ()
 
     def _in_flight(self, endpoint: str | None) -> int:
         """Tracked requests granted and not yet answered (among the most recent ones)."""
@@ -434,9 +518,10 @@ class Pacer:
                 return lim.count - ours > info.remaining
         return True
 
-    def _count_429(self, info: RateLimitInfo) -> None:
+    def _count_429(self, info: RateLimitInfo, *, tighten: bool = True) -> None:
         self.rate_limited += 1
-        self._stretch = min(1.5, self._stretch * 1.05)
+        if tighten:
+            self._stretch = min(1.5, self._stretch * 1.05)
         wait = info.retry_after
         if wait is None and info.reset is not None:
             wait = info.reset - self._wall()
@@ -474,4 +559,5 @@ class Pacer:
             "stretch": round(self._stretch, 3),
             "limits": [f"{lim.count}/{lim.seconds:g}s" for lim in self.limits],
             "search_limits": [f"{lim.count}/{lim.seconds:g}s" for lim in self.search_limits],
+            "learn": self.learn,
         }

@@ -110,7 +110,12 @@ from specpub.errors import (
 )
 from specpub.progress import make_progress
 from specpub.repository._http import count_requests
-from specpub.repository.protocol import RemoteFile, RemoteRecord, RepositoryClient
+from specpub.repository.protocol import (
+    RemoteFile,
+    RemoteRecord,
+    RepositoryClient,
+    last_answer,
+)
 
 __all__ = ["DEFAULT_MAX_OUTAGE", "BatchResult", "RunOptions", "run_batch", "run_batch_async"]
 
@@ -497,7 +502,8 @@ class _Run:
         self.result.requests += n
         if not probe:
             self.breaker.record_success()
-        info = getattr(self.client, "rate_limit", None)
+        # this request's own answer (the client's rate_limit is the last of any request)
+        info = last_answer() or getattr(self.client, "rate_limit", None)
         if info is not None:
             self.pacer.on_response(200, info)
         self.ledger.record_event(

@@ -28,7 +28,6 @@ from specpub.repository.protocol import (
     ResponseHook,
 )
 from specpub.repository.targets import (
-    RateRule,
     RunningRepository,
     Target,
     available_targets,
@@ -44,7 +43,6 @@ __all__ = [
     "Marker",
     "NativeClient",
     "RateLimitInfo",
-    "RateRule",
     "RemoteFile",
     "RemoteRecord",
     "RepositoryClient",

@@ -43,7 +43,7 @@ from specpub.repository._errors import (
 )
 from specpub.repository._ratelimit import parse_rate_limit
 from specpub.repository._token import DEFAULT_TOKEN_ENV, Secret, TokenProvider, as_token_provider
-from specpub.repository.protocol import RateLimitInfo, ResponseHook
+from specpub.repository.protocol import RateLimitInfo, ResponseHook, note_answer
 
 logger = logging.getLogger("specpub.repository")
 
@@ -308,6 +308,7 @@ class HttpSession:
 
     def _observe(self, response: httpx.Response, endpoint: str) -> None:
         info = parse_rate_limit(response.headers, endpoint=endpoint)
+        note_answer(info or RateLimitInfo(endpoint=endpoint))  # this task's own answer
         if info is not None:
             self.rate_limit = info
         if self._on_response is not None:

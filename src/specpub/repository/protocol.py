@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,8 @@ __all__ = [
     "RemoteRecord",
     "RepositoryClient",
     "ResponseHook",
+    "last_answer",
+    "note_answer",
 ]
 
 
@@ -169,6 +172,35 @@ class RateLimitInfo:
 #: Called after every HTTP response (and every 429) so that a shared pacer can
 #: learn the server's limits: ``hook(status_code, rate_limit_info)``.
 ResponseHook = Callable[[int, RateLimitInfo], None]
+
+_LAST_ANSWER: contextvars.ContextVar[RateLimitInfo | None] = contextvars.ContextVar(
+    "specpub_last_answer", default=None
+)
+
+
+def last_answer() -> RateLimitInfo | None:
+    """What the last answer received *by this task* announced (``None`` before any).
+
+    Unlike a client's ``rate_limit`` (the last answer of any of the requests
+    sharing the client), this is the answer to the request this task just
+    sent; an answer without rate-limit headers gives an empty
+    :class:`RateLimitInfo`. Clients record it with :func:`note_answer`.
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> async def request():
+    ...     note_answer(RateLimitInfo(limit=100, remaining=7))
+    ...     return last_answer().remaining
+    >>> asyncio.run(request()), last_answer() is None
+    (7, True)
+    """
+    return _LAST_ANSWER.get()
+
+
+def note_answer(info: RateLimitInfo) -> None:
+    """Record the rate-limit state of the answer this task just received."""
+    _LAST_ANSWER.set(info)
 
 
 @runtime_checkable

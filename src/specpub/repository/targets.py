@@ -4,43 +4,54 @@ Like papermill's engine registry, targets register by name with a factory
 ``factory(base_url) -> Target`` (``base_url`` is what the caller passed, or
 ``None``). Built in:
 
-================  ==========================  ======  =======================  ========
-name              base URL                    API     limits (search)           DOIs
-================  ==========================  ======  =======================  ========
-``zenodo``        https://zenodo.org          legacy  100/min, 5000/h (30/min)  10.5281
-``zenodo-sandbox`` https://sandbox.zenodo.org legacy  same (assumed)            10.5072
-``embedded``      given at runtime            legacy  same as the sandbox's     10.5072
-any ``http(s)://`` URL: an InvenioRDM         native  same as Zenodo (assumed)  unknown
-a running sandbox handle  its own URL          legacy  the handle's own          its own
-================  ==========================  ======  =======================  ========
+==================  ===========================  ======  ===============================  =======
+name                base URL                     API     limits (search)                  DOIs
+==================  ===========================  ======  ===============================  =======
+``zenodo``          https://zenodo.org           legacy  100/min, 5000/h (30/min),        10.5281
+                                                         documented
+``zenodo-sandbox``  https://sandbox.zenodo.org   legacy  the same, assumed                10.5072
+``embedded``        given at runtime (``url``)   legacy  the same, assumed                10.5072
+a running handle    its own                      legacy  its own configuration, exact     its own
+any ``https://``    the URL (an InvenioRDM)      native  InvenioRDM's defaults, assumed   unknown
+==================  ===========================  ======  ===============================  =======
+
+*Documented* limits are kept by the batch pacer; *assumed* ones are
+conservative defaults (invenio-app's ``100 per minute;5000 per hour``, search
+30/min as on Zenodo) that the pacer replaces by what the server's
+``X-RateLimit-*`` headers announce (:class:`~specpub.batch.pacing.Pacer`,
+``learn=True``). Register an institution's InvenioRDM with its documented
+limits to skip the learning.
 
 A *running repository handle* is any object with ``url`` and ``token``
 attributes, such as the one :func:`specpub.running` yields: its target
-carries the handle's limits and a :class:`~specpub.repository.ServedToken`, so
-``open_client(handle)`` needs no environment variable at all.
+carries the handle's limits (from its ``config``) and a
+:class:`~specpub.repository.ServedToken`, so ``open_client(handle)`` needs no
+environment variable at all.
 
 Examples
 --------
 >>> t = resolve_target("zenodo")
 >>> t.base_url, t.api_default, t.doi_prefix
 ('https://zenodo.org', 'legacy', '10.5281')
->>> t.rate_limits
-(RateRule(count=100, seconds=60.0), RateRule(count=5000, seconds=3600.0))
->>> resolve_target("https://data.example.org/").api_default
-'native'
+>>> t.rate_limits, t.limits_documented
+((RateLimit(count=100, seconds=60.0), RateLimit(count=5000, seconds=3600.0)), True)
+>>> rdm = resolve_target("https://data.example.org/")
+>>> rdm.api_default, rdm.limits_documented
+('native', False)
 >>> resolve_target("embedded", base_url="http://127.0.0.1:5000").base_url
 'http://127.0.0.1:5000'
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Literal, NamedTuple, Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 import httpx
 
 from specpub.errors import InputError
+from specpub.limits import RateLimit, as_rate_limits, parse_rate_limits
 from specpub.repository._http import DEFAULT_TIMEOUT, check_base_url
 from specpub.repository._token import (
     DEFAULT_TOKEN_ENV,
@@ -53,7 +64,10 @@ from specpub.repository.native import NativeClient
 from specpub.repository.protocol import RepositoryClient, ResponseHook
 
 __all__ = [
-    "RateRule",
+    "INVENIORDM_LIMITS",
+    "INVENIORDM_SEARCH_LIMITS",
+    "ZENODO_LIMITS",
+    "ZENODO_SEARCH_LIMITS",
     "RunningRepository",
     "Target",
     "available_targets",
@@ -65,21 +79,13 @@ __all__ = [
 Api = Literal["legacy", "native"]
 
 
-class RateRule(NamedTuple):
-    """``count`` requests per ``seconds`` (a moving window).
-
-    Examples
-    --------
-    >>> RateRule(100, 60.0).count
-    100
-    """
-
-    count: int
-    seconds: float
-
-
-ZENODO_LIMITS = (RateRule(100, 60.0), RateRule(5000, 3600.0))
-ZENODO_SEARCH_LIMITS = (RateRule(30, 60.0),)
+#: zenodo.org's documented limits for an authenticated user, and for search (§1.9).
+ZENODO_LIMITS = parse_rate_limits("100/minute;5000/hour")
+ZENODO_SEARCH_LIMITS = parse_rate_limits("30/minute")
+#: invenio-app's defaults for an authenticated user (``RATELIMIT_AUTHENTICATED_USER``);
+#: search assumed as on Zenodo: what any InvenioRDM starts with until its headers speak.
+INVENIORDM_LIMITS = parse_rate_limits("100/minute;5000/hour")
+INVENIORDM_SEARCH_LIMITS = parse_rate_limits("30/minute")
 
 
 @dataclass(frozen=True)
@@ -95,8 +101,12 @@ class Target:
     api_default
         ``"legacy"`` (Zenodo deposit API) or ``"native"`` (InvenioRDM records API).
     rate_limits, search_rate_limits
-        Documented limits; the batch pacer starts from these and then follows
-        the server's ``X-RateLimit-*`` headers.
+        The limits of every request and of search requests.
+    limits_documented
+        ``True``: the limits are the server's own (documented, or the
+        configuration of a running embedded repository) and the pacer keeps
+        them. ``False``: conservative defaults, replaced by what the server's
+        ``X-RateLimit-*`` headers announce.
     doi_prefix
         The prefix minted DOIs carry (``None`` if unknown).
     auth
@@ -107,14 +117,15 @@ class Target:
     Examples
     --------
     >>> Target("x", "https://x.org", "native").search_rate_limits
-    (RateRule(count=30, seconds=60.0),)
+    (RateLimit(count=30, seconds=60.0),)
     """
 
     name: str
     base_url: str | None
     api_default: Api = "native"
-    rate_limits: tuple[RateRule, ...] = ZENODO_LIMITS
-    search_rate_limits: tuple[RateRule, ...] = ZENODO_SEARCH_LIMITS
+    rate_limits: tuple[RateLimit, ...] = INVENIORDM_LIMITS
+    search_rate_limits: tuple[RateLimit, ...] = INVENIORDM_SEARCH_LIMITS
+    limits_documented: bool = False
     doi_prefix: str | None = None
     auth: TokenProvider | None = field(default=None, repr=False, compare=False)
 
@@ -139,25 +150,19 @@ class RunningRepository(Protocol):
     token: str
 
 
-def _rules(limits: Iterable[object] | None) -> tuple[RateRule, ...] | None:
-    if limits is None:
-        return None
-    return tuple(RateRule(int(lim.count), float(lim.seconds)) for lim in limits)  # type: ignore[attr-defined]
-
-
 def _served_target(handle: RunningRepository) -> Target:
-    """The target of a running repository handle: its URL, limits and token."""
+    """The target of a running repository handle: its URL, its configured limits, its token."""
     config = getattr(handle, "config", None)
-    limits = _rules(getattr(handle, "rate_limits", getattr(config, "rate_limits", None)))
-    search = _rules(
-        getattr(handle, "search_rate_limits", getattr(config, "search_rate_limits", None))
-    )
+    limits = getattr(config, "rate_limits", None)
+    search = getattr(config, "search_rate_limits", None)
     base = _REGISTRY["embedded"](handle.url)
+    known = limits is not None and search is not None
     return replace(
         base,
         base_url=handle.url,
-        rate_limits=base.rate_limits if limits is None else limits,
-        search_rate_limits=base.search_rate_limits if search is None else search,
+        rate_limits=as_rate_limits(limits) if known else base.rate_limits,
+        search_rate_limits=as_rate_limits(search) if known else base.search_rate_limits,
+        limits_documented=known,
         doi_prefix=getattr(config, "doi_prefix", None) or base.doi_prefix,
         auth=ServedToken(handle),
     )
@@ -344,10 +349,30 @@ def open_client(
 
 register_target(
     "zenodo",
-    Target("zenodo", "https://zenodo.org", "legacy", doi_prefix="10.5281"),
+    Target(
+        "zenodo",
+        "https://zenodo.org",
+        "legacy",
+        ZENODO_LIMITS,
+        ZENODO_SEARCH_LIMITS,
+        limits_documented=True,
+        doi_prefix="10.5281",
+    ),
 )
 register_target(
     "zenodo-sandbox",
-    Target("zenodo-sandbox", "https://sandbox.zenodo.org", "legacy", doi_prefix="10.5072"),
+    Target(
+        "zenodo-sandbox",
+        "https://sandbox.zenodo.org",
+        "legacy",
+        ZENODO_LIMITS,
+        ZENODO_SEARCH_LIMITS,
+        doi_prefix="10.5072",
+    ),
 )
-register_target("embedded", Target("embedded", None, "legacy", doi_prefix="10.5072"))
+# The embedded repository's defaults are Zenodo's; a `specpub sandbox serve` may run with
+# others, so given by name they are assumed (a running handle brings its exact ones).
+register_target(
+    "embedded",
+    Target("embedded", None, "legacy", ZENODO_LIMITS, ZENODO_SEARCH_LIMITS, doi_prefix="10.5072"),
+)

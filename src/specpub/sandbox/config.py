@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from specpub.limits import RateLimit, parse_rate_limits  # the one type (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
     from specpub.sandbox.faults import FaultPlan
@@ -43,64 +44,6 @@ __all__ = [
     "SandboxConfig",
     "parse_rate_limits",
 ]
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """``count`` requests per moving window of ``seconds``."""
-
-    count: int
-    seconds: float
-
-    def __str__(self) -> str:
-        return f"{self.count}/{self.seconds:g}s"
-
-
-_UNITS = {
-    "s": 1.0,
-    "sec": 1.0,
-    "second": 1.0,
-    "seconds": 1.0,
-    "m": 60.0,
-    "min": 60.0,
-    "minute": 60.0,
-    "minutes": 60.0,
-    "h": 3600.0,
-    "hour": 3600.0,
-    "hours": 3600.0,
-    "d": 86400.0,
-    "day": 86400.0,
-    "days": 86400.0,
-}
-_SPEC = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(\d*(?:\.\d+)?)\s*([a-z]+)\s*$", re.IGNORECASE)
-
-
-def parse_rate_limits(spec: str | None) -> tuple[RateLimit, ...]:
-    """Parse ``"100/minute;5000/hour"`` (Flask-Limiter style) into limits.
-
-    ``"off"``, ``"none"``, ``""`` or ``None`` mean no limit. A unit may carry a
-    multiplier: ``"10/5s"`` is 10 per 5 seconds. ``"100 per minute"`` works too.
-
-    Raises
-    ------
-    ValueError
-        With the offending part and the expected form.
-    """
-    if spec is None or spec.strip().lower() in ("", "off", "none", "0"):
-        return ()
-    limits = []
-    for part in re.split(r"[;,]", spec):
-        if not part.strip():
-            continue
-        m = _SPEC.match(part)
-        if not m or m.group(3).lower() not in _UNITS:
-            raise ValueError(
-                f"rate limit {part.strip()!r} is not of the form COUNT/UNIT "
-                "(e.g. '100/minute;5000/hour', '10/5s', or 'off')"
-            )
-        mult = float(m.group(2)) if m.group(2) else 1.0
-        limits.append(RateLimit(int(m.group(1)), mult * _UNITS[m.group(3).lower()]))
-    return tuple(limits)
 
 
 #: zenodo.org's documented limits for authenticated users.
