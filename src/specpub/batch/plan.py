@@ -42,7 +42,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -50,6 +50,9 @@ from specpub._display import FrameResult
 from specpub.batch.ledger import Ledger
 from specpub.errors import InputError
 from specpub.records.spec import FileSpec, RecordSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from specpub.workspace import Workspace
 
 __all__ = [
     "FileSpec",
@@ -126,7 +129,7 @@ class PlanResult(FrameResult):
         return self.summary()
 
 
-def _ledger_for(where: Any) -> tuple[Ledger, bool]:
+def _ledger_for(where: Workspace | Ledger | str | Path) -> tuple[Ledger, bool]:
     if isinstance(where, Ledger):
         return where, False
     if hasattr(where, "ledger_path"):
@@ -159,8 +162,123 @@ def _checked(
     return specs
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where one record's plan goes: a batch (``None``: the next new one) and its revision."""
+
+    batch_id: int | None
+    revision: int = 0
+    base_remote_id: str | None = None
+
+
+#: What a placement rule answers instead of a place: a reason to skip, or "nothing changed".
+_UNCHANGED = "unchanged"
+
+
+def _place_create(ledger: Ledger, spec: RecordSpec, target: str, api: str) -> _Place | str:
+    """A first publication: a new record, or the unsent plan of the same marker updated."""
+    existing = ledger.record_by_marker(target, spec.marker, revision=0)
+    if existing is None:
+        return _Place(None)
+    if existing.api != api:
+        return f"planned for the {existing.api} api already"
+    return _Place(existing.batch_id)
+
+
+def _place_change(
+    ledger: Ledger, spec: RecordSpec, target: str, api: str, operation: str, files: list[Any]
+) -> _Place | str:
+    """An edit or a new version: a new revision of a published record (or its unsent plan)."""
+    latest = ledger.record_by_marker(target, spec.marker)
+    if latest is None:
+        return f"not in the ledger for {target}"
+    if latest.state == "planned" and latest.revision > 0:
+        return _Place(latest.batch_id, latest.revision, latest.base_remote_id)
+    if latest.state != "published":
+        return f"revision {latest.revision} is {latest.state}, not published"
+    same_payload = ledger.payload(latest.record_id) == json.loads(
+        json.dumps(spec.payload(api), sort_keys=True, default=str)
+    )
+    old_files = sorted((f.key, f.md5) for f in ledger.record_files(latest.record_id))
+    new_files = sorted((f["key"], f["md5"]) for f in files)
+    if same_payload and (operation == "edit" or old_files == new_files):
+        return _UNCHANGED
+    return _Place(None, latest.revision + 1, latest.remote_id)
+
+
+def _plan(
+    workspace: Workspace | Ledger | str | Path,
+    records: Iterable[RecordSpec],
+    *,
+    target: str,
+    api: str,
+    operation: str,
+    batch_size: int,
+    label: str | None,
+    settings: Mapping[str, Any] | None,
+) -> PlanResult:
+    """Write ``records`` into the ledger as ``operation`` (create, edit or new_version).
+
+    Every record is checked first (nothing is written if one is bad). New rows
+    go into new batches of at most ``batch_size``; updated plans stay in their batch.
+    """
+    specs = _checked(records, api, batch_size, need_files=operation != "edit")
+    ledger, owned = _ledger_for(workspace)
+    result = PlanResult()
+    current: int | None = None
+    in_current = 0
+    try:
+        for spec in specs:
+            files = [f.as_row() for f in spec.files] if operation != "edit" else []
+            if operation == "create":
+                place = _place_create(ledger, spec, target, api)
+            else:
+                place = _place_change(ledger, spec, target, api, operation, files)
+            if place == _UNCHANGED:
+                result.unchanged += 1
+                continue
+            if isinstance(place, str):
+                result.skipped.append((spec.marker.key, place))
+                continue
+            batch_id = place.batch_id
+            if batch_id is None:
+                if current is None or in_current >= batch_size:
+                    current = ledger.create_batch(
+                        target=target, api=api, settings=settings, label=label
+                    )
+                    result.batch_ids.append(current)
+                    in_current = 0
+                batch_id = current
+                in_current += 1
+            rid, changed = ledger.add_record(
+                batch_id,
+                spec.marker,
+                payload=spec.payload(api),
+                files=files,
+                title=spec.display_title(api),
+                revision=place.revision,
+                operation=operation,
+                base_remote_id=place.base_remote_id,
+            )
+            result.record_ids.append(rid)
+            if place.batch_id is None:
+                result.added += 1
+                continue
+            if changed:
+                result.updated += 1
+            else:
+                result.unchanged += 1
+            if batch_id not in result.batch_ids:
+                result.batch_ids.append(batch_id)
+    finally:
+        if owned:
+            ledger.close()
+    result.batch_ids.sort()
+    return result
+
+
 def plan_records(
-    workspace: Any,
+    workspace: Workspace | Ledger | str | Path,
     records: Iterable[RecordSpec],
     *,
     target: str,
@@ -203,141 +321,14 @@ def plan_records(
     >>> plan_records(ws, [], target="embedded").summary()
     'planned 0 records: 0 added, 0 updated, 0 unchanged, 0 skipped (batches none)'
     """
-    specs = _checked(records, api, batch_size)
-    ledger, owned = _ledger_for(workspace)
-    result = PlanResult()
-    try:
-        current: int | None = None
-        in_current = 0
-        for spec in specs:
-            existing = ledger.record_by_marker(target, spec.marker, revision=0)
-            if existing is None:
-                if current is None or in_current >= batch_size:
-                    current = ledger.create_batch(
-                        target=target, api=api, settings=settings, label=label
-                    )
-                    result.batch_ids.append(current)
-                    in_current = 0
-                batch_id = current
-                in_current += 1
-            else:
-                batch_id = existing.batch_id
-                if existing.api != api:
-                    result.skipped.append(
-                        (spec.marker.key, f"planned for the {existing.api} api already")
-                    )
-                    continue
-            rid, changed = ledger.add_record(
-                batch_id,
-                spec.marker,
-                payload=spec.payload(api),
-                files=[f.as_row() for f in spec.files],
-                title=spec.display_title(api),
-            )
-            result.record_ids.append(rid)
-            if existing is None:
-                result.added += 1
-            elif changed:
-                result.updated += 1
-                if batch_id not in result.batch_ids:
-                    result.batch_ids.append(batch_id)
-            else:
-                result.unchanged += 1
-                if batch_id not in result.batch_ids:
-                    result.batch_ids.append(batch_id)
-    finally:
-        if owned:
-            ledger.close()
-    result.batch_ids.sort()
-    return result
-
-
-def _plan_changes(
-    workspace: Any,
-    records: Iterable[RecordSpec],
-    *,
-    target: str,
-    api: str,
-    operation: str,
-    batch_size: int,
-    label: str | None,
-) -> PlanResult:
-    specs = _checked(records, api, batch_size, need_files=operation == "new_version")
-    ledger, owned = _ledger_for(workspace)
-    result = PlanResult()
-    try:
-        current: int | None = None
-        in_current = 0
-        for spec in specs:
-            latest = ledger.record_by_marker(target, spec.marker)
-            if latest is None:
-                result.skipped.append((spec.marker.key, f"not in the ledger for {target}"))
-                continue
-            if latest.state == "published":
-                base = latest
-                revision = latest.revision + 1
-            elif latest.revision > 0 and latest.state == "planned":
-                base = None
-                revision = latest.revision
-            else:
-                result.skipped.append(
-                    (
-                        spec.marker.key,
-                        f"revision {latest.revision} is {latest.state}, not published",
-                    )
-                )
-                continue
-            files = [f.as_row() for f in spec.files] if operation == "new_version" else []
-            if base is not None:
-                same_payload = ledger.payload(base.record_id) == json.loads(
-                    json.dumps(spec.payload(api), sort_keys=True, default=str)
-                )
-                old_files = sorted((f.key, f.md5) for f in ledger.record_files(base.record_id))
-                new_files = sorted((f["key"], f["md5"]) for f in files)
-                if same_payload and (operation == "edit" or old_files == new_files):
-                    result.unchanged += 1
-                    continue
-                if current is None or in_current >= batch_size:
-                    current = ledger.create_batch(
-                        target=target,
-                        api=api,
-                        label=label or operation.replace("_", " "),
-                        settings={"operation": operation},
-                    )
-                    result.batch_ids.append(current)
-                    in_current = 0
-                in_current += 1
-                batch_id = current
-                base_remote = base.remote_id
-            else:
-                batch_id = latest.batch_id
-                base_remote = latest.base_remote_id
-            rid, changed = ledger.add_record(
-                batch_id,
-                spec.marker,
-                payload=spec.payload(api),
-                files=files,
-                title=spec.display_title(api),
-                revision=revision,
-                operation=operation,
-                base_remote_id=base_remote,
-            )
-            result.record_ids.append(rid)
-            if base is not None:
-                result.added += 1
-            elif changed:
-                result.updated += 1
-            else:
-                result.unchanged += 1
-    finally:
-        if owned:
-            ledger.close()
-    result.batch_ids.sort()
-    return result
+    return _plan(
+        workspace, records, target=target, api=api, operation="create",
+        batch_size=batch_size, label=label, settings=settings,
+    )  # fmt: skip
 
 
 def plan_edits(
-    workspace: Any,
+    workspace: Workspace | Ledger | str | Path,
     records: Iterable[RecordSpec],
     *,
     target: str,
@@ -362,19 +353,14 @@ def plan_edits(
     >>> plan_edits(ws, [spec], target="embedded").skipped
     [('|Z9', 'not in the ledger for embedded')]
     """
-    return _plan_changes(
-        workspace,
-        records,
-        target=target,
-        api=api,
-        operation="edit",
-        batch_size=batch_size,
-        label=label,
-    )
+    return _plan(
+        workspace, records, target=target, api=api, operation="edit", batch_size=batch_size,
+        label=label or "edit", settings={"operation": "edit"},
+    )  # fmt: skip
 
 
 def plan_new_versions(
-    workspace: Any,
+    workspace: Workspace | Ledger | str | Path,
     records: Iterable[RecordSpec],
     *,
     target: str,
@@ -396,12 +382,7 @@ def plan_new_versions(
     >>> plan_new_versions(ws, [], target="embedded").total
     0
     """
-    return _plan_changes(
-        workspace,
-        records,
-        target=target,
-        api=api,
-        operation="new_version",
-        batch_size=batch_size,
-        label=label,
-    )
+    return _plan(
+        workspace, records, target=target, api=api, operation="new_version",
+        batch_size=batch_size, label=label or "new version", settings={"operation": "new_version"},
+    )  # fmt: skip
