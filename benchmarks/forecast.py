@@ -35,7 +35,7 @@ from pathlib import Path
 
 from _common import write_results
 from specpub.batch.plan import FileSpec, RecordSpec, plan_records
-from specpub.batch.rehearsal import DOCUMENTED_LIMITS, forecast, rehearse, scale_limits
+from specpub.batch.rehearsal import forecast, rehearse
 from specpub.records import PayloadOptions, build_payloads
 from specpub.repository import Marker
 from specpub.workspace import Workspace
@@ -124,10 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         f"(overhead {100 * reh.overhead:.2f} %), {reh.elapsed:.1f} s "
         f"({reh.rate_limit_wait:.1f} s rate-limit waits), wall {wall:.1f} s"
     )
-    bound = forecast(
-        reh.sample, 1, scale_limits(DOCUMENTED_LIMITS["zenodo"][0], args.time_scale),
-        overhead=reh.overhead, failure_rate=reh.failure_rate,
-    )  # fmt: skip
+    bound = reh.scaled_forecast(reh.sample)
     print(f"rehearsal pace scaled back to real time: {reh.measured_records_per_hour:,.0f} "
           f"records/h; the model's bound for this sample at the scaled limits is "
           f"{bound.seconds:.1f} s ({bound.bottleneck}) vs {reh.elapsed:.1f} s measured "

@@ -25,8 +25,8 @@ Examples
 >>> f = forecast(281_372, 1, "zenodo")
 >>> f.requests_per_record, f.bottleneck
 (3, '5000/hour')
->>> round(f.hours)
-168
+>>> round(f.hours)  # 168 h at the limits, +1 % of safety margin
+170
 """
 
 from __future__ import annotations
@@ -39,44 +39,35 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from specpub._display import FrameResult
-from specpub.batch.pacing import DOCUMENTED_LIMITS as _PACER_LIMITS
-from specpub.sandbox.config import RateLimit, parse_rate_limits
+from specpub.batch.pacing import DEFAULT_MARGIN, DEFAULT_SLACK, EXACT_UP_TO
+from specpub.limits import RateLimit, as_rate_limits, parse_rate_limits, scale_rate_limits
+from specpub.progress import ProgressSpec
+from specpub.repository.targets import RunningRepository, Target, resolve_target
+
+if TYPE_CHECKING:  # pragma: no cover
+    from specpub.batch.ledger import Ledger
+    from specpub.batch.report import BatchReport
+    from specpub.batch.retry import CircuitBreaker, RetryPolicy
+    from specpub.workspace import Workspace
 
 __all__ = [
-    "DOCUMENTED_LIMITS",
     "Forecast",
     "Rehearsal",
     "forecast",
     "rehearse",
     "rehearse_async",
     "requests_per_record",
-    "scale_limits",
+    "scaled_policies",
 ]
 
-
-def _documented(name: str) -> tuple[tuple[RateLimit, ...], tuple[RateLimit, ...]]:
-    general, search = _PACER_LIMITS[name]
-    return (
-        tuple(RateLimit(lim.count, lim.seconds) for lim in general),
-        tuple(RateLimit(lim.count, lim.seconds) for lim in search),
-    )
-
-
-#: Documented limits per target name: (global limits, search limits), as the pacer's
-#: table (:data:`specpub.batch.pacing.DOCUMENTED_LIMITS`) holds them. zenodo.org:
-#: authenticated 100/min and 5000/h, search 30/min (zenodo-api.md §1.9). The sandbox's
-#: limits are not documented separately; the production numbers are assumed. A
-#: rehearsal on the embedded repository rehearses zenodo.org, so it gets those too.
-DOCUMENTED_LIMITS: dict[str, tuple[tuple[RateLimit, ...], tuple[RateLimit, ...]]] = {
-    "zenodo": _documented("zenodo"),
-    "zenodo-sandbox": _documented("zenodo-sandbox"),
-    "embedded": _documented("zenodo"),
-}
+#: Whose limits a forecast or a rehearsal uses: a target (name, URL, :class:`Target`,
+#: running handle), a limit spec such as ``"100/minute;5000/hour"``, limits, or ``None``.
+LimitsSource = str | Target | RunningRepository | Sequence[RateLimit] | None
 
 
 def requests_per_record(files_per_record: float = 1, api: str = "legacy") -> float:
@@ -107,24 +98,42 @@ def requests_per_record(files_per_record: float = 1, api: str = "legacy") -> flo
     return int(n) if float(n).is_integer() else float(n)
 
 
-def _limit_label(limit: RateLimit) -> str:
-    names = {1.0: "second", 60.0: "minute", 3600.0: "hour", 86400.0: "day"}
-    unit = names.get(limit.seconds)
-    return f"{limit.count}/{unit}" if unit else f"{limit.count}/{limit.seconds:g}s"
+def _is_spec(text: str) -> bool:
+    return "/" in text and not text.strip().lower().startswith(("http://", "https://"))
 
 
-def _resolve_limits(target: str | Sequence[RateLimit] | None) -> tuple[RateLimit, ...]:
-    if target is None:
-        return ()
-    if isinstance(target, str):
-        if target in DOCUMENTED_LIMITS:
-            return DOCUMENTED_LIMITS[target][0]
-        if "/" in target and not target.startswith(("http://", "https://")):
-            return parse_rate_limits(target)
-        # An InvenioRDM instance: its limits are the instance's own business.
-        # The InvenioRDM defaults (Flask-Limiter) are the same as Zenodo's.
-        return DOCUMENTED_LIMITS["zenodo"][0]
-    return tuple(target)
+def target_limits(source: LimitsSource) -> tuple[tuple[RateLimit, ...], tuple[RateLimit, ...]]:
+    """The (general, search) limits of a target, a limit spec or a list of limits.
+
+    A target's limits are the ones it carries (documented for zenodo.org,
+    InvenioRDM's defaults for any other InvenioRDM: see
+    :mod:`specpub.repository.targets`); a spec or list has no search limits.
+
+    Examples
+    --------
+    >>> target_limits("zenodo")[1]
+    (RateLimit(count=30, seconds=60.0),)
+    >>> target_limits("10/second")
+    ((RateLimit(count=10, seconds=1.0),), ())
+    """
+    if source is None:
+        return (), ()
+    if isinstance(source, str) and _is_spec(source):
+        return parse_rate_limits(source), ()
+    if isinstance(source, str | Target | RunningRepository):
+        target = resolve_target(source, need_url=False)
+        return target.rate_limits, target.search_rate_limits
+    return as_rate_limits(source), ()
+
+
+def _target_label(source: LimitsSource) -> str:
+    if source is None:
+        return "no limits"
+    if isinstance(source, str) and _is_spec(source):
+        return source
+    if isinstance(source, str | Target | RunningRepository):
+        return resolve_target(source, need_url=False).name
+    return ";".join(str(lim) for lim in as_rate_limits(source)) or "no limits"
 
 
 @dataclass(frozen=True)
@@ -185,7 +194,7 @@ class Forecast(FrameResult):
         --------
         >>> print(forecast(10_000, 1, "zenodo").summary())  # doctest: +NORMALIZE_WHITESPACE
         10,000 records x 3.00 requests = 30,000 requests; limits 100/minute, 5000/hour;
-        bottleneck 5000/hour: 5.0 h (0.21 days), 1,667 records/hour.
+        bottleneck 5000/hour: 5.1 h (0.21 days), 1,650 records/hour.
         """
         return (
             f"{self.n_records:,} records x {self.effective_requests_per_record:.2f} requests = "
@@ -226,7 +235,7 @@ class Forecast(FrameResult):
 def forecast(
     n_records: int,
     files_per_record: float = 1,
-    target: str | Sequence[RateLimit] | None = "zenodo",
+    target: LimitsSource = "zenodo",
     *,
     api: str = "legacy",
     overhead: float = 0.0,
@@ -234,6 +243,8 @@ def forecast(
     pause_fraction: float = 0.0,
     concurrency: int | None = None,
     request_seconds: float | None = None,
+    margin: float = DEFAULT_MARGIN,
+    slack: float = DEFAULT_SLACK,
 ) -> Forecast:
     """Forecast a batch's duration at a target's documented rate limits.
 
@@ -244,10 +255,10 @@ def forecast(
     files_per_record
         Files per record (a mean is fine).
     target
-        A target name (``"zenodo"``, ``"zenodo-sandbox"``, ``"embedded"``), an
-        InvenioRDM URL (InvenioRDM's default limits, the same as Zenodo's), a
-        limit spec such as ``"100/minute;5000/hour"``, a sequence of
-        :class:`~specpub.sandbox.config.RateLimit`, or ``None`` (no limit).
+        A target (``"zenodo"``, ``"zenodo-sandbox"``, ``"embedded"``, an
+        InvenioRDM URL, a :class:`~specpub.repository.Target`): the limits it
+        carries; or a limit spec such as ``"100/minute;5000/hour"``, a
+        sequence of :class:`~specpub.limits.RateLimit`, or ``None`` (no limit).
     api
         ``"legacy"`` or ``"native"`` (see :func:`requests_per_record`).
     overhead
@@ -260,7 +271,11 @@ def forecast(
         Fraction of wall time lost to outages / breaker pauses (``0 <= x < 1``).
     concurrency, request_seconds
         If both are given, a latency bound is added: at most ``concurrency``
-        requests in flight, each taking ``request_seconds``.
+        requests in flight, each taking ``request_seconds``. ``request_seconds``
+        alone also lengthens the windows the pacer counts by answer time.
+    margin, slack
+        How much the pacer stretches every window (its defaults; 0 and 0 give
+        the limits' own bound).
 
     Returns
     -------
@@ -270,7 +285,7 @@ def forecast(
     --------
     >>> f = forecast(281_372, 1, "zenodo")
     >>> f.total_requests, round(f.days, 2)
-    (844116, 7.0)
+    (844116, 7.07)
     >>> forecast(10, 1, "100/minute").seconds  # 30 requests fit in one window
     0.0
     >>> round(forecast(1000, 1, None, concurrency=4, request_seconds=0.5).hours, 3)
@@ -283,13 +298,15 @@ def forecast(
     base = requests_per_record(files_per_record, api)
     effective = base * (1.0 + overhead) * (1.0 + failure_rate)
     total = math.ceil(n_records * effective - 1e-9)
-    limits = _resolve_limits(target)
+    limits = target_limits(target)[0]
     bounds: dict[str, float] = {}
     for limit in limits:
-        # Moving window: request R may leave at floor((R-1)/count) * window.
-        bounds[_limit_label(limit)] = (
-            math.floor((total - 1) / limit.count) * limit.seconds if total > 0 else 0.0
-        )
+        # Moving window: request R may leave at floor((R-1)/count) * window, the window as
+        # the pacer keeps it (stretched; short ones counted from each request's answer).
+        window = limit.seconds * (1.0 + margin) + slack
+        if request_seconds and limit.count <= EXACT_UP_TO:
+            window += request_seconds
+        bounds[str(limit)] = math.floor((total - 1) / limit.count) * window if total > 0 else 0.0
     if concurrency and request_seconds:
         bounds["latency"] = total * request_seconds / concurrency
     if bounds:
@@ -300,7 +317,7 @@ def forecast(
     seconds = busy / (1.0 - pause_fraction)
     if limits or "latency" in bounds:
         # The sustained pace, from the tightest long-run rate (not the burst).
-        rates = [lim.count / lim.seconds for lim in limits]
+        rates = [lim.count / (lim.seconds * (1.0 + margin) + slack) for lim in limits]
         if "latency" in bounds:
             rates.append(concurrency / request_seconds)  # type: ignore[operator]
         rate = min(rates) * (1.0 - pause_fraction)
@@ -314,7 +331,7 @@ def forecast(
         requests_per_record=base,
         effective_requests_per_record=effective,
         total_requests=total,
-        limits=tuple(_limit_label(lim) for lim in limits),
+        limits=tuple(str(lim) for lim in limits),
         bottleneck=bottleneck,
         seconds=seconds,
         records_per_hour=per_hour,
@@ -326,34 +343,6 @@ def forecast(
 
 
 # ----------------------------------------------------------------- rehearsal
-def scale_limits(limits: Sequence[Any], time_scale: float) -> tuple[RateLimit, ...]:
-    """Compress every window by ``time_scale`` (``60``: 5000/hour becomes 5000/minute).
-
-    Examples
-    --------
-    >>> scale_limits(parse_rate_limits("100/minute;5000/hour"), 60)
-    (RateLimit(count=100, seconds=1.0), RateLimit(count=5000, seconds=60.0))
-    """
-    if time_scale <= 0:
-        raise ValueError("time_scale must be > 0")
-    return tuple(RateLimit(int(lim.count), float(lim.seconds) / time_scale) for lim in limits)
-
-
-def _target_limits(target: str) -> tuple[tuple[RateLimit, ...], tuple[RateLimit, ...]]:
-    if target in DOCUMENTED_LIMITS:
-        return DOCUMENTED_LIMITS[target]
-    try:
-        from specpub.repository import resolve_target
-
-        t = resolve_target(target)
-        return (
-            tuple(RateLimit(r.count, r.seconds) for r in t.rate_limits),
-            tuple(RateLimit(r.count, r.seconds) for r in t.search_rate_limits),
-        )
-    except Exception:  # e.g. a URL that fails validation: assume Zenodo's numbers
-        return DOCUMENTED_LIMITS["zenodo"]
-
-
 @dataclass
 class Rehearsal(FrameResult):
     """What a rehearsal measured, and the forecast it leads to.
@@ -367,15 +356,10 @@ class Rehearsal(FrameResult):
     published, failed, pending
         Outcome of the sample.
     requests
-        HTTP requests sent for the records (every kind: creates, uploads,
-        publishes, searches, GETs, retries; the preflight listing of the empty
-        sandbox left out).
+        Request attempts sent (every kind: creates, uploads, publishes,
+        searches, GETs, retries).
     requests_per_record
         ``requests / sample``.
-    attempts, failed_attempts
-        The runner's request attempts and how many failed: the error mix
-        (``errors``) is the make-up of these failed attempts, and
-        :attr:`attempt_failure_rate` their share.
     base_requests_per_record
         What the happy path costs (:func:`requests_per_record`).
     overhead, failure_rate, pause_fraction
@@ -394,6 +378,10 @@ class Rehearsal(FrameResult):
         :func:`forecast` for the whole batch at the target's real limits.
     folder
         Where the rehearsal ledger, sandbox data and report are.
+    limits, files_per_record, api, request_seconds, concurrency
+        The target's (unscaled) limits, the sample's mean files per record, the
+        API rehearsed, the median request duration measured, and the requests
+        in flight (what :meth:`scaled_forecast` needs).
 
     Examples
     --------
@@ -422,20 +410,38 @@ class Rehearsal(FrameResult):
     forecast: Forecast
     folder: Path
     errors: list[dict[str, Any]] = field(default_factory=list)
-    attempts: int = 0
-    failed_attempts: int = 0
+    limits: tuple[RateLimit, ...] = ()
+    files_per_record: float = 1.0
+    api: str = "legacy"
+    request_seconds: float = 0.0
+    concurrency: int = 8
 
-    @property
-    def attempt_failure_rate(self) -> float:
-        """Failed request attempts / attempts (what the error mix is a breakdown of).
+    def scaled_forecast(self, n_records: int | None = None) -> Forecast:
+        """The forecast at the rehearsal's time-scaled limits.
+
+        What a real run of ``n_records`` (default: the whole batch) against an
+        embedded repository with the same scaled limits and faults should
+        take: the rehearsal's check on itself.
 
         Examples
         --------
-        >>> Rehearsal.attempt_failure_rate.fget(type("R", (), {"attempts": 40,
-        ...                                                     "failed_attempts": 2})())
-        0.05
+        >>> reh = Rehearsal.__new__(Rehearsal)
+        >>> reh.limits, reh.time_scale, reh.files_per_record = (RateLimit(100, 60.0),), 60, 1
+        >>> reh.population, reh.api, reh.overhead, reh.failure_rate = 997, "legacy", 0.0, 0.0
+        >>> reh.request_seconds, reh.concurrency = 0.0, 8
+        >>> round(reh.scaled_forecast().seconds, 2)  # 29 windows of 1.03 s
+        29.87
         """
-        return self.failed_attempts / self.attempts if self.attempts else 0.0
+        return forecast(
+            self.population if n_records is None else n_records,
+            self.files_per_record,
+            scale_rate_limits(self.limits, self.time_scale),
+            api=self.api,
+            overhead=self.overhead,
+            failure_rate=self.failure_rate,
+            request_seconds=self.request_seconds or None,
+            concurrency=self.concurrency,
+        )
 
     def summary(self) -> str:
         """A few lines for people."""
@@ -448,22 +454,15 @@ class Rehearsal(FrameResult):
             f"{self.elapsed:.1f} s ({self.rate_limit_wait:.1f} s rate-limit waits, "
             f"{self.pause_fraction * self.elapsed:.1f} s outage pauses)",
             f"  {self.requests} requests = {self.requests_per_record:.2f} per record "
-            f"(happy path {self.base_requests_per_record:g}; overhead {100 * self.overhead:.1f} %)"
-            f"; records not published {100 * self.failure_rate:.1f} %",
+            f"(happy path {self.base_requests_per_record:g}; overhead {100 * self.overhead:.1f} %"
+            f", failure rate {100 * self.failure_rate:.1f} %)",
             f"  measured pace, scaled back: {self.measured_records_per_hour:,.0f} records/hour",
             f"  forecast for all {f.n_records:,} records: {f.hours:,.1f} h ({f.days:.2f} days), "
             f"bottleneck {f.bottleneck}, {f.records_per_hour:,.0f} records/hour",
         ]
-        lines.append(
-            f"  {self.failed_attempts} of {self.attempts} request attempts failed "
-            f"({100 * self.attempt_failure_rate:.1f} %)"
-            + (
-                "; by status: "
-                + ", ".join(f"{e['status']} {e['percent']:g} %" for e in self.errors)
-                if self.errors
-                else ""
-            )
-        )
+        if self.errors:
+            parts = [f"{e['status']} {e['percent']:g} %" for e in self.errors]
+            lines.append("  errors by status: " + ", ".join(parts))
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
@@ -495,6 +494,7 @@ class Rehearsal(FrameResult):
         """A JSON-able dict."""
         data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "forecast"}
         data["folder"] = str(self.folder)
+        data["limits"] = [str(lim) for lim in self.limits]
         data["forecast"] = self.forecast.to_dict()
         return data
 
@@ -505,25 +505,196 @@ class Rehearsal(FrameResult):
         )
 
 
+@dataclass(frozen=True)
+class _Sample:
+    """The records of a batch chosen for a rehearsal, copied out of the real ledger."""
+
+    batch: int
+    api: str
+    population: int
+    records: list[tuple[Any, dict[str, Any], list[dict[str, Any]], str | None]]
+
+    @property
+    def files_per_record(self) -> float:
+        return sum(len(files) for _, _, files, _ in self.records) / len(self.records)
+
+
+def _draw_sample(
+    workspace: Workspace, batch: int | None, size: int, api: str | None, seed: int
+) -> _Sample:
+    """A seeded random sample of ``batch`` (marker, payload, files, title per record)."""
+    from specpub.batch.ledger import Ledger
+    from specpub.errors import InputError
+
+    with Ledger.for_workspace(workspace) as led:
+        batch = led.latest_batch(batch)
+        all_ids = led.record_ids(batch=batch)
+        chosen = sorted(random.Random(seed).sample(all_ids, min(size, len(all_ids))))
+        records = []
+        for rid in chosen:
+            rec = led.record(rid)
+            files = [
+                {"key": f.key, "path": f.path, "size": f.size, "mtime": f.mtime, "md5": f.md5,
+                 "sha256": f.sha256}
+                for f in led.record_files(rid)
+            ]  # fmt: skip
+            records.append((rec.marker, led.payload(rid), files, rec.title))
+        api = api or led.batch(batch).api
+    if not records:
+        raise InputError(f"batch {batch} has no records to rehearse", field="batch")
+    return _Sample(batch, api, len(all_ids), records)
+
+
+def _rehearsal_ledger(
+    folder: Path, sample: _Sample, settings: dict[str, Any]
+) -> tuple[Ledger, int]:
+    """A separate ledger under ``folder`` holding the sample as one batch."""
+    from specpub.batch.ledger import Ledger
+
+    ledger = Ledger.open(folder / "ledger.sqlite")
+    batch = ledger.create_batch(
+        target="embedded", api=sample.api, label=f"rehearsal of batch {sample.batch}",
+        settings=settings,
+    )  # fmt: skip
+    for marker, payload, files, title in sample.records:
+        ledger.add_record(batch, marker, payload=payload, files=files, title=title)
+    return ledger, batch
+
+
+async def _run_scaled(
+    ledger: Ledger,
+    batch: int,
+    folder: Path,
+    *,
+    api: str,
+    limits: tuple[RateLimit, ...],
+    search_limits: tuple[RateLimit, ...],
+    time_scale: float,
+    faults: str | None,
+    concurrency: int,
+    seed: int,
+    progress: ProgressSpec,
+) -> float:
+    """Publish the rehearsal batch to a private embedded repository at scaled limits.
+
+    The repository enforces the target's limits divided in time by
+    ``time_scale``; the runner is paced at exactly those limits, and its
+    retry back-off and breaker probes are compressed the same way (a real
+    run waits ``time_scale`` times longer). Returns the elapsed seconds.
+    """
+    from specpub import sandbox
+    from specpub.batch.pacing import Pacer
+    from specpub.batch.runner import run_batch_async
+    from specpub.repository import open_client
+
+    retry, breaker = scaled_policies(time_scale)
+    with sandbox.running(
+        folder / "sandbox",
+        faults=faults,
+        rate_limit=scale_rate_limits(limits, time_scale),
+        search_rate_limit=scale_rate_limits(search_limits, time_scale),
+        seed=seed,
+    ) as repo:
+        # the handle carries the scaled limits and its own token (no os.environ)
+        pacer = Pacer.for_target(repo)
+        client = open_client(repo, api=api, on_response=pacer.on_response, concurrency=concurrency)
+        t0 = time.monotonic()
+        try:
+            await run_batch_async(
+                ledger, client, batch=batch, concurrency=concurrency, pacer=pacer,
+                progress=progress, seed=seed, retry=retry, breaker=breaker,
+            )  # fmt: skip
+        finally:
+            await client.aclose()
+        return time.monotonic() - t0
+
+
+def scaled_policies(time_scale: float) -> tuple[RetryPolicy, CircuitBreaker]:
+    """The runner's retry back-off and circuit breaker with every wait divided by ``time_scale``.
+
+    A run against time-compressed limits compresses its client-side waits the
+    same way, so that it stays a scale model of the real run.
+
+    Examples
+    --------
+    >>> retry, breaker = scaled_policies(60)
+    >>> retry.base, retry.cap
+    (0.008333333333333333, 0.5)
+    """
+    from specpub.batch.retry import CircuitBreaker, RetryPolicy
+
+    retry, breaker = RetryPolicy(), CircuitBreaker()
+    retry = replace(
+        retry,
+        base=retry.base / time_scale,
+        cap=retry.cap / time_scale,
+        resolve_timeout=max(2.0, retry.resolve_timeout / time_scale),
+    )
+    breaker = CircuitBreaker(
+        window=max(1.0, breaker.window / time_scale),
+        probe_initial=breaker.probe_initial / time_scale,
+        probe_max=breaker.probe_max / time_scale,
+    )
+    return retry, breaker
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """What the rehearsal ledger's events say, per record of the sample."""
+
+    published: int
+    failed: int
+    requests: int
+    per_record: float
+    base: float
+    overhead: float
+    failure_rate: float
+    pause_fraction: float
+    rate_limit_wait: float
+    errors: list[dict[str, Any]]
+    request_seconds: float
+
+    @classmethod
+    def from_report(
+        cls, report: BatchReport, events: pd.DataFrame, n: int, base: float, elapsed: float
+    ) -> _Measured:
+        s = report.stats
+        per_record = s["attempts"] / n
+        durations = events.loc[events["kind"] == "request", "duration"].dropna()
+        return cls(
+            published=s["published"],
+            failed=s["failed"],
+            requests=s["attempts"],
+            per_record=per_record,
+            base=base,
+            overhead=max(0.0, per_record / base - 1.0),
+            failure_rate=(n - s["published"]) / n,
+            pause_fraction=min(0.9, s["outage_pause_s"] / elapsed) if elapsed > 0 else 0.0,
+            rate_limit_wait=s["rate_limit_wait_s"],
+            errors=report.to_json()["errors"],
+            request_seconds=float(durations.median()) if len(durations) else 0.0,
+        )
+
+
 async def rehearse_async(
-    workspace: Any,
+    workspace: Workspace,
     *,
     batch: int | None = None,
     sample: int = 200,
-    target: Any = "zenodo",
+    target: LimitsSource = "zenodo",
     faults: str | None = "icedig-2019",
     time_scale: float = 60.0,
     concurrency: int = 8,
     api: str | None = None,
     seed: int = 0,
-    progress: Any = None,
+    progress: ProgressSpec = None,
 ) -> Rehearsal:
     """Run a sample of a batch on the embedded sandbox and forecast the real run (async).
 
     The sample's records (payloads and files, as planned) are copied into a
     separate rehearsal ledger under ``WS/rehearsal/<time>/``; the real ledger
     is not touched. An embedded sandbox is started there with the target's
-    documented limits divided in time by ``time_scale`` and the fault profile
+    limits divided in time by ``time_scale`` and the fault profile
     ``faults``; the batch runner publishes the sample to it through the real
     client, paced at the same scaled limits, with its retry back-off and
     circuit-breaker probe intervals scaled the same way. (The fault profile's
@@ -540,8 +711,9 @@ async def rehearse_async(
     sample
         Records to run (a seeded random sample; all if the batch is smaller).
     target
-        Whose limits to apply: ``zenodo``, ``zenodo-sandbox``, a URL, or a
-        limit spec (``"100/minute;5000/hour"``).
+        Whose limits to apply: a target (``"zenodo"``, ``"zenodo-sandbox"``,
+        an InvenioRDM URL, a :class:`~specpub.repository.Target`) or a limit
+        spec (``"100/minute;5000/hour"``).
     faults
         A sandbox fault profile (``icedig-2019``, ``flaky``, ``lossy``,
         ``outage``) or ``None``.
@@ -556,149 +728,73 @@ async def rehearse_async(
 
     Examples
     --------
-    >>> import tempfile
+    >>> import asyncio, tempfile
     >>> from specpub.workspace import Workspace
-    >>> import asyncio
     >>> asyncio.run(rehearse_async(Workspace.create(tempfile.mkdtemp())))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     specpub.errors.InputError: ...nothing is planned in this workspace. Fix: plan records first...
     """
-    from specpub import sandbox
-    from specpub.batch.ledger import Ledger
-    from specpub.batch.pacing import Pacer
     from specpub.batch.report import build_report
-    from specpub.batch.retry import CircuitBreaker, RetryPolicy
-    from specpub.batch.runner import run_batch_async
-    from specpub.errors import InputError
-    from specpub.repository import open_client
 
-    with Ledger.for_workspace(workspace) as led:
-        batch = led.latest_batch(batch)
-        info = led.batch(batch)
-        api = api or info.api
-        all_ids = led.record_ids(batch=batch)
-        population = len(all_ids)
-        chosen = sorted(random.Random(seed).sample(all_ids, min(sample, population)))
-        specs = []
-        for rid in chosen:
-            rec = led.record(rid)
-            files = [
-                {"key": f.key, "path": f.path, "size": f.size, "mtime": f.mtime, "md5": f.md5,
-                 "sha256": f.sha256}
-                for f in led.record_files(rid)
-            ]  # fmt: skip
-            specs.append((rec.marker, led.payload(rid), files, rec.title))
-    if not specs:
-        raise InputError(f"batch {batch} has no records to rehearse", field="batch")
+    limits, search_limits = target_limits(target)
+    drawn = _draw_sample(workspace, batch, sample, api, seed)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{secrets.token_hex(3)}"
     folder = Path(workspace.root) / "rehearsal" / stamp
     folder.mkdir(parents=True, exist_ok=True)
-    rled = Ledger.open(folder / "ledger.sqlite")
+    settings = {"rehearsal_of": drawn.batch, "faults": faults, "time_scale": time_scale}
+    ledger, rb = _rehearsal_ledger(folder, drawn, settings)
     try:
-        rb = rled.create_batch(
-            target="embedded", api=api, label=f"rehearsal of batch {batch}",
-            settings={"rehearsal_of": batch, "faults": faults, "time_scale": time_scale},
+        elapsed = await _run_scaled(
+            ledger, rb, folder, api=drawn.api, limits=limits, search_limits=search_limits,
+            time_scale=time_scale, faults=faults, concurrency=concurrency, seed=seed,
+            progress=progress,
         )  # fmt: skip
-        for marker, payload, files, title in specs:
-            rled.add_record(rb, marker, payload=payload, files=files, title=title)
-        general, search = (
-            (parse_rate_limits(target), ())
-            if "/" in target and not target.startswith(("http://", "https://"))
-            else _target_limits(target)
-        )
-        scaled, scaled_search = scale_limits(general, time_scale), scale_limits(search, time_scale)
-        with sandbox.running(
-            folder / "sandbox",
-            faults=faults,
-            rate_limit=scaled or None,
-            search_rate_limit=scaled_search or None,
-            seed=seed,
-        ) as sb:
-            pacer = Pacer(scaled, scaled_search)
-            # Client-side waits are compressed like the limits: back-off and
-            # breaker probes of a real run last time_scale times longer.
-            default_retry, default_breaker = RetryPolicy(), CircuitBreaker()
-            retry = replace(
-                default_retry,
-                base=default_retry.base / time_scale,
-                cap=default_retry.cap / time_scale,
-                resolve_timeout=max(2.0, default_retry.resolve_timeout / time_scale),
-            )
-            breaker = CircuitBreaker(
-                window=max(1.0, default_breaker.window / time_scale),
-                probe_initial=default_breaker.probe_initial / time_scale,
-                probe_max=default_breaker.probe_max / time_scale,
-            )
-
-            # the sandbox's own token goes straight to the client (no os.environ)
-            client = open_client(
-                sb, api=api, on_response=pacer.on_response, concurrency=concurrency
-            )
-            t0 = time.monotonic()
-            try:
-                run_result = await run_batch_async(
-                    rled, client, batch=rb, concurrency=concurrency, pacer=pacer,
-                    progress=progress, seed=seed, retry=retry, breaker=breaker,
-                )  # fmt: skip
-            finally:
-                await client.aclose()
-            elapsed = time.monotonic() - t0
-        events = rled.events(batch=rb)
-        report = build_report(rled.records(batch=rb), events, batch_id=f"rehearsal-{batch}")
+        events = ledger.events(batch=rb)
+        report = build_report(ledger.records(batch=rb), events, batch_id=f"rehearsal-{drawn.batch}")
         report.write(folder)
-        files_per_record = sum(len(f) for _, _, f, _ in specs) / len(specs)
     finally:
-        rled.close()
-    n = len(specs)
-    s = report.stats
-    base = requests_per_record(files_per_record, api)
-    # HTTP requests per record, without the preflight listing of the (empty) sandbox:
-    # the real run's listing depends on what the real account holds
-    per_record = (s["requests"] - run_result.preflight_requests) / n
-    overhead = max(0.0, per_record / base - 1.0)
-    failure_rate = (n - s["published"]) / n
-    pause_fraction = min(0.9, s["outage_pause_s"] / elapsed) if elapsed > 0 else 0.0
-    measured = (s["published"] / elapsed * 3600.0 / time_scale) if elapsed > 0 else 0.0
+        ledger.close()
+    n = len(drawn.records)
+    base = requests_per_record(drawn.files_per_record, drawn.api)
+    m = _Measured.from_report(report, events, n, base, elapsed)
+    # Outage pauses are events of the fault profile (fixed seconds), not a rate:
+    # they are reported, not extrapolated to the full run.
     fc = forecast(
-        population,
-        files_per_record,
-        target if target in DOCUMENTED_LIMITS or "/" in target else "zenodo",
-        api=api,
-        overhead=overhead,
-        failure_rate=failure_rate,
-        # Outage pauses are events of the fault profile (fixed seconds), not a
-        # rate: they are reported, not extrapolated to the full run.
-        pause_fraction=0.0,
-    )
+        drawn.population, drawn.files_per_record, limits, api=drawn.api,
+        overhead=m.overhead, failure_rate=m.failure_rate, request_seconds=m.request_seconds,
+    )  # fmt: skip
     return Rehearsal(
-        batch=batch,
+        batch=drawn.batch,
         sample=n,
-        population=population,
-        target=target,
+        population=drawn.population,
+        target=_target_label(target),
         faults=faults,
         time_scale=time_scale,
-        published=s["published"],
-        failed=s["failed"],
-        pending=n - s["published"] - s["failed"],
-        requests=s["requests"] - run_result.preflight_requests,
-        requests_per_record=per_record,
+        published=m.published,
+        failed=m.failed,
+        pending=n - m.published - m.failed,
+        requests=m.requests,
+        requests_per_record=m.per_record,
         base_requests_per_record=base,
-        overhead=overhead,
-        failure_rate=failure_rate,
-        pause_fraction=pause_fraction,
+        overhead=m.overhead,
+        failure_rate=m.failure_rate,
+        pause_fraction=m.pause_fraction,
         elapsed=elapsed,
-        rate_limit_wait=s["rate_limit_wait_s"],
-        measured_records_per_hour=measured,
+        rate_limit_wait=m.rate_limit_wait,
+        measured_records_per_hour=m.published / elapsed * 3600.0 / time_scale if elapsed else 0.0,
         forecast=fc,
         folder=folder,
-        errors=report.to_json()["errors"],
-        attempts=s["attempts"],
-        failed_attempts=s["failed_attempts"],
+        errors=m.errors,
+        limits=limits,
+        files_per_record=drawn.files_per_record,
+        api=drawn.api,
+        request_seconds=m.request_seconds,
+        concurrency=concurrency,
     )
 
 
-def rehearse(workspace: Any, **kwargs: Any) -> Rehearsal:
+def rehearse(workspace: Workspace, **kwargs: Any) -> Rehearsal:
     """Synchronous :func:`rehearse_async` (also inside a running event loop, as in Jupyter).
 
     Examples
