@@ -211,7 +211,7 @@ def test_learns_a_short_window_from_rounded_resets_and_paces_close_to_it(workers
     # from InvenioRDM's defaults (100/min, 5000/h) as for any InvenioRDM URL. (The fake
     # clock adds every worker's latency in turn: timings are asserted with one worker.)
     limits = [RateLimit(100, 1.0), RateLimit(5000, 60.0)]
-    t, pacer, counted, rejected = _serve_with_headers(
+    t, pacer, _, rejected = _serve_with_headers(
         limits, workers=workers, requests=3000, latency=latency,
         start_limits=[RateLimit(100, 60.0), RateLimit(5000, 3600.0)],
     )  # fmt: skip
@@ -228,7 +228,7 @@ def test_learns_a_short_window_from_rounded_resets_and_paces_close_to_it(workers
 @pytest.mark.parametrize(("workers", "latency"), [(1, 0.002), (4, 0.0)])
 def test_learns_each_announced_limit_and_a_long_window_at_its_first_429(workers, latency):
     limits = [RateLimit(20, 1.0), RateLimit(200, 30.0)]
-    t, pacer, counted, rejected = _serve_with_headers(
+    t, pacer, _, rejected = _serve_with_headers(
         limits, workers=workers, requests=600, latency=latency,
         start_limits=[RateLimit(100, 60.0), RateLimit(5000, 3600.0)],
     )  # fmt: skip
