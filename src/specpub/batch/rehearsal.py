@@ -356,10 +356,15 @@ class Rehearsal(FrameResult):
     published, failed, pending
         Outcome of the sample.
     requests
-        Request attempts sent (every kind: creates, uploads, publishes,
-        searches, GETs, retries).
+        HTTP requests sent for the records (every kind: creates, uploads,
+        publishes, searches, GETs, retries; the preflight listing of the empty
+        sandbox left out).
     requests_per_record
         ``requests / sample``.
+    attempts, failed_attempts
+        The runner's request attempts and how many failed: the error mix
+        (``errors``) is the make-up of these failed attempts, and
+        :attr:`attempt_failure_rate` their share.
     base_requests_per_record
         What the happy path costs (:func:`requests_per_record`).
     overhead, failure_rate, pause_fraction
@@ -415,6 +420,20 @@ class Rehearsal(FrameResult):
     api: str = "legacy"
     request_seconds: float = 0.0
     concurrency: int = 8
+    attempts: int = 0
+    failed_attempts: int = 0
+
+    @property
+    def attempt_failure_rate(self) -> float:
+        """Failed request attempts / attempts (what the error mix is a breakdown of).
+
+        Examples
+        --------
+        >>> Rehearsal.attempt_failure_rate.fget(type("R", (), {"attempts": 40,
+        ...                                                     "failed_attempts": 2})())
+        0.05
+        """
+        return self.failed_attempts / self.attempts if self.attempts else 0.0
 
     def scaled_forecast(self, n_records: int | None = None) -> Forecast:
         """The forecast at the rehearsal's time-scaled limits.
@@ -454,15 +473,22 @@ class Rehearsal(FrameResult):
             f"{self.elapsed:.1f} s ({self.rate_limit_wait:.1f} s rate-limit waits, "
             f"{self.pause_fraction * self.elapsed:.1f} s outage pauses)",
             f"  {self.requests} requests = {self.requests_per_record:.2f} per record "
-            f"(happy path {self.base_requests_per_record:g}; overhead {100 * self.overhead:.1f} %"
-            f", failure rate {100 * self.failure_rate:.1f} %)",
+            f"(happy path {self.base_requests_per_record:g}; overhead {100 * self.overhead:.1f} %)"
+            f"; records not published {100 * self.failure_rate:.1f} %",
             f"  measured pace, scaled back: {self.measured_records_per_hour:,.0f} records/hour",
             f"  forecast for all {f.n_records:,} records: {f.hours:,.1f} h ({f.days:.2f} days), "
             f"bottleneck {f.bottleneck}, {f.records_per_hour:,.0f} records/hour",
         ]
-        if self.errors:
-            parts = [f"{e['status']} {e['percent']:g} %" for e in self.errors]
-            lines.append("  errors by status: " + ", ".join(parts))
+        lines.append(
+            f"  {self.failed_attempts} of {self.attempts} request attempts failed "
+            f"({100 * self.attempt_failure_rate:.1f} %)"
+            + (
+                "; by status: "
+                + ", ".join(f"{e['status']} {e['percent']:g} %" for e in self.errors)
+                if self.errors
+                else ""
+            )
+        )
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
@@ -574,13 +600,15 @@ async def _run_scaled(
     concurrency: int,
     seed: int,
     progress: ProgressSpec,
-) -> float:
+) -> tuple[float, int]:
     """Publish the rehearsal batch to a private embedded repository at scaled limits.
 
     The repository enforces the target's limits divided in time by
     ``time_scale``; the runner is paced at exactly those limits, and its
     retry back-off and breaker probes are compressed the same way (a real
-    run waits ``time_scale`` times longer). Returns the elapsed seconds.
+    run waits ``time_scale`` times longer). Returns the elapsed seconds and the
+    requests of the runner's preflight listing (of the empty repository: a real
+    account's depends on what it holds).
     """
     from specpub import sandbox
     from specpub.batch.pacing import Pacer
@@ -600,13 +628,13 @@ async def _run_scaled(
         client = open_client(repo, api=api, on_response=pacer.on_response, concurrency=concurrency)
         t0 = time.monotonic()
         try:
-            await run_batch_async(
+            result = await run_batch_async(
                 ledger, client, batch=batch, concurrency=concurrency, pacer=pacer,
                 progress=progress, seed=seed, retry=retry, breaker=breaker,
             )  # fmt: skip
         finally:
             await client.aclose()
-        return time.monotonic() - t0
+        return time.monotonic() - t0, result.preflight_requests
 
 
 def scaled_policies(time_scale: float) -> tuple[RetryPolicy, CircuitBreaker]:
@@ -645,6 +673,8 @@ class _Measured:
     published: int
     failed: int
     requests: int
+    attempts: int
+    failed_attempts: int
     per_record: float
     base: float
     overhead: float
@@ -656,15 +686,26 @@ class _Measured:
 
     @classmethod
     def from_report(
-        cls, report: BatchReport, events: pd.DataFrame, n: int, base: float, elapsed: float
+        cls,
+        report: BatchReport,
+        events: pd.DataFrame,
+        n: int,
+        base: float,
+        elapsed: float,
+        preflight: int,
     ) -> _Measured:
         s = report.stats
-        per_record = s["attempts"] / n
+        # HTTP requests per record, without the preflight listing of the (empty) sandbox:
+        # the real run's listing depends on what the real account holds
+        requests = s["requests"] - preflight
+        per_record = requests / n
         durations = events.loc[events["kind"] == "request", "duration"].dropna()
         return cls(
             published=s["published"],
             failed=s["failed"],
-            requests=s["attempts"],
+            requests=requests,
+            attempts=s["attempts"],
+            failed_attempts=s["failed_attempts"],
             per_record=per_record,
             base=base,
             overhead=max(0.0, per_record / base - 1.0),
@@ -745,7 +786,7 @@ async def rehearse_async(
     settings = {"rehearsal_of": drawn.batch, "faults": faults, "time_scale": time_scale}
     ledger, rb = _rehearsal_ledger(folder, drawn, settings)
     try:
-        elapsed = await _run_scaled(
+        elapsed, preflight = await _run_scaled(
             ledger, rb, folder, api=drawn.api, limits=limits, search_limits=search_limits,
             time_scale=time_scale, faults=faults, concurrency=concurrency, seed=seed,
             progress=progress,
@@ -757,7 +798,7 @@ async def rehearse_async(
         ledger.close()
     n = len(drawn.records)
     base = requests_per_record(drawn.files_per_record, drawn.api)
-    m = _Measured.from_report(report, events, n, base, elapsed)
+    m = _Measured.from_report(report, events, n, base, elapsed, preflight)
     # Outage pauses are events of the fault profile (fixed seconds), not a rate:
     # they are reported, not extrapolated to the full run.
     fc = forecast(
@@ -791,6 +832,8 @@ async def rehearse_async(
         api=drawn.api,
         request_seconds=m.request_seconds,
         concurrency=concurrency,
+        attempts=m.attempts,
+        failed_attempts=m.failed_attempts,
     )
 
 
