@@ -247,7 +247,7 @@ def test_report_only_leaves_ledger_alone(tmp_path):
 
 
 def test_the_listing_is_paged_and_paced(tmp_path):
-    from specpub.batch.pacing import Limit
+    from specpub.limits import RateLimit
 
     led = Ledger.open(tmp_path / "l.sqlite")
     b = led.create_batch(target="zenodo", api="legacy")
@@ -258,7 +258,7 @@ def test_the_listing_is_paged_and_paced(tmp_path):
     import time
 
     start = time.monotonic()
-    res = asyncio.run(reconcile(led, client, b, limits=(Limit(2, 0.3),), confirm_delay=0))
+    res = asyncio.run(reconcile(led, client, b, limits=(RateLimit(2, 0.3),), confirm_delay=0))
     elapsed = time.monotonic() - start
     assert [c for c in client.calls if c[0] == "list"] == [("list", 1), ("list", 2), ("list", 3)]
     assert res.searches == 3
