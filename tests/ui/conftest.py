@@ -77,7 +77,7 @@ def shots() -> Path:
     return SHOTS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A running JupyterLab: ``{"base", "token", "root", "log"}``."""
     reason = _missing()
@@ -131,7 +131,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps its event loop marked as
+# running in this thread while it is open, and the doctests collected after
+# tests/ui (``asyncio.run`` examples) would fail with "cannot be called from a
+# running event loop".
+@pytest.fixture(scope="package")
 def browser(lab: dict[str, Any]) -> Iterator[Any]:
     """Debian's Chromium, headless, driven by Playwright."""
     from playwright.sync_api import sync_playwright
