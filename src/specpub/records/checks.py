@@ -161,6 +161,7 @@ CHECKS: dict[str, Check] = {
     "FILE_MD5_INVALID": _c("error", "specpub: every file needs its MD5 to verify the upload"),
 }
 
+_CONTROL = re.compile(r"[\x00-\x1f]")
 _EDTF_DAY = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _LEGACY_TOP = frozenset({"metadata"})
 _LEGACY_KEYS = frozenset(
@@ -943,11 +944,27 @@ def _rdm_stage(md: Mapping[str, Any], out: _Out) -> None:
         out.add("VERSION_TOO_LONG", "metadata.version", "longer than 191 characters", "shorten it")
 
 
-def _custom_checks(custom: Any, out: _Out) -> None:
+def _custom_checks(custom: Any, out: _Out, memo: dict[Any, Any] | None = None) -> None:
+    """Check the custom fields; the same dict checked again (the other payload of the same
+    record holds the very same object) replays the findings from ``memo``."""
+    key = ("custom", id(custom))
+    if memo is not None and key in memo and memo[key][0] is custom:
+        for args in memo[key][1]:
+            out.add(*args)
+        return
+    found: list[tuple[str, str, str, str]] = []
+    _custom_findings(custom, lambda *args: found.append(args))
+    if memo is not None:
+        memo[key] = (custom, found)
+    for args in found:
+        out.add(*args)
+
+
+def _custom_findings(custom: Any, add: Any) -> None:
     if custom is None:
         custom = {}
     if not isinstance(custom, Mapping):
-        out.add(
+        add(
             "CUSTOM_FIELDS_INVALID",
             "custom_fields",
             "custom fields must be a mapping",
@@ -958,7 +975,7 @@ def _custom_checks(custom: Any, out: _Out) -> None:
         path = f"custom_fields.{term}"
         kind = CUSTOM_FIELD_TYPES.get(term)
         if kind is None:
-            out.add(
+            add(
                 "CUSTOM_FIELD_UNKNOWN",
                 path,
                 f"Zenodo has no custom field {term!r}: its value would be lost",
@@ -966,23 +983,26 @@ def _custom_checks(custom: Any, out: _Out) -> None:
             )
             continue
         if not isinstance(values, list) or not values:
-            out.add(
+            add(
                 "CUSTOM_FIELD_NOT_LIST",
                 path,
                 "the value must be a non-empty list",
                 f"write [{values!r}]",
             )
             continue
+        text_kind = kind in ("keyword", "text")
         for i, value in enumerate(values):
+            if text_kind and type(value) is str and value and value == value.strip():
+                continue  # the common case, checked inline
             if not valid_value(kind, value):
-                out.add(
+                add(
                     "CUSTOM_FIELD_VALUE_INVALID",
                     f"{path}.{i}",
                     f"{value!r} is not a {kind} value: Zenodo drops this item",
                     "put partial or ranged dates in dwc:verbatimEventDate; coordinates as numbers",
                 )
             elif isinstance(value, str) and value != value.strip():
-                out.add(
+                add(
                     "CUSTOM_FIELD_TRIMMED",
                     f"{path}.{i}",
                     f"{value!r} is stored trimmed",
@@ -992,7 +1012,7 @@ def _custom_checks(custom: Any, out: _Out) -> None:
     if not (
         isinstance(catalog, list) and catalog and isinstance(catalog[0], str) and catalog[0].strip()
     ):
-        out.add(
+        add(
             "MARKER_MISSING",
             "custom_fields.dwc:catalogNumber",
             "the record carries no dwc:catalogNumber, the marker specpub finds it by after a "
@@ -1002,7 +1022,12 @@ def _custom_checks(custom: Any, out: _Out) -> None:
 
 
 def check_payload(
-    payload: Any, api: str, *, record: str = "", row: int | None = None
+    payload: Any,
+    api: str,
+    *,
+    record: str = "",
+    row: int | None = None,
+    memo: dict[Any, Any] | None = None,
 ) -> list[Finding]:
     """Check one payload as Zenodo would, on ``api`` (``legacy`` or ``native``).
 
@@ -1014,6 +1039,9 @@ def check_payload(
         Which API it is for.
     record, row
         Named in every finding.
+    memo
+        A dict shared by the checks of the two payloads of one record (work on the
+        parts both hold, such as the custom fields, is done once).
 
     Examples
     --------
@@ -1050,7 +1078,7 @@ def check_payload(
             return out.items
         rdm, custom, _ = _legacy_stage(md, out)
         _rdm_stage(rdm, out)
-        _custom_checks(custom, out)
+        _custom_checks(custom, out, memo)
         return out.items
     for key in payload:
         if key not in _NATIVE_TOP:
@@ -1086,7 +1114,7 @@ def check_payload(
             "send files.enabled = true",
         )
     _rdm_stage(md, out)
-    _custom_checks(payload.get("custom_fields"), out)
+    _custom_checks(payload.get("custom_fields"), out, memo)
     return out.items
 
 
@@ -1125,7 +1153,7 @@ def check_files(
         key = f.key
         total += f.size
         where = f"files.{key}"
-        if not key or any(ord(c) < 32 for c in key):
+        if not key or _CONTROL.search(key):
             out.add("FILE_KEY_INVALID", where, f"{key!r} is not a usable file name", "rename it")
         if key in seen:
             out.add("FILE_KEY_DUPLICATE", where, f"two files are named {key!r}", "rename one")

@@ -150,7 +150,9 @@ def edtf_datetime(value: Any) -> str | None:
 
 
 def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

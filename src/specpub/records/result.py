@@ -27,9 +27,9 @@ Examples
 from __future__ import annotations
 
 import json
+import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -99,9 +99,20 @@ def _media_from_row(row: Mapping[str, Any]) -> MediaFile:
     )
 
 
-@dataclass
+_SEP = "\x1e"  # between the packed JSON texts (never in JSON text: control characters are escaped)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
 class BuiltRecord:
     """One record as it will be deposited: both payloads, files, sidecar, findings.
+
+    A record built for a large collection is kept *packed* (its payloads and file lists
+    as compressed JSON, about 1.5 kB instead of some 25 kB of Python objects): the
+    attributes below are decoded when read. A record made with :meth:`from_record` is
+    kept as objects.
 
     Attributes
     ----------
@@ -117,17 +128,123 @@ class BuiltRecord:
         Values published differently from the table (originals in the sidecar).
     findings
         The preset's and the Zenodo-side checks' findings, for both APIs.
+    communities
+        The communities the record is submitted to.
+
+    Examples
+    --------
+    >>> from specpub.records.mapping import build_one
+    >>> built = BuiltRecord.from_record(build_one({"catalogNumber": "A1",
+    ...                                            "institutionCode": "X"})[0])
+    >>> packed = built.packed()
+    >>> packed.native == built.native, len(packed.findings) == len(built.findings)
+    (True, True)
     """
 
-    marker: Marker
-    row: int | None
-    legacy: dict[str, Any]
-    native: dict[str, Any]
-    files: list[MediaFile] = field(default_factory=list)
-    sidecar: FileSpec | None = None
-    corrections: list[Correction] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    communities: list[str] = field(default_factory=list)
+    __slots__ = ("_data", "_packed", "_title", "communities", "findings", "marker", "row")
+
+    def __init__(
+        self,
+        marker: Marker,
+        row: int | None,
+        legacy: dict[str, Any] | None = None,
+        native: dict[str, Any] | None = None,
+        files: Sequence[MediaFile] = (),
+        sidecar: FileSpec | None = None,
+        corrections: Sequence[Correction] = (),
+        findings: Sequence[Finding] = (),
+        communities: Sequence[str] = (),
+        *,
+        packed: bytes | None = None,
+        title: str | None = None,
+    ) -> None:
+        self.marker = marker
+        self.row = row
+        self.findings = list(findings)
+        self.communities = list(communities)
+        self._packed = packed
+        self._data: dict[str, Any] | None = None
+        if packed is None:
+            self._data = {
+                "legacy": legacy or {},
+                "native": native or {},
+                "files": list(files),
+                "sidecar": sidecar,
+                "corrections": list(corrections),
+            }
+        self._title = title
+
+    def __repr__(self) -> str:
+        return f"<BuiltRecord {self.marker.key} row {self.row}: {self.status()}>"
+
+    # -- the heavy parts, decoded when asked --------------------------------------------
+    def _texts(self) -> list[str]:
+        assert self._packed is not None
+        return zlib.decompress(self._packed).decode("utf-8").split(_SEP)
+
+    def _unpacked(self) -> dict[str, Any]:
+        if self._data is not None:
+            return self._data
+        legacy, native, files, sidecar, corrections = self._texts()
+        side = json.loads(sidecar) if sidecar else None
+        return {
+            "legacy": json.loads(legacy),
+            "native": json.loads(native),
+            "files": [_media_from_row(f) for f in json.loads(files)],
+            "sidecar": _media_from_row(side).spec if side else None,
+            "corrections": [Correction(**c) for c in json.loads(corrections)],
+        }
+
+    @property
+    def legacy(self) -> dict[str, Any]:
+        """The legacy deposit body ``{"metadata": {...}}``."""
+        if self._data is not None:
+            return self._data["legacy"]
+        return json.loads(self._texts()[0])
+
+    @property
+    def native(self) -> dict[str, Any]:
+        """The native InvenioRDM draft body."""
+        if self._data is not None:
+            return self._data["native"]
+        return json.loads(self._texts()[1])
+
+    @property
+    def files(self) -> list[MediaFile]:
+        """The record's images."""
+        return self._unpacked()["files"]
+
+    @property
+    def sidecar(self) -> FileSpec | None:
+        """The JSON-LD sidecar (``None`` when the preset has none)."""
+        return self._unpacked()["sidecar"]
+
+    @property
+    def corrections(self) -> list[Correction]:
+        """Values published differently from the table."""
+        return self._unpacked()["corrections"]
+
+    def packed(self) -> BuiltRecord:
+        """This record with its heavy parts packed (a copy; the same record if already).
+
+        Examples
+        --------
+        >>> from specpub.records.mapping import build_one
+        >>> b = BuiltRecord.from_record(build_one({"catalogNumber": "A1"})[0]).packed()
+        >>> b.legacy["metadata"]["custom"]["dwc:catalogNumber"]
+        ['A1']
+        """
+        if self._packed is not None:
+            return self
+        row = self.to_row()
+        return BuiltRecord(
+            self.marker,
+            self.row,
+            findings=self.findings,
+            communities=self.communities,
+            packed=_pack_row(row),
+            title=row["title"],
+        )
 
     @classmethod
     def from_record(
@@ -165,20 +282,27 @@ class BuiltRecord:
     @property
     def title(self) -> str:
         """The record's title."""
-        return str(self.native.get("metadata", {}).get("title", ""))
+        if self._title is None:
+            self._title = str(self.native.get("metadata", {}).get("title", ""))
+        return self._title
 
     @property
     def all_files(self) -> list[FileSpec]:
         """The files to upload (images, then the sidecar)."""
-        return [f.spec for f in self.files] + ([self.sidecar] if self.sidecar else [])
+        data = self._unpacked()
+        sidecar = data["sidecar"]
+        return [f.spec for f in data["files"]] + ([sidecar] if sidecar else [])
 
     def check(self) -> list[Finding]:
         """Run the Zenodo-side checks on both payloads and the files; adds to :attr:`findings`."""
         key, row = self.marker.key, self.row
         found: list[Finding] = []
+        memo: dict[Any, Any] = {}
+        data = self._unpacked()
+        files = [f.spec for f in data["files"]] + ([data["sidecar"]] if data["sidecar"] else [])
         for api in APIS:
-            found += check_payload(self.payload(api), api, record=key, row=row)
-            found += check_files(self.all_files, api, record=key, row=row)
+            found += check_payload(data[api], api, record=key, row=row, memo=memo)
+            found += check_files(files, api, record=key, row=row)
         if self.communities:
             found.append(
                 Finding(
@@ -202,7 +326,9 @@ class BuiltRecord:
         """The body for ``api`` (``legacy`` or ``native``)."""
         if api not in APIS:
             raise InputError(f"unknown api {api!r}", field="api", fix="use legacy or native")
-        return self.legacy if api == "legacy" else self.native
+        if self._data is not None:
+            return self._data[api]
+        return json.loads(self._texts()[0 if api == "legacy" else 1])
 
     def errors(self, api: str | None = None) -> list[Finding]:
         """Findings of severity ``error`` (for one API, or either)."""
@@ -224,17 +350,27 @@ class BuiltRecord:
 
     def spec(self) -> RecordSpec:
         """The :class:`RecordSpec` the batch engine plans (both payloads, all files)."""
+        data = self._unpacked()
+        files = [f.spec for f in data["files"]] + ([data["sidecar"]] if data["sidecar"] else [])
         return RecordSpec(
             marker=self.marker,
-            legacy=self.legacy,
-            native=self.native,
-            files=tuple(self.all_files),
+            legacy=data["legacy"],
+            native=data["native"],
+            files=tuple(files),
             title=self.title,
         )
 
     # -- persistence -----------------------------------------------------------------
     def to_row(self) -> dict[str, Any]:
-        """The row :meth:`Records.save` writes."""
+        """The row :meth:`Records.save` writes (payloads and file lists as JSON text)."""
+        if self._packed is not None:
+            legacy, native, files, sidecar, corrections = self._texts()
+        else:
+            data = self._data or {}
+            legacy, native = _dumps(data["legacy"]), _dumps(data["native"])
+            files = json.dumps([_file_row(f) for f in data["files"]], ensure_ascii=False)
+            sidecar = json.dumps(_file_row(data["sidecar"])) if data["sidecar"] else ""
+            corrections = json.dumps([c.__dict__ for c in data["corrections"]], ensure_ascii=False)
         return {
             "_row": self.row,
             "catalogNumber": self.marker.catalog_number,
@@ -244,29 +380,31 @@ class BuiltRecord:
             "status_legacy": self.status("legacy"),
             "status_native": self.status("native"),
             "title": self.title,
-            "legacy": json.dumps(self.legacy, ensure_ascii=False, sort_keys=True),
-            "native": json.dumps(self.native, ensure_ascii=False, sort_keys=True),
-            "files": json.dumps([_file_row(f) for f in self.files], ensure_ascii=False),
-            "sidecar": json.dumps(_file_row(self.sidecar)) if self.sidecar else None,
-            "corrections": json.dumps([c.__dict__ for c in self.corrections], ensure_ascii=False),
+            "legacy": legacy,
+            "native": native,
+            "files": files,
+            "sidecar": sidecar or None,
+            "corrections": corrections,
             "communities": json.dumps(self.communities),
         }
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any], findings: Sequence[Finding] = ()) -> BuiltRecord:
-        """Rebuild from a saved row (no checks are run again)."""
-        sidecar = json.loads(row["sidecar"]) if row.get("sidecar") else None
+        """Rebuild (packed) from a saved row; no checks are run again."""
         return cls(
             marker=Marker(row["catalogNumber"], _text_or_none(row.get("institutionCode"))),
             row=None if pd.isna(row.get("_row")) else int(row["_row"]),
-            legacy=json.loads(row["legacy"]),
-            native=json.loads(row["native"]),
-            files=[_media_from_row(f) for f in json.loads(row["files"])],
-            sidecar=_media_from_row(sidecar).spec if sidecar else None,
-            corrections=[Correction(**c) for c in json.loads(row.get("corrections") or "[]")],
-            findings=list(findings),
+            findings=findings,
             communities=json.loads(row.get("communities") or "[]"),
+            packed=_pack_row(row),
+            title=row.get("title"),
         )
+
+
+def _pack_row(row: Mapping[str, Any]) -> bytes:
+    texts = [row["legacy"], row["native"], row["files"], row.get("sidecar") or ""]
+    texts.append(row.get("corrections") or "[]")
+    return zlib.compress(_SEP.join(texts).encode("utf-8"), 1)
 
 
 class Records(FrameResult):

@@ -22,7 +22,6 @@ Examples
 >>> rec = Record(catalog_number="BR1", row=2)
 >>> spec = writer.write("BR1.jsonld", rec, RowInputLike(2, {"catalogNumber": "BR1",
 ...                     "setID": "BR", "basisOfRecord": "PRESERVED_SPECIMEN"}))
->>> writer.close()  # the files are written in the background while records are built
 >>> doc = json.loads(spec.path.read_text())
 >>> doc["dwc:catalogNumber"], doc["col:setID"], doc["@type"]
 ('BR1', 'BR', 'dwc:PreservedSpecimen')
@@ -36,7 +35,6 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,6 +111,7 @@ def sidecar_document(
     source: str | None = None,
     uris: Mapping[str, str] | None = None,
     files: Any = (),
+    key_cache: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The JSON-LD document of one record (see the module docstring).
 
@@ -136,10 +135,14 @@ def sidecar_document(
     if ident:
         doc["@id"] = ident
     doc["@type"] = f"dwc:{cls}" if cls in _BASIS else "dwc:Occurrence"
+    keys = key_cache if key_cache is not None else {}
     for column, value in raw.items():
         if column.startswith("_") or column in _INTERNAL:
             continue
-        doc[_key_of(column, uris)] = value
+        key = keys.get(column)
+        if key is None:
+            key = keys[column] = _key_of(column, uris)
+        doc[key] = value
     doc["specpub:source"] = {"specpub:file": source, "specpub:row": row}
     if record.corrections:
         doc["specpub:corrections"] = [
@@ -212,30 +215,9 @@ class SidecarWriter:
         self.source = source
         self.uris = dict(uris or {})
         self._keys: dict[str, str] = {}
-        # Files are written by one thread while the next records are built (I/O then
-        # overlaps the CPU work); close() waits for every write and raises the first error.
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="specpub-sidecars")
-        self._pending: list[Future[None]] = []
-        self._batch: list[tuple[str, bytes]] = []
-
-    def _flush(self) -> None:
-        if self._batch:
-            self._pending.append(self._pool.submit(_write_all, self._batch))
-            self._batch = []
-        if len(self._pending) > 8:
-            self._drain(keep=2)
-
-    def _drain(self, keep: int = 0) -> None:
-        while len(self._pending) > keep:
-            self._pending.pop(0).result()
 
     def close(self) -> None:
-        """Wait until every sidecar is on disk (raises the first write error)."""
-        try:
-            self._flush()
-            self._drain()
-        finally:
-            self._pool.shutdown(wait=True)
+        """Nothing to wait for: every sidecar is on disk when :meth:`write` returns."""
 
     def __enter__(self) -> SidecarWriter:
         return self
@@ -274,12 +256,12 @@ class SidecarWriter:
             source=getattr(inp, "source", None) or self.source,
             uris=self.uris,
             files=getattr(inp, "files", ()),
+            key_cache=self._keys,
         )
         data = (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
         path = f"{self._root}/{key}"
-        self._batch.append((path, data))
-        if len(self._batch) >= 256:
-            self._flush()
+        with open(path, "wb") as fh:
+            fh.write(data)
         return FileSpec(
             path=Path(path),
             key=key,

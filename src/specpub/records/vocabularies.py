@@ -230,6 +230,7 @@ def _license_table() -> dict[str, str]:
     return table
 
 
+@cache
 def licenses() -> frozenset[str]:
     """Every licence id of Zenodo's vocabulary (lower case).
 

@@ -1,0 +1,165 @@
+"""Benchmark: build and check the records of a Belgium-Herbarium-sized collection (281,372 rows).
+
+The table is the messy Meise-like Darwin Core table of ``specimens_load.py`` (generated once
+under ``benchmarks/.work/``); each specimen has a TIFF master and a JPEG access copy described
+by a generated media-scan manifest (fixity and EXIF facts: no image is read). Timed: one call
+of ``specpub.records.build_records`` under the ``meise-belgium-herbarium`` preset — mapping,
+both payloads, the JSON-LD sidecar written to disk, and every Zenodo-side check on both
+payloads — in a fresh child process per run, with the peak resident memory of that child.
+Loading the table (its own benchmark) is not timed.
+
+Usage::
+
+    .venv/bin/python benchmarks/records_build.py [--quick] [--rows N] [--workers N ...]
+
+Target: <= 60 s for 281,372 records on this 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _common import write_results
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / ".work" / "records_build"
+RESULTS = HERE / "results" / "records_build.json"
+ROWS = 281_372
+
+
+def prepare(rows: int) -> Path:
+    """A workspace with the generated table loaded (kept between runs)."""
+    from specimens_load import generate
+    from specpub.specimens import load_specimens
+    from specpub.workspace import Workspace
+
+    root = WORK / f"ws-{rows}"
+    if (root / "specimens" / "specimens.parquet").is_file():
+        return root
+    table = WORK / f"belgium-{rows}.csv"
+    table.parent.mkdir(parents=True, exist_ok=True)
+    if not table.is_file():
+        generate(table, rows)
+    load_specimens(table, progress=None).save(Workspace.create(root))
+    return root
+
+
+def child(root: Path, workers: int) -> dict:
+    """One timed build (runs in a child process)."""
+    import resource
+
+    import pandas as pd
+
+    from specpub.records import build_records
+    from specpub.specimens import Specimens
+
+    specimens = Specimens.load(root)
+    frame = specimens.frame
+    rows, cats = frame["_row"].to_numpy(), frame["catalogNumber"].to_numpy()
+    link_rows, manifest = [], []
+    for r, c in zip(rows, cats, strict=True):
+        for ext, role, fmt, mime, size in (
+            (".tif", "master", "tiff", "image/tiff", 180_000_000),
+            (".jpg", "access", "jpeg", "image/jpeg", 3_400_000),
+        ):
+            path = f"/collection/{role}/{c or 'nocat'}_{r}{ext}"
+            link_rows.append({"_row": r, "path": path, "role": role})
+            manifest.append(
+                {
+                    "path": path,
+                    "key": path.rsplit("/", 1)[1],
+                    "size": size,
+                    "md5": "a" * 32,
+                    "sha256": "b" * 64,
+                    "format": fmt,
+                    "mime": mime,
+                    "width": 6000,
+                    "height": 9000,
+                    "bits_per_sample": 16 if fmt == "tiff" else 8,
+                    "ppi": 600.0,
+                    "exif_make": "Phase One",
+                    "exif_model": "iXG 100MP",
+                    "exif_datetime_original": "2018:05:03 10:22:01",
+                    "role": role,
+                }
+            )
+
+    class Links:
+        links = pd.DataFrame(link_rows)
+
+    media = pd.DataFrame(manifest)
+    out = WORK / "sidecars"
+    shutil.rmtree(out, ignore_errors=True)
+    start = time.perf_counter()
+    records = build_records(
+        specimens, Links, "meise-belgium-herbarium", media=media, sidecar_dir=out, workers=workers
+    )
+    seconds = time.perf_counter() - start
+    s = records.summary()
+    return {
+        "rows": len(frame),
+        "workers": workers,
+        "seconds": round(seconds, 2),
+        "records_per_second": round(s["built"] / seconds, 1),
+        "built": s["built"],
+        "ready": s["ready"],
+        "warned": s["warned"],
+        "blocked": s["blocked"],
+        "not_built": s["not_built"],
+        "sidecars": sum(1 for _ in out.iterdir()),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20,000 rows")
+    parser.add_argument("--rows", type=int, default=None)
+    parser.add_argument("--workers", type=int, nargs="*", default=None)
+    parser.add_argument("--child", nargs=2, metavar=("ROOT", "WORKERS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(Path(args.child[0]), int(args.child[1]))))
+        return 0
+    rows = args.rows or (20_000 if args.quick else ROWS)
+    root = prepare(rows)
+    runs = []
+    for workers in args.workers or [1, os.cpu_count() or 1]:
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(root), str(workers)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        runs.append(result)
+        print(
+            f"{rows} rows, {workers} worker(s): {result['seconds']} s "
+            f"({result['records_per_second']} records/s), peak {result['peak_rss_mb']} MB"
+        )
+    write_results(
+        RESULTS,
+        {
+            "benchmark": "records_build",
+            "target": "build and check 281,372 records in <= 60 s",
+            "rows": rows,
+            "runs": runs,
+            "load_average": os.getloadavg(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        },
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
