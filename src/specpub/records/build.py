@@ -137,7 +137,13 @@ class _ManifestIndex:
         self._rows: dict[str, int] = {}
         if manifest is None or not len(manifest) or "path" not in manifest.columns:
             return
-        self._columns = {c: manifest[c].to_numpy(dtype=object) for c in manifest.columns}
+        from specpub.records.media import clean_text
+
+        # Every cell as clean text, once per distinct value (a scan repeats most values).
+        for column in manifest.columns:
+            codes, uniques = pd.factorize(manifest[column], use_na_sentinel=True)
+            texts = np.array([clean_text(v) for v in uniques] + [""], dtype=object)
+            self._columns[column] = texts[codes]
         self._rows = {_norm(p): i for i, p in enumerate(self._columns["path"])}
 
     def __contains__(self, path: object) -> bool:
@@ -592,6 +598,8 @@ def _build_chunk(ctx: _Context, start: int, end: int) -> _Part:
             )
         part.left_out.update(out)
         part.built.append(BuiltRecord.from_record(record, media_files).packed())
+    if ctx.builder.sidecars is not None:
+        ctx.builder.sidecars.close()  # this chunk's sidecars are on disk
     return part
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 __all__ = [
     "detect_scheme",
@@ -46,7 +45,13 @@ _ARXIV = re.compile(r"^(?:arxiv:)?\d{4}\.\d{4,5}(?:v\d+)?$", re.I)
 _ISSN = re.compile(r"^\d{4}-?\d{3}[\dX]$", re.I)
 _PMID = re.compile(r"^(?:pmid:)?\d{1,9}$", re.I)
 _ROR = re.compile(r"^(?:https?://ror\.org/)?(0[a-hj-km-np-tv-z0-9]{6}\d{2})$", re.I)
-_URL_CHARS = re.compile(r"^[^\s<>\"{}|\\^`]+$")
+# scheme://host[:port][/path…], no spaces or characters a URL cannot hold
+_URL = re.compile(
+    r"^(?:https?|ftp)://(?:[^\s/?#@<>\"{}|\\^`]+@)?"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+    r"|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?(?:[/?#][^\s<>\"{}|\\^`]*)?$",
+    re.IGNORECASE,
+)
 
 
 @lru_cache(maxsize=65536)
@@ -58,13 +63,7 @@ def is_url(value: str) -> bool:
     >>> is_url("http://id.luomus.fi/H.1099717"), is_url("TU278158"), is_url("http://a b")
     (True, False, False)
     """
-    if not _URL_CHARS.match(value):
-        return False
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https", "ftp") and bool(parts.hostname)
+    return bool(_URL.match(value))
 
 
 def _isbn_ok(value: str) -> bool:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from specpub.records.spec import FileSpec
 
-__all__ = ["MediaFile", "edtf_datetime", "format_group", "human_size"]
+__all__ = ["MediaFile", "clean_text", "edtf_datetime", "format_group", "human_size"]
 
 _GROUPS = {
     ".tif": "tiff",
@@ -149,6 +149,17 @@ def edtf_datetime(value: Any) -> str | None:
     return out
 
 
+def clean_text(value: Any) -> str:
+    """A manifest cell as text: ``""`` for missing values, ``600`` for ``600.0``.
+
+    Examples
+    --------
+    >>> clean_text(600.0), clean_text(None), clean_text(" jpeg ")
+    ('600', '', 'jpeg')
+    """
+    return _text(value)
+
+
 def _text(value: Any) -> str:
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
@@ -244,9 +255,9 @@ class MediaFile:
         spec = FileSpec(
             path=path,
             key=key,
-            size=int(row["size"]),
+            size=int(float(row["size"])),
             md5=str(row["md5"]).lower(),
-            mtime=None if mtime is None or pd.isna(mtime) else float(mtime),
+            mtime=float(mtime) if _text(mtime) else None,
             sha256=_text(row.get("sha256")) or None,
         )
         make, model = _text(get("make")), _text(get("model"))

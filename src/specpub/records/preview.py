@@ -200,6 +200,7 @@ def record_html(
     >>> "Fagaceae" in page and "Content-Security-Policy" in page
     True
     """
+    built = built.unpacked()  # decoded once, read many times below
     md = built.native.get("metadata", {})
     custom = built.native.get("custom_fields", {})
     status = built.status()
@@ -524,13 +525,14 @@ def preview(
     root = getattr(workspace, "root", workspace)
     cache = Path(root) / "records" / "thumbnails" if root is not None else out / "thumbnails"
     cache.mkdir(parents=True, exist_ok=True)
-    specs = [f.spec for b in built for f in b.files]
+    files = [b.files for b in built]  # decoded once per record
+    specs = [f.spec for record_files in files for f in record_files]
     thumbs = thumbnails(specs, cache, size=thumbnail_size, progress=progress)
     result = PreviewResult(index=out / "index.html")
     result.thumbnails_cached = sum(1 for t in thumbs.values() if t.cached)
     result.thumbnails_made = sum(1 for t in thumbs.values() if t.path and not t.cached)
-    for b in built:
-        for f in b.files:
+    for record_files in files:
+        for f in record_files:
             t = thumbs.get(f.spec.md5)
             if t is not None and t.path is None and t.error != "not an image":
                 result.missing_thumbnails[f.spec.key] = t.error
@@ -547,7 +549,7 @@ def preview(
         s = records.summary()
         summary = {k: s[k] for k in ("preset", "built", "ready", "warned", "blocked", "skipped")}
     for p in range(1, pages + 1):
-        chunk = built[(p - 1) * page_size : p * page_size]
+        chunk = [b.unpacked() for b in built[(p - 1) * page_size : p * page_size]]
         items = []
         for b in chunk:
             first = next(

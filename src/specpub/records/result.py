@@ -103,7 +103,7 @@ _SEP = "\x1e"  # between the packed JSON texts (never in JSON text: control char
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return json.dumps(value, ensure_ascii=False)  # key order is the builder's: deterministic
 
 
 class BuiltRecord:
@@ -223,6 +223,32 @@ class BuiltRecord:
     def corrections(self) -> list[Correction]:
         """Values published differently from the table."""
         return self._unpacked()["corrections"]
+
+    def unpacked(self) -> BuiltRecord:
+        """This record with its parts decoded once (for reading it many times).
+
+        Examples
+        --------
+        >>> from specpub.records.mapping import build_one
+        >>> b = BuiltRecord.from_record(build_one({"catalogNumber": "A1"})[0]).packed()
+        >>> b.unpacked().files == b.files
+        True
+        """
+        if self._data is not None:
+            return self
+        data = self._unpacked()
+        return BuiltRecord(
+            self.marker,
+            self.row,
+            data["legacy"],
+            data["native"],
+            data["files"],
+            data["sidecar"],
+            data["corrections"],
+            self.findings,
+            self.communities,
+            title=self._title,
+        )
 
     def packed(self) -> BuiltRecord:
         """This record with its heavy parts packed (a copy; the same record if already).

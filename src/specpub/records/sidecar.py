@@ -22,6 +22,7 @@ Examples
 >>> rec = Record(catalog_number="BR1", row=2)
 >>> spec = writer.write("BR1.jsonld", rec, RowInputLike(2, {"catalogNumber": "BR1",
 ...                     "setID": "BR", "basisOfRecord": "PRESERVED_SPECIMEN"}))
+>>> writer.close()  # written by background threads: wait for them
 >>> doc = json.loads(spec.path.read_text())
 >>> doc["dwc:catalogNumber"], doc["col:setID"], doc["@type"]
 ('BR1', 'BR', 'dwc:PreservedSpecimen')
@@ -33,8 +34,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -215,9 +218,33 @@ class SidecarWriter:
         self.source = source
         self.uris = dict(uris or {})
         self._keys: dict[str, str] = {}
+        # Files are written by a few threads in batches while the next records are built:
+        # creating many small files waits on the disk far more than it uses the CPU.
+        self._pool: ThreadPoolExecutor | None = None
+        self._pid = 0
+        self._pending: list[Future[None]] = []
+        self._batch: list[tuple[str, bytes]] = []
+
+    def _flush(self) -> None:
+        if not self._batch:
+            return
+        if self._pool is None or self._pid != os.getpid():  # a forked worker makes its own
+            self._pool = ThreadPoolExecutor(_WRITERS, thread_name_prefix="specpub-sidecars")
+            self._pid, self._pending = os.getpid(), []
+        self._pending.append(self._pool.submit(_write_all, self._batch))
+        self._batch = []
+        while len(self._pending) > 4 * _WRITERS:  # bounded memory
+            self._pending.pop(0).result()
 
     def close(self) -> None:
-        """Nothing to wait for: every sidecar is on disk when :meth:`write` returns."""
+        """Wait until every sidecar written so far is on disk (raises the first write error).
+
+        The writer can be used again afterwards.
+        """
+        self._flush()
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
 
     def __enter__(self) -> SidecarWriter:
         return self
@@ -260,8 +287,9 @@ class SidecarWriter:
         )
         data = (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
         path = f"{self._root}/{key}"
-        with open(path, "wb") as fh:
-            fh.write(data)
+        self._batch.append((path, data))
+        if len(self._batch) >= _BATCH:
+            self._flush()
         return FileSpec(
             path=Path(path),
             key=key,
@@ -270,6 +298,17 @@ class SidecarWriter:
             mtime=None,
             sha256=hashlib.sha256(data).hexdigest(),
         )
+
+
+def _write_all(batch: list[tuple[str, bytes]]) -> None:
+    for path, data in batch:
+        with open(path, "wb") as fh:
+            fh.write(data)
+
+
+#: Sidecars per batch handed to a writer thread, and writer threads per process.
+_BATCH = 64
+_WRITERS = 4
 
 
 def _write_all(batch: list[tuple[str, bytes]]) -> None:
