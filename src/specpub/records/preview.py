@@ -70,8 +70,9 @@ background:#e1e4e8}.ready{background:#d4edda}.warned{background:#fff3cd}.blocked
 .side{flex:1;min-width:240px}.box{background:#fff;border:1px solid #dde;border-radius:.4em;
 padding:.8em 1em;margin-bottom:1em}h1{font-size:1.5em;margin:.3em 0}h2{font-size:1.05em;
 margin:.2em 0 .6em}table{border-collapse:collapse;width:100%;font-size:.9em}td,th{border-bottom:
-1px solid #eee;padding:.25em .4em;text-align:left;vertical-align:top}.kw{display:inline-block;
-background:#eef;border-radius:1em;padding:.1em .6em;margin:.15em}.creators{font-size:1.05em}
+1px solid #eee;padding:.25em .4em;text-align:left;vertical-align:top}td+td{overflow-wrap:anywhere}
+.kw{display:inline-block;background:#eef;border-radius:1em;padding:.1em .6em;margin:.15em}
+.creators{font-size:1.05em}
 .thumbs{display:flex;gap:.6em;flex-wrap:wrap}.thumbs figure{margin:0;text-align:center;
 font-size:.8em}.thumbs img{max-height:256px;border:1px solid #ccc;background:#fff}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:.8em}
@@ -260,7 +261,7 @@ def record_html(
         held = {k.split(":", 1)[-1] for k in custom}
         rest = [(_e(k), _value(v)) for k, v in sidecar_values.items() if k not in held]
         main += _box(
-            "Label data in the JSON-LD sidecar only (no Zenodo field holds it)",
+            "The row's other columns (in the JSON-LD sidecar; no custom field holds them)",
             _table(rest, ("column", "value as in the table")),
         )
     if built.corrections:
