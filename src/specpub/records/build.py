@@ -176,35 +176,36 @@ def _norm(path: Any) -> str:
     return os.path.normpath(os.path.abspath(str(path)))
 
 
-def _manifest_frame(media: Any) -> pd.DataFrame | None:
-    if media is None:
-        return None
-    for attr in ("manifest", "frame", "files"):
-        frame = getattr(media, attr, None)
+def _frame_of(obj: Any, attrs: tuple[str, ...], what: str, fix: str) -> pd.DataFrame | None:
+    """The table of a stage's result (or the DataFrame itself); ``None`` for ``None``."""
+    if obj is None or isinstance(obj, pd.DataFrame):
+        return obj
+    for attr in attrs:
+        frame = getattr(obj, attr, None)
         if isinstance(frame, pd.DataFrame):
             return frame
-    if isinstance(media, pd.DataFrame):
-        return media
     raise InputError(
-        f"media= must be a media manifest or a DataFrame, not {type(media).__name__}",
-        field="media",
-        fix="pass the result of specpub.media.scan (or leave media out)",
+        f"{what}= must be a {what} result or a DataFrame, not {type(obj).__name__}",
+        field=what,
+        fix=fix,
+    )
+
+
+def _manifest_frame(media: Any) -> pd.DataFrame | None:
+    return _frame_of(
+        media,
+        ("manifest", "frame", "files"),
+        "media",
+        "pass the result of specpub.media.scan (or leave media out)",
     )
 
 
 def _report_frame(report: Any) -> pd.DataFrame | None:
-    if report is None:
-        return None
-    for attr in ("files", "frame", "verdicts"):
-        frame = getattr(report, attr, None)
-        if isinstance(frame, pd.DataFrame):
-            return frame
-    if isinstance(report, pd.DataFrame):
-        return report
-    raise InputError(
-        f"preservation= must be a preservation report or a DataFrame, not {type(report).__name__}",
-        field="preservation",
-        fix="pass the result of specpub.preservation.validate (or leave it out)",
+    return _frame_of(
+        report,
+        ("files", "frame", "verdicts"),
+        "preservation",
+        "pass the result of specpub.preservation.validate (or leave it out)",
     )
 
 

@@ -578,6 +578,17 @@ class _Checker:
             )
         return value
 
+    def no_unknown(self, item: Mapping[str, Any], allowed: Any, where: str) -> None:
+        """Refuse a key of ``item`` outside ``allowed`` (the error names the closest key)."""
+        unknown = sorted(set(item) - set(allowed))
+        if unknown:
+            key = unknown[0]
+            raise self.fail(
+                f"{where}.{key}",
+                f"unknown key {key!r}{suggest(key, allowed)}",
+                f"use {', '.join(sorted(allowed))}",
+            )
+
     def template(self, value: Any, where: str) -> Template:
         if not isinstance(value, str):
             raise self.fail(where, f"expected a template text, got {value!r}", "quote it")
@@ -608,14 +619,7 @@ class _Checker:
             here = f"{where}.{i}"
             if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
                 raise self.fail(here, "each entry needs a name", 'write {name = "Doe, Jane"}')
-            unknown = set(item) - keys
-            if unknown:
-                key = sorted(unknown)[0]
-                raise self.fail(
-                    f"{here}.{key}",
-                    f"unknown key {key!r}{suggest(key, keys)}",
-                    f"use {', '.join(sorted(keys))}",
-                )
+            self.no_unknown(item, keys, here)
             kind = item.get("type", "personal" if "orcid" in item else "organizational")
             if kind not in ("personal", "organizational"):
                 raise self.fail(
@@ -870,10 +874,7 @@ def _description(c: _Checker, value: Any) -> tuple[DescriptionPart, ...]:
             continue
         if not isinstance(item, Mapping) or "text" not in item:
             raise c.fail(where, "each part is a text or {text = …, when = …}", "add text = …")
-        unknown = set(item) - {"text", "when", "unless"}
-        if unknown:
-            key = sorted(unknown)[0]
-            raise c.fail(f"{where}.{key}", f"unknown key {key!r}", "use text, when, unless")
+        c.no_unknown(item, ("text", "when", "unless"), where)
         conds = {}
         for key in ("when", "unless"):
             names = item.get(key, [])
@@ -899,10 +900,7 @@ def _related(c: _Checker, value: Any) -> tuple[RelatedSpec, ...]:
         where = f"record.related_identifiers.{i}"
         if not isinstance(item, Mapping) or "identifier" not in item or "relation" not in item:
             raise c.fail(where, "each entry needs identifier and relation", "add them")
-        unknown = set(item) - {"identifier", "relation", "resource_type"}
-        if unknown:
-            key = sorted(unknown)[0]
-            raise c.fail(f"{where}.{key}", f"unknown key {key!r}", "use identifier, relation")
+        c.no_unknown(item, ("identifier", "relation", "resource_type"), where)
         relation = str(item["relation"])
         if relation.lower() not in vocab.RELATION_TYPES:
             raise c.fail(
@@ -932,10 +930,7 @@ def _institutions(c: _Checker, value: Mapping[str, Any]) -> dict[str, Institutio
             entry = {"name": entry}
         if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
             raise c.fail(where, "each institution needs a name", f'write {code} = {{name = "…"}}')
-        unknown = set(entry) - {"name", "ror"}
-        if unknown:
-            key = sorted(unknown)[0]
-            raise c.fail(f"{where}.{key}", f"unknown key {key!r}", "use name and ror")
+        c.no_unknown(entry, ("name", "ror"), where)
         ror = entry.get("ror")
         if ror is not None and ror_id(str(ror)) is None:
             raise c.fail(f"{where}.ror", f"{ror!r} is not a ROR id", "e.g. 00wge5k78")

@@ -63,17 +63,6 @@ CONTEXT: dict[str, str] = {
 }
 _BY_NAMESPACE = {v: k for k, v in CONTEXT.items()}
 _UNSAFE = re.compile(r"[/\\\x00-\x1f]")
-_BASIS = {
-    "PreservedSpecimen",
-    "FossilSpecimen",
-    "LivingSpecimen",
-    "MaterialSample",
-    "MaterialEntity",
-    "MaterialCitation",
-    "HumanObservation",
-    "MachineObservation",
-    "Occurrence",
-}
 # Columns the specimens stage adds; they are not part of the table.
 _INTERNAL = frozenset({"eventDate_verbatim", "eventDate_edtf"})
 
@@ -137,7 +126,8 @@ def sidecar_document(
     doc: dict[str, Any] = {"@context": CONTEXT}
     if ident:
         doc["@id"] = ident
-    doc["@type"] = f"dwc:{cls}" if cls in _BASIS else "dwc:Occurrence"
+    # a class of the basisOfRecord vocabulary, except the non-occurrence ones
+    doc["@type"] = f"dwc:{cls}" if cls and cls not in ("Event", "Taxon") else "dwc:Occurrence"
     keys = key_cache if key_cache is not None else {}
     for column, value in raw.items():
         if column.startswith("_") or column in _INTERNAL:
