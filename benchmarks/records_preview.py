@@ -63,9 +63,9 @@ def prepare(n: int) -> Path:
             ((base + noise[::2, ::2]) * 257).astype("uint16"),
             photometric="rgb",
         )
-    specimens.links = link_media(specimens, [media], progress=None)
     ws = Workspace.create(root)
     specimens.save(ws)
+    link_media(specimens, [media], progress=None).save(ws)
     build_workspace_records(ws, "minimal", workers=1)
     return root
 

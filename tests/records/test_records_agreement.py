@@ -326,17 +326,9 @@ def image(tmp_path: Path) -> Path:
     return path
 
 
-# Cases the embedded repository cannot agree on yet (none: since issue 8 it checks ORCID
-# check digits at publish, docs/zenodo-api.md §7).
-_SANDBOX_PENDING: set[str] = set()
-
-
 def _param(api: str, case: tuple) -> Any:
     case_id, mutate, code, severity = case
-    marks = ()
-    if f"{api}-{case_id}" in _SANDBOX_PENDING:
-        marks = (pytest.mark.xfail(reason="embedded repository: ORCID check at publish pending"),)
-    return pytest.param(api, mutate, code, severity, id=f"{api}-{case_id}", marks=marks)
+    return pytest.param(api, mutate, code, severity, id=f"{api}-{case_id}")
 
 
 def _codes(findings, severity: str) -> set[str]:

@@ -83,14 +83,14 @@ def test_no_sidecar_when_the_preset_says_so(collection, tmp_path):
 def test_parallel_build_gives_the_same_records(collection, tmp_path, monkeypatch):
     from specpub.records import build as build_module
     from specpub.records import build_records
-    from specpub.specimens import Specimens
+    from specpub.specimens import MediaLinks, Specimens
 
     ws = collection.workspace(tmp_path / "ws")
-    specimens = Specimens.load(ws)
+    specimens, links = Specimens.load(ws), MediaLinks.load(ws)
     preset = collection.preset(tmp_path)
-    one = build_records(specimens, None, preset, sidecar_dir=tmp_path / "a", workers=1)
+    one = build_records(specimens, links, preset, sidecar_dir=tmp_path / "a", workers=1)
     monkeypatch.setattr(build_module, "_CHUNK", 2)  # six rows: three chunks
-    two = build_records(specimens, None, preset, sidecar_dir=tmp_path / "b", workers=2)
+    two = build_records(specimens, links, preset, sidecar_dir=tmp_path / "b", workers=2)
     assert [b.to_row()["legacy"] for b in one] == [b.to_row()["legacy"] for b in two]
     assert [b.to_row()["native"] for b in one] == [b.to_row()["native"] for b in two]
     assert [len(b.findings) for b in one] == [len(b.findings) for b in two]

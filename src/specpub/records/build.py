@@ -723,8 +723,8 @@ def build_workspace_records(
     >>> _ = (folder / "t.csv").write_text("catalogNumber,institutionCode\\nA1,DEMO\\n")
     >>> _ = (folder / "A1.jpg").write_bytes(b"jpeg bytes")
     >>> sp = load_specimens(folder / "t.csv", progress=None)
-    >>> sp.links = link_media(sp, [folder], progress=None)
     >>> _ = sp.save(folder / "ws")
+    >>> _ = link_media(sp, [folder], progress=None).save(folder / "ws")
     >>> build_workspace_records(folder / "ws", "minimal").summary()["records"]
     1
     >>> (folder / "ws" / "records" / "sidecars" / "A1.jsonld").is_file()
@@ -775,8 +775,8 @@ def workspace_records(
     >>> _ = (folder / "t.csv").write_text("catalogNumber,institutionCode\\nA1,DEMO\\n")
     >>> _ = (folder / "A1.jpg").write_bytes(b"jpeg bytes")
     >>> sp = load_specimens(folder / "t.csv", progress=None)
-    >>> sp.links = link_media(sp, [folder], progress=None)
     >>> _ = sp.save(folder / "ws")
+    >>> _ = link_media(sp, [folder], progress=None).save(folder / "ws")
     >>> workspace_records(folder / "ws", say=print).preset  # doctest: +ELLIPSIS
     No records built yet: building them with the default preset 'minimal' ...
     'minimal'
