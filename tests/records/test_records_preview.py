@@ -125,3 +125,12 @@ def test_an_edit_shows_what_changes(built, tmp_path):
     assert "Changes against the published record" in page
     assert "<del>Old title</del>" in page
     assert "<ins>Herbarium specimen image of Quercus robur L." in page
+
+
+def test_a_record_shows_itself_in_a_notebook(built):
+    _, records = built
+    html = records["E00633257"]._repr_html_()
+    assert html.startswith("<div class='specpub-preview'><style>.specpub-preview")
+    assert "<html" not in html
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;Lijiang" in html

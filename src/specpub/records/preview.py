@@ -94,6 +94,21 @@ def _link(url: str, text: str | None = None) -> str:
     return _e(text or url)
 
 
+def _scoped_css(scope: str) -> str:
+    """The page's style with every selector under ``scope`` (for embedding in a notebook)."""
+    rules = []
+    for rule in _CSS.replace("\n", "").split("}"):
+        if "{" not in rule:
+            continue
+        selectors, body = rule.split("{", 1)
+        scoped = ",".join(
+            scope if s.strip() in ("body", "main") else f"{scope} {s.strip()}"
+            for s in selectors.split(",")
+        )
+        rules.append(f"{scoped}{{{body}}}")
+    return "".join(rules)
+
+
 def _page(title: str, body: str, *, back: str | None = None) -> str:
     nav = f' · <a href="{_e(back)}">gallery</a>' if back else ""
     return (
@@ -171,6 +186,7 @@ def record_html(
     previous: Mapping[str, Any] | None = None,
     api: str = "native",
     back: str | None = None,
+    fragment: bool = False,
 ) -> str:
     """The HTML page of one record (see the module docstring).
 
@@ -191,6 +207,9 @@ def record_html(
         The payload shown in full (``legacy`` or ``native``).
     back
         Link to the gallery.
+    fragment
+        Return a ``<div>`` with its own scoped style instead of a whole page (for a
+        notebook output or a widget).
 
     Examples
     --------
@@ -355,6 +374,9 @@ def record_html(
     body = (
         f"<div class='cols'><div class='main'>{main}</div><div class='side'>{sidebar}</div></div>"
     )
+    if fragment:
+        style = _scoped_css(".specpub-preview")
+        return f"<div class='specpub-preview'><style>{style}</style>{body}</div>"
     return _page(str(md.get("title") or built.catalog_number), body, back=back)
 
 

@@ -177,6 +177,11 @@ class BuiltRecord:
     def __repr__(self) -> str:
         return f"<BuiltRecord {self.marker.key} row {self.row}: {self.status()}>"
 
+    def _repr_html_(self) -> str:
+        from specpub.records.preview import record_html
+
+        return record_html(self, fragment=True)
+
     # -- the heavy parts, decoded when asked --------------------------------------------
     def _texts(self) -> list[str]:
         assert self._packed is not None
