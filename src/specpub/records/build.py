@@ -146,29 +146,35 @@ class _ManifestIndex:
             self._columns[column] = texts[codes]
         self._rows = {_norm(p): i for i, p in enumerate(self._columns["path"])}
 
-    def __contains__(self, path: object) -> bool:
-        """Whether the scan has a row for ``path`` that still describes the file."""
-        i = self._rows.get(path)  # type: ignore[call-overload]
-        return i is not None and _scan_is_current(_ManifestRow(self._columns, i))
+    def current(self, path: str) -> _ManifestRow | None:
+        """The scan's row for ``path`` (normalised) if it still describes the file: read
+        without error, and the same size and modification time now (a stat, no read)."""
+        i = self._rows.get(path)
+        if i is None:
+            return None
+        col = self._columns
 
-    def __getitem__(self, path: str) -> _ManifestRow:
-        return _ManifestRow(self._columns, self._rows[path])
+        def cell(name: str) -> str:
+            values = col.get(name)
+            return values[i] if values is not None else ""
+
+        size, mtime_ns = cell("size"), cell("mtime_ns")
+        if cell("error") or not cell("md5") or not size or not mtime_ns:
+            return None
+        try:
+            st = os.stat(path)
+            same = st.st_size == _whole(size) and st.st_mtime_ns == _whole(mtime_ns)
+        except (OSError, ValueError):
+            return None
+        return _ManifestRow(col, i) if same else None
 
 
-def _scan_is_current(rec: Mapping[str, Any]) -> bool:
-    """Whether the scan's row still describes the file (read without error, same size and
-    mtime now: a stat, no read); otherwise the file is hashed again here."""
-    error, md5 = rec.get("error"), rec.get("md5")
-    if (isinstance(error, str) and error) or not isinstance(md5, str) or not md5:
-        return False
+def _whole(text: str) -> int:
+    """``"1796486910997576007"`` → that integer exactly (``"643.0"`` → 643)."""
     try:
-        st = os.stat(str(rec["path"]))
-    except OSError:
-        return False
-    mtime_ns = rec.get("mtime_ns")
-    if mtime_ns is None or pd.isna(mtime_ns) or pd.isna(rec.get("size")):
-        return False
-    return st.st_size == int(rec["size"]) and st.st_mtime_ns == int(mtime_ns)
+        return int(text)
+    except ValueError:
+        return int(float(text))
 
 
 def _norm(path: Any) -> str:
@@ -261,10 +267,25 @@ def _column_values(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, st
     return rows
 
 
+@dataclass(frozen=True)
+class FlagIndex:
+    """A specimens' flags by source row: non-error hits, error flag ids, original basisOfRecord."""
+
+    hits: Mapping[int, list[FlagHit]]
+    errors: Mapping[int, str]
+    basis: Mapping[int, str]
+
+    @classmethod
+    def of(cls, flags: pd.DataFrame) -> FlagIndex:
+        """Index ``flags`` (a specimens flags table) once."""
+        hits, errors = _flags_by_row(flags)
+        return cls(hits, errors, _original_basis(flags))
+
+
 def row_inputs(
     frame: pd.DataFrame,
     columns: list[str],
-    flags: pd.DataFrame,
+    flags: pd.DataFrame | FlagIndex,
     *,
     table_columns: set[str] | None = None,
 ) -> Iterator[tuple[RowInput, str]]:
@@ -284,8 +305,8 @@ def row_inputs(
     >>> inp.values["catalogNumber"], inp.raw["basisOfRecord"], inp.flags[0][0], error
     ('A1', 'PRESERVED_SPECIMEN', 'BASIS_OF_RECORD_NONSTANDARD', '')
     """
-    hits, error_rows = _flags_by_row(flags)
-    basis = _original_basis(flags)
+    index = flags if isinstance(flags, FlagIndex) else FlagIndex.of(flags)
+    hits, error_rows, basis = index.hits, index.errors, index.basis
     has_verbatim = "eventDate_verbatim" in frame.columns
     rows = (
         frame["_row"].astype(int).tolist()
@@ -425,7 +446,7 @@ def build_records(
     ctx = _Context(
         frame=frame,
         columns=columns,
-        flags=flags,
+        flags=FlagIndex.of(flags),
         table_columns=_table_columns(specimens),
         files_by_row=files_by_row,
         manifest=by_path,
@@ -472,7 +493,7 @@ class _Context:
 
     frame: pd.DataFrame
     columns: list[str]
-    flags: pd.DataFrame
+    flags: FlagIndex
     table_columns: set[str] | None
     files_by_row: Mapping[int, list[tuple[Path, str]]]
     manifest: Any
@@ -555,12 +576,14 @@ def _build_chunk(ctx: _Context, start: int, end: int) -> _Part:
             )
             continue
         try:
-            media_files = [
-                MediaFile.from_manifest(ctx.manifest[_norm(p)], role=role or None)
-                if _norm(p) in ctx.manifest
-                else MediaFile.from_path(p, role=role or "other")
-                for p, role in paths
-            ]
+            media_files = []
+            for p, role in paths:
+                scanned = ctx.manifest.current(_norm(p))
+                media_files.append(
+                    MediaFile.from_manifest(scanned, role=role or None)
+                    if scanned is not None
+                    else MediaFile.from_path(p, role=role or "other")
+                )
         except OSError as err:
             skip(
                 f"file unreadable: {err.filename}: {err.strerror}",

@@ -141,7 +141,16 @@ class BuiltRecord:
     (True, True)
     """
 
-    __slots__ = ("_data", "_packed", "_title", "communities", "findings", "marker", "row")
+    __slots__ = (
+        "_data",
+        "_n_files",
+        "_packed",
+        "_title",
+        "communities",
+        "findings",
+        "marker",
+        "row",
+    )
 
     def __init__(
         self,
@@ -157,6 +166,7 @@ class BuiltRecord:
         *,
         packed: bytes | None = None,
         title: str | None = None,
+        n_files: int | None = None,
     ) -> None:
         self.marker = marker
         self.row = row
@@ -173,6 +183,7 @@ class BuiltRecord:
                 "corrections": list(corrections),
             }
         self._title = title
+        self._n_files = n_files
 
     def __repr__(self) -> str:
         return f"<BuiltRecord {self.marker.key} row {self.row}: {self.status()}>"
@@ -275,6 +286,7 @@ class BuiltRecord:
             communities=self.communities,
             packed=_pack_row(row),
             title=row["title"],
+            n_files=row["n_files"],
         )
 
     @classmethod
@@ -316,6 +328,13 @@ class BuiltRecord:
         if self._title is None:
             self._title = str(self.native.get("metadata", {}).get("title", ""))
         return self._title
+
+    @property
+    def n_files(self) -> int:
+        """How many files the record uploads (images and sidecar), without decoding it."""
+        if self._n_files is None:
+            self._n_files = len(self.all_files)
+        return self._n_files
 
     @property
     def all_files(self) -> list[FileSpec]:
@@ -417,6 +436,7 @@ class BuiltRecord:
             "sidecar": sidecar or None,
             "corrections": corrections,
             "communities": json.dumps(self.communities),
+            "n_files": self.n_files,
         }
 
     @classmethod
@@ -429,6 +449,7 @@ class BuiltRecord:
             communities=json.loads(row.get("communities") or "[]"),
             packed=_pack_row(row),
             title=row.get("title"),
+            n_files=None if pd.isna(row.get("n_files")) else int(row["n_files"]),
         )
 
 
@@ -572,7 +593,7 @@ class Records(FrameResult):
                     "status_legacy": b.status("legacy"),
                     "status_native": b.status("native"),
                     "title": b.title,
-                    "files": len(b.all_files),
+                    "files": b.n_files,
                     "errors": severities.get("error", 0),
                     "warnings": severities.get("warning", 0),
                     "corrections": len(b.corrections),
@@ -615,7 +636,7 @@ class Records(FrameResult):
             "not_built": len(self._not_built),
             "publishable": {api: len(self.publishable(api)) for api in APIS},
             "records": len(self.publishable()),
-            "files": sum(len(b.all_files) for b in self.publishable()),
+            "files": sum(b.n_files for b in self.publishable()),
             "skipped": len(skipped),
             "skipped_by_reason": (
                 skipped["reason"].str.split(":").str[0].value_counts().to_dict()

@@ -22,7 +22,7 @@ Examples
 >>> rec = Record(catalog_number="BR1", row=2)
 >>> spec = writer.write("BR1.jsonld", rec, RowInputLike(2, {"catalogNumber": "BR1",
 ...                     "setID": "BR", "basisOfRecord": "PRESERVED_SPECIMEN"}))
->>> writer.close()  # written by background threads: wait for them
+>>> writer.close()  # sidecars are written in batches: flush the last one
 >>> doc = json.loads(spec.path.read_text())
 >>> doc["dwc:catalogNumber"], doc["col:setID"], doc["@type"]
 ('BR1', 'BR', 'dwc:PreservedSpecimen')
@@ -34,10 +34,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,33 +206,20 @@ class SidecarWriter:
         self.source = source
         self.uris = dict(uris or {})
         self._keys: dict[str, str] = {}
-        # Files are written by a few threads in batches while the next records are built:
-        # creating many small files waits on the disk far more than it uses the CPU.
-        self._pool: ThreadPoolExecutor | None = None
-        self._pid = 0
-        self._pending: list[Future[None]] = []
+        # Written in batches from this thread: writer threads were measured slower (each
+        # I/O call hands the GIL over and the builder waits for it back).
         self._batch: list[tuple[str, bytes]] = []
 
     def _flush(self) -> None:
-        if not self._batch:
-            return
-        if self._pool is None or self._pid != os.getpid():  # a forked worker makes its own
-            self._pool = ThreadPoolExecutor(_WRITERS, thread_name_prefix="specpub-sidecars")
-            self._pid, self._pending = os.getpid(), []
-        self._pending.append(self._pool.submit(_write_all, self._batch))
-        self._batch = []
-        while len(self._pending) > 4 * _WRITERS:  # bounded memory
-            self._pending.pop(0).result()
+        batch, self._batch = self._batch, []
+        _write_all(batch)
 
     def close(self) -> None:
-        """Wait until every sidecar written so far is on disk (raises the first write error).
+        """Write what is still buffered (every sidecar is on disk when this returns).
 
         The writer can be used again afterwards.
         """
         self._flush()
-        pending, self._pending = self._pending, []
-        for future in pending:
-            future.result()
 
     def __enter__(self) -> SidecarWriter:
         return self
@@ -296,9 +281,8 @@ def _write_all(batch: list[tuple[str, bytes]]) -> None:
             fh.write(data)
 
 
-#: Sidecars per batch handed to a writer thread, and writer threads per process.
+#: Sidecars written together.
 _BATCH = 64
-_WRITERS = 4
 
 
 def _write_all(batch: list[tuple[str, bytes]]) -> None:
