@@ -103,3 +103,41 @@ def demo_collection(tmp_path_factory: pytest.TempPathFactory):
     return generate_collection(
         folder, specimens=12, seed=0, messiness=0.75, image_size=(300, 430), broken=True
     )
+
+
+@pytest.fixture(autouse=True)
+def _private_runtime_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
+    """Embedded repositories a test serves announce themselves in a folder of their own.
+
+    ``specpub sandbox serve`` announces itself to ``--to embedded`` (see
+    :mod:`specpub._runtime`); tests, and the servers they start as child
+    processes, must neither see nor disturb the user's own.
+    """
+    monkeypatch.setenv("SPECPUB_RUNTIME_DIR", str(tmp_path_factory.mktemp("runtime")))
+
+
+@pytest.fixture
+def served_embedded(tmp_path_factory: pytest.TempPathFactory, _private_runtime_dir):
+    """An embedded repository served as ``specpub sandbox serve`` serves one, announced.
+
+    ``--to embedded`` without ``--url`` finds it (through :mod:`specpub._runtime`), as a
+    user's commands find the one they started in another terminal. Served in this
+    process (no rate limit), removed at the end of the test.
+    """
+    from specpub._runtime import announce, withdraw
+    from specpub.sandbox import running
+
+    with running(tmp_path_factory.mktemp("served"), rate_limit="off") as sb:
+        path = announce(
+            sb.url,
+            pid=os.getpid(),
+            data_dir=sb.data_dir,
+            token=sb.token,
+            rate_limits=sb.config.rate_limits,
+            search_rate_limits=sb.config.search_rate_limits,
+            doi_prefix=sb.config.doi_prefix,
+        )
+        try:
+            yield sb
+        finally:
+            withdraw(path)

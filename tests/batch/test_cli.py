@@ -37,28 +37,22 @@ def make_workspace(root: Path, n: int = 5, *, target: str = "embedded") -> Works
     return ws
 
 
-def _make_orphan(ws: Workspace, cat: str) -> None:
+def _make_orphan(sb, cat: str) -> None:
     import asyncio
 
-    from specpub import sandbox
     from specpub.repository import open_client
 
     row = {"catalogNumber": cat, "institutionCode": "BR"}
     payload = build_payloads(row, PayloadOptions(publication_date="2026-01-01")).legacy
-    with sandbox.running(ws.root / "sandbox", rate_limit="off") as sb:
-        os.environ["SPECPUB_TEST_CLI_ORPHAN"] = sb.token
 
-        async def create() -> None:
-            client = open_client("embedded", base_url=sb.url, token_env="SPECPUB_TEST_CLI_ORPHAN")
-            try:
-                await client.create(payload)
-            finally:
-                await client.aclose()
-
+    async def create() -> None:
+        client = open_client(sb)
         try:
-            asyncio.run(create())
+            await client.create(payload)
         finally:
-            del os.environ["SPECPUB_TEST_CLI_ORPHAN"]
+            await client.aclose()
+
+    asyncio.run(create())
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
@@ -75,9 +69,9 @@ def clean_env(monkeypatch):
 
 
 @pytest.mark.slow
-def test_publish_status_reconcile_audit_report_summary(tmp_path, capsys, clean_env):
+def test_publish_status_reconcile_audit_report_summary(tmp_path, capsys, served_embedded):
     ws = make_workspace(tmp_path / "ws")
-    common = ["--workspace", ws.root, "--to", "embedded", "--token-env", VAR]
+    common = ["--workspace", ws.root, "--to", "embedded"]  # the one `sandbox serve` runs
 
     code, out, _ = run(capsys, "publish", "--dry-run", "--workspace", ws.root, "--to", "embedded")
     assert code == 0
@@ -87,13 +81,14 @@ def test_publish_status_reconcile_audit_report_summary(tmp_path, capsys, clean_e
     assert code == 0, err
     result = json.loads(out)
     assert result["published"] == result["total"] == 5
-    assert os.environ[VAR] not in out + err  # the generated token is never printed
+    assert served_embedded.token not in out + err  # the served token is never printed
+    assert f"using the embedded repository at {served_embedded.url}" in err
 
     code, out, _ = run(capsys, "status", "--workspace", ws.root, "--json")
     assert code == 0
     assert json.loads(out)["batches"][0]["counts"] == {"published": 5}
 
-    # the sandbox restarts on WS/sandbox: the records are still there
+    # the same running repository: the records are there
     code, out, err = run(capsys, "reconcile", *common, "--json",
                          "--progress", "none")  # fmt: skip
     assert code == 0, err
@@ -102,7 +97,8 @@ def test_publish_status_reconcile_audit_report_summary(tmp_path, capsys, clean_e
     assert Path(rec["csv"]).is_file()
 
     # an orphan draft carrying a marker of the batch (a create whose answer was lost)
-    _make_orphan(ws, "BR0000001")
+    _make_orphan(served_embedded, "BR0000001")
+    served_embedded.refresh_index()  # drafts show in search after the index refresh
     code, out, err = run(capsys, "reconcile", *common, "--delete-orphans",
                          "--json", "--progress", "none")  # fmt: skip
     assert code == 0, err
@@ -129,18 +125,17 @@ def test_publish_status_reconcile_audit_report_summary(tmp_path, capsys, clean_e
     assert json.loads(out)["rows"] == 5
 
     code, out, err = run(capsys, "summary", "--workspace", ws.root, "--publish", "--to",
-                         "embedded", "--token-env", VAR, "--creator", "Meise Botanic Garden",
-                         "--json")  # fmt: skip
+                         "embedded", "--creator", "Meise Botanic Garden", "--json")  # fmt: skip
     assert code == 0, err
     assert json.loads(out)["doi"].startswith("10.5072/")
 
 
-def test_failed_records_exit_3_and_status_says_why(tmp_path, capsys, clean_env):
+def test_failed_records_exit_3_and_status_says_why(tmp_path, capsys, served_embedded):
     ws = make_workspace(tmp_path / "ws", n=2)
     changed = next((ws.root / "media-files").glob("*.jpg"))
     changed.write_bytes(b"changed after the scan")
     code, out, err = run(capsys, "publish", "--workspace", ws.root, "--to", "embedded",
-                         "--token-env", VAR, "--progress", "none")  # fmt: skip
+                         "--progress", "none")  # fmt: skip
     assert code == 3, out + err
     code, out, _ = run(capsys, "status", "--workspace", ws.root)
     assert code == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -46,10 +47,16 @@ def test_demo_publishes_every_publishable_specimen_and_resumes(tmp_path, api):
 
 @pytest.mark.slow
 def test_demo_landing_pages_survive_a_restart(tmp_path):
-    run = run_demo(tmp_path / "d", specimens=4, progress=None, out=io.StringIO())
+    out = io.StringIO()
+    run = run_demo(tmp_path / "d", specimens=4, progress=None, out=out)
     from specpub import sandbox
 
-    with sandbox.running(tmp_path / "d" / "repository") as sb:
+    # the closing hint names the port the demo really used (not the default, 0)
+    port = urlsplit(run.url).port
+    assert port
+    assert f"--port {port}\n" in out.getvalue()
+    assert f"specpub audit --workspace {run.workspace.root} --to embedded" in out.getvalue()
+    with sandbox.running(tmp_path / "d" / "repository", port=port) as sb:
         rec = run.records[0]
         record_id = rec["landing_page"].rsplit("/", 1)[-1]
         page = httpx.get(f"{sb.url}/records/{record_id}")

@@ -3,10 +3,11 @@
 Every command works on a workspace (``--workspace WS``) and its ledger.
 ``publish`` runs what is planned in the ledger (planning happens in the
 library: :func:`specpub.batch.plan.plan_records`). ``--to`` names the target:
-``zenodo``, ``zenodo-sandbox``, ``embedded`` or an InvenioRDM base URL. With
-``--to embedded`` and no ``--url``, the command starts the embedded sandbox
-itself (data in ``WS/sandbox``), with a generated token put into the
-environment variable named by ``--token-env`` (never printed).
+``zenodo``, ``zenodo-sandbox``, ``embedded`` or an InvenioRDM base URL;
+``--url`` says where it runs. ``--to embedded`` without ``--url`` uses the
+embedded repository started with ``specpub sandbox serve`` (never a private
+one); every command says on stderr which repository it uses. Options are
+shared with the other areas (:mod:`specpub._cliopts`).
 
 Exit codes, for every ending:
 
@@ -36,18 +37,30 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import shutil
 import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from specpub._cliopts import (
+    TARGET_HELP,
+    Connection,
+    add_json,
+    add_progress,
+    add_target,
+    add_workspace,
+    connect,
+    progress_of,
+)
 from specpub.errors import InputError
-from specpub.repository._token import describe_token_env, shown_name
+from specpub.progress import ProgressSpec
+from specpub.repository._token import describe_token_env
 
-_TARGET_HELP = "zenodo, zenodo-sandbox, embedded, or an InvenioRDM base URL (https://...)"
+if TYPE_CHECKING:  # pragma: no cover
+    from specpub.repository.protocol import RepositoryClient, ResponseHook
+
 _EXIT_OK, _EXIT_REPO, _EXIT_INPUT, _EXIT_FAILED = 0, 1, 2, 3
 
 
@@ -60,8 +73,8 @@ def register(subparsers: Any) -> None:
         description="Run the records planned in the workspace ledger to 'published'. "
         "Safe to interrupt and run again: it resumes without duplicates.",
     )
-    _workspace_arg(p)
-    _target_args(p)
+    add_workspace(p)
+    add_target(p)
     p.add_argument("--concurrency", type=int, default=8, metavar="N", help="records in flight")
     p.add_argument("--batch", type=int, default=None, metavar="ID", help="only this batch")
     p.add_argument("--dry-run", action="store_true", help="write payloads and plans, send nothing")
@@ -90,16 +103,16 @@ def register(subparsers: Any) -> None:
         help="stop (exit 1) when the repository stays unreachable this long during a run, "
         "e.g. 30m, 4h, 1d, or seconds; 0 waits for ever (default 4h)",
     )
-    _progress_arg(p)
-    _json_arg(p)
+    add_progress(p)
+    add_json(p)
     p.set_defaults(handler=cmd_publish)
 
     p = subparsers.add_parser(
         "status", help="records per state, per batch", description="Show the ledger's state."
     )
-    _workspace_arg(p)
-    p.add_argument("--batch", type=int, default=None, metavar="ID")
-    _json_arg(p)
+    add_workspace(p)
+    p.add_argument("--batch", type=int, default=None, metavar="ID", help="default: all batches")
+    add_json(p)
     p.set_defaults(handler=cmd_status)
 
     p = subparsers.add_parser(
@@ -109,14 +122,14 @@ def register(subparsers: Any) -> None:
         "the server has, mark lost records for a re-run, and report duplicates, orphan "
         "drafts and checksum mismatches.",
     )
-    _workspace_arg(p)
-    _target_args(p)
+    add_workspace(p)
+    add_target(p)
     p.add_argument("--batch", type=int, default=None, metavar="ID", help="default: the latest")
     p.add_argument("--delete-orphans", action="store_true", help="delete orphan drafts")
     p.add_argument("--yes", action="store_true", help="do not ask before deleting")
     p.add_argument("--report-only", action="store_true", help="do not correct the ledger")
-    _progress_arg(p)
-    _json_arg(p)
+    add_progress(p)
+    add_json(p)
     p.set_defaults(handler=cmd_reconcile)
 
     p = subparsers.add_parser(
@@ -125,12 +138,12 @@ def register(subparsers: Any) -> None:
         description="GET the files of every published record and compare key, size and MD5 "
         "with the local scan.",
     )
-    _workspace_arg(p)
-    _target_args(p)
+    add_workspace(p)
+    add_target(p)
     p.add_argument("--batch", type=int, default=None, metavar="ID", help="default: the latest")
     p.add_argument("--verify-local", action="store_true", help="also re-hash the local files")
-    _progress_arg(p)
-    _json_arg(p)
+    add_progress(p)
+    add_json(p)
     p.set_defaults(handler=cmd_audit)
 
     p = subparsers.add_parser(
@@ -139,10 +152,10 @@ def register(subparsers: Any) -> None:
         description="Counts by state, throughput, errors by HTTP status and step, retries, "
         "pauses, ETA. Written to WS/reports/.",
     )
-    _workspace_arg(p)
+    add_workspace(p)
     p.add_argument("--batch", type=int, default=None, metavar="ID", help="default: all batches")
     p.add_argument("--html", default=None, metavar="PATH", help="where to write the HTML page")
-    _json_arg(p)
+    add_json(p)
     p.set_defaults(handler=cmd_report)
 
     p = subparsers.add_parser(
@@ -151,18 +164,23 @@ def register(subparsers: Any) -> None:
         description="Write WS/reports/summary-*.csv listing every published record's DOI and "
         "file links; with --publish, deposit it as one dataset record.",
     )
-    _workspace_arg(p)
+    add_workspace(p)
     p.add_argument("--batch", type=int, default=None, metavar="ID", help="default: all batches")
     p.add_argument("--publish", action="store_true", help="publish the CSV as a dataset record")
-    p.add_argument("--to", default=None, metavar="TARGET", help=_TARGET_HELP)
-    p.add_argument("--url", default=None, help="base URL (a running embedded sandbox)")
-    p.add_argument("--api", choices=("legacy", "native"), default=None)
-    p.add_argument("--token-env", default="ZENODO_TOKEN", metavar="VAR")
-    p.add_argument("--base-url", default=None, help="address for landing/download links")
-    p.add_argument("--title", default=None)
+    add_target(p, required=False)
+    p.add_argument(
+        "--base-url",
+        default=None,
+        metavar="URL",
+        help="repository address for the landing-page and download links (default: the "
+        "target's; the embedded repository's own)",
+    )
+    p.add_argument(
+        "--title", default=None, metavar="TEXT", help="title of the summary record (--publish)"
+    )
     p.add_argument("--creator", action="append", default=None, metavar="NAME",
                    help="creator of the summary record (repeatable)")  # fmt: skip
-    _json_arg(p)
+    add_json(p)
     p.set_defaults(handler=cmd_summary)
 
     p = subparsers.add_parser(
@@ -173,36 +191,10 @@ def register(subparsers: Any) -> None:
         "keeps it: the next publish replaces the changed files). Published records and "
         "missing files are reported, not changed.",
     )
-    _workspace_arg(p)
+    add_workspace(p)
     p.add_argument("--batch", type=int, default=None, metavar="ID", help="default: all batches")
-    _json_arg(p)
+    add_json(p)
     p.set_defaults(handler=cmd_replan)
-
-
-def _workspace_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workspace", "-w", required=True, metavar="WS", help="the workspace folder")
-
-
-def _target_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--to", required=True, metavar="TARGET", help=_TARGET_HELP)
-    p.add_argument("--url", default=None, help="base URL of a running embedded sandbox")
-    p.add_argument("--api", choices=("legacy", "native"), default=None,
-                   help="API (default: the batch's)")  # fmt: skip
-    p.add_argument(
-        "--token-env",
-        default="ZENODO_TOKEN",
-        metavar="VAR",
-        help="NAME of the environment variable holding the token (default ZENODO_TOKEN)",
-    )
-
-
-def _progress_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--progress", choices=("auto", "text", "none"), default="auto",
-                   help="tqdm in a terminal, plain lines otherwise (default auto)")  # fmt: skip
-
-
-def _json_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
 
 
 # ----------------------------------------------------------------- helpers
@@ -212,10 +204,8 @@ def _open_workspace(path: str) -> Any:
     return Workspace.open(path)
 
 
-def _progress(args: argparse.Namespace) -> Any:
-    if getattr(args, "json", False) and args.progress == "auto":
-        return "text"
-    return None if args.progress == "none" else args.progress
+def _progress(args: argparse.Namespace) -> ProgressSpec:
+    return progress_of(args)
 
 
 def _print_json(data: Any) -> None:
@@ -236,30 +226,9 @@ def _batch_api(ledger: Any, batch: int | None) -> str | None:
 
 
 def _target_name(to: str) -> str:
-    from specpub.repository import resolve_target
+    from specpub._connect import target_name
 
-    if to.strip().lower() == "embedded":
-        return "embedded"
-    return resolve_target(to).name
-
-
-def _check_token(var: str) -> None:
-    """The variable named by ``--token-env`` must exist; its value is never printed back."""
-    if not var or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
-        raise InputError(
-            "--token-env must be the NAME of an environment variable (letters, digits, _); "
-            "the value given is not one (it is not shown: it may be the token itself)",
-            field="--token-env",
-            fix="export ZENODO_TOKEN=<your token>, then pass --token-env ZENODO_TOKEN",
-        )
-    if not os.environ.get(var):
-        name = shown_name(var) or "ZENODO_TOKEN"
-        raise InputError(
-            f"{describe_token_env(var)} is not set (it should hold your access token)",
-            field="--token-env",
-            fix=f"export {name}=<your token> (the token is read only from the environment), "
-            f"and pass --token-env {name}",
-        )
+    return target_name(to.strip())
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -277,38 +246,17 @@ def _duration(text: str, option: str) -> float:
 
 @contextlib.asynccontextmanager
 async def _session(
-    args: argparse.Namespace, ws: Any, *, api: str | None, on_response: Any = None
-) -> AsyncIterator[Any]:
-    """A client for ``--to``; starts the embedded sandbox when needed."""
+    conn: Connection, *, api: str | None, on_response: ResponseHook | None = None
+) -> AsyncIterator[RepositoryClient]:
+    """A client for the repository of ``--to`` / ``--url`` (see :func:`connect`); says which."""
     from specpub.repository import open_client
 
-    target = args.to.strip()
-    handle = None
-    base_url = args.url
+    print(f"specpub: using {conn.description}", file=sys.stderr)
+    client = open_client(conn.target, api=api, auth=conn.auth, on_response=on_response)
     try:
-        if target.lower() == "embedded" and not base_url:
-            from specpub import sandbox
-
-            token = secrets.token_urlsafe(24)
-            os.environ[args.token_env] = token  # for this process only; never printed
-            handle = sandbox.start(ws.root / "sandbox", token=token, rate_limit="off")
-            base_url = handle.url
-            print(f"specpub: started the embedded sandbox at {base_url}", file=sys.stderr)
-        _check_token(args.token_env)
-        client = open_client(
-            target,
-            api=api,
-            token_env=args.token_env,
-            base_url=base_url,
-            on_response=on_response,
-        )
-        try:
-            yield client
-        finally:
-            await client.aclose()
+        yield client
     finally:
-        if handle is not None:
-            handle.stop()
+        await client.aclose()
 
 
 # ----------------------------------------------------------------- commands
@@ -372,12 +320,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _dry_run(args, ws, target, api)
     options = RunOptions(max_outage=max_outage)
+    conn = connect(args)
 
     async def go() -> Any:
         from specpub.batch.pacing import Pacer
 
-        pacer = Pacer.for_target(target)
-        async with _session(args, ws, api=api, on_response=pacer.on_response) as client:
+        pacer = Pacer.for_target(conn.target)
+        async with _session(conn, api=api, on_response=pacer.on_response) as client:
             return await run_batch_async(
                 ws,
                 client,
@@ -400,25 +349,27 @@ def _dry_run(args: argparse.Namespace, ws: Any, target: str, api: str) -> int:
     """Every payload and request plan; reads the server's inventory when a token is at hand."""
     from specpub.batch.runner import run_batch_async
 
-    can_read = bool(
-        re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", args.token_env or "")
-        and os.environ.get(args.token_env)
-        and not (target == "embedded" and not args.url)
-    )
+    try:  # a dry run reads the repository when it can: never an error when it cannot
+        conn: Connection | None = connect(args)
+    except InputError:
+        conn = None
+    can_read = conn is not None
 
     async def go() -> Any:
-        if not can_read:
+        if conn is None:
             return await run_batch_async(ws, None, batch=args.batch, dry_run=True)
-        async with _session(args, ws, api=api) as client:
+        async with _session(conn, api=api) as client:
             return await run_batch_async(ws, client, batch=args.batch, dry_run=True)
 
     result = asyncio.run(go())
     text = result.message or result.summary()
     if not can_read:
-        text += (
-            f" (set {describe_token_env(args.token_env)} to have the dry run list the "
-            "repository too: reads only)"
+        how = (
+            "start `specpub sandbox serve` (or pass --url)"
+            if target == "embedded" and not args.url
+            else f"set {describe_token_env(args.token_env)}"
         )
+        text += f" ({how} to have the dry run list the repository too: reads only)"
     _emit(args, result.to_dict(), text)
     return _EXIT_REPO if result.stopped else _EXIT_OK
 
@@ -442,14 +393,15 @@ def _check_batch(args: argparse.Namespace, check: Any) -> tuple[Any, Any]:
     from specpub.batch.pacing import Pacer
 
     ws = _open_workspace(args.workspace)
+    conn = connect(args)
 
     async def go() -> Any:
         with Ledger.for_workspace(ws) as led:
             batch = led.latest_batch(args.batch)
             info = led.batch(batch)
-            pacer = Pacer.for_target(info.target)
+            pacer = Pacer.for_target(conn.target)
             api = args.api or info.api
-            async with _session(args, ws, api=api, on_response=pacer.on_response) as client:
+            async with _session(conn, api=api, on_response=pacer.on_response) as client:
                 return await check(led, client, batch, pacer)
 
     return ws, asyncio.run(go())
@@ -552,12 +504,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
         _emit(args, out, text)
         return _EXIT_OK
     if not args.to:
-        raise InputError("--publish needs --to TARGET", field="--to", fix=f"use {_TARGET_HELP}")
+        raise InputError("--publish needs --to TARGET", field="--to", fix=f"use {TARGET_HELP}")
     with Ledger.for_workspace(ws) as led:
         api = args.api or _batch_api(led, args.batch) or "legacy"
 
+    conn = connect(args)
+
     async def go() -> Any:
-        async with _session(args, ws, api=api) as client:
+        async with _session(conn, api=api) as client:
             base = args.base_url or (client.base_url if args.to == "embedded" else None)
             return await publish_summary(
                 ws,

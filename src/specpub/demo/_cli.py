@@ -19,6 +19,7 @@ import argparse
 import re
 from typing import Any
 
+from specpub._cliopts import add_progress
 from specpub.errors import InputError
 
 __all__ = ["register"]
@@ -78,7 +79,7 @@ def _add_demo_data(subparsers: Any) -> None:
     )
     parser.add_argument("folder", metavar="DIR", help="output folder (new or empty)")
     parser.add_argument("--specimens", type=int, default=12, metavar="N", help="rows (12)")
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (0)")
+    parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (0)")
     parser.add_argument(
         "--messiness",
         type=_share,
@@ -106,7 +107,10 @@ def _add_demo_data(subparsers: Any) -> None:
         help="comma-separated subset of tiff,jpeg,png (all)",
     )
     parser.add_argument(
-        "--institution", default="DEMO", help="institution code, prefixes catalogue numbers"
+        "--institution",
+        default="DEMO",
+        metavar="CODE",
+        help="institution code, prefixes catalogue numbers (DEMO)",
     )
     parser.add_argument(
         "--overwrite", action="store_true", help="replace an earlier demo collection in DIR"
@@ -146,7 +150,7 @@ def _add_demo(subparsers: Any) -> None:
         "folder", nargs="?", default=".demo", metavar="DIR", help="demo folder (.demo)"
     )
     parser.add_argument("--specimens", type=int, default=8, metavar="N", help="rows (8)")
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (0)")
+    parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (0)")
     parser.add_argument(
         "--api",
         default="legacy",
@@ -166,9 +170,7 @@ def _add_demo(subparsers: Any) -> None:
     parser.add_argument(
         "--serve", action="store_true", help="keep the repository running until Ctrl-C"
     )
-    parser.add_argument(
-        "--progress", default="auto", choices=("auto", "text", "tqdm", "none"), help="(auto)"
-    )
+    add_progress(parser)
     parser.set_defaults(handler=_run_demo)
 
 

@@ -203,7 +203,9 @@ def run_demo(
         say(
             "The repository has stopped; its data is kept. Serve it again on the same port, "
             "so that the links above work:\n"
-            f"  specpub sandbox serve --data {root / 'repository'} --port {used_port}"
+            f"  specpub sandbox serve --data {root / 'repository'} --port {used_port}\n"
+            "and, in another terminal, check it with the commands that talk to it:\n"
+            f"  specpub audit --workspace {ws.root} --to embedded"
         )
     return run
 

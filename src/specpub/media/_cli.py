@@ -141,7 +141,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--rate", type=float, metavar="R", help="requests per second to one host (default: unpaced)"
     )
     fetch.add_argument(
-        "--timeout", type=float, default=60.0, metavar="S", help="seconds per request (default 60)"
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="seconds per request (default 60)",
     )
     fetch.add_argument(
         "--retries",

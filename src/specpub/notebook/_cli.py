@@ -156,7 +156,10 @@ def register(subparsers: Any) -> None:
         help="set a parameter (converted to its declared type); repeat for more",
     )
     parser.add_argument(
-        "--workspace", metavar="WS", help="the workspace folder (sets the 'workspace' parameter)"
+        "--workspace",
+        "-w",
+        metavar="WS",
+        help="the workspace folder (sets the 'workspace' parameter)",
     )
     parser.add_argument(
         "--out",

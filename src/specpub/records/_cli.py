@@ -25,6 +25,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from specpub._cliopts import add_api, add_json, add_progress, add_workspace
 from specpub.errors import InputError
 
 __all__ = ["register"]
@@ -163,24 +164,19 @@ def _run_records(args: argparse.Namespace) -> int:
 
 
 def _run_plan(args: argparse.Namespace) -> int:
-    from specpub.batch import plan_records
+    from specpub._api import plan as specpub_plan
     from specpub.repository import resolve_target
     from specpub.workspace import Workspace
 
     ws = Workspace.open(args.workspace)
-    target = args.to.strip()
-    if target.lower() == "embedded":
-        target, api_default = "embedded", "legacy"
-    else:
-        resolved = resolve_target(target)
-        target, api_default = resolved.name, resolved.api_default
-    api = args.api or api_default
-    if api not in ("legacy", "native"):
-        raise InputError(f"--api {api!r} is not legacy or native", field="--api")
+    resolved = resolve_target(args.to.strip(), need_url=False)
+    target, api = resolved.name, args.api or resolved.api_default
     notes: list[str] = []
     records = _obtain_records(ws, args, say=notes.append)
     specs = records.specs_for(api)
-    plan = plan_records(ws, specs, target=target, api=api, batch_size=args.batch_size)
+    # a step that produces nothing stops with the reason (exit 2), never "Next: publish"
+    plan = specpub_plan(ws, args.to.strip(), records=records, api=api,
+                        batch_size=args.batch_size)  # fmt: skip
     s = records.summary()
     summary = {
         **s,
@@ -217,6 +213,9 @@ def _run_plan(args: argparse.Namespace) -> int:
         terms = ", ".join(f"{t} ({n})" for t, n in s["left_out_terms"].items())
         print(f"Kept in the JSON-LD sidecars only (no Zenodo field holds them): {terms}")
     print(f"Next: specpub publish --workspace {ws.root} --to {args.to} [--dry-run | --rehearse]")
+    if target == "embedded":
+        print("  (publish uses the embedded repository `specpub sandbox serve --data DIR` runs "
+              "in another terminal, or the one at --url)")  # fmt: skip
     return 0
 
 
@@ -264,11 +263,21 @@ def _add_overrides(p: argparse.ArgumentParser) -> None:
         metavar="NAME|CODE=NAME",
         help="creator name of a one-institution table, or CODE=NAME per code (repeatable)",
     )
-    p.add_argument("--license", default=None, help="licence for rows without one (cc-by-4.0)")
-    p.add_argument("--publication-date", default=None, help="YYYY-MM-DD (default: today)")
-    p.add_argument("--community", action="append", help="community slug (repeatable)")
-    p.add_argument("--keyword", action="append", help="keyword for every record (repeatable)")
-    p.add_argument("--publisher", default=None, help="publisher (default: the repository's)")
+    p.add_argument(
+        "--license", default=None, metavar="ID", help="licence for rows without one (cc-by-4.0)"
+    )
+    p.add_argument(
+        "--publication-date", default=None, metavar="DATE", help="YYYY-MM-DD (default: today)"
+    )
+    p.add_argument(
+        "--community", action="append", metavar="SLUG", help="community slug (repeatable)"
+    )
+    p.add_argument(
+        "--keyword", action="append", metavar="WORD", help="keyword for every record (repeatable)"
+    )
+    p.add_argument(
+        "--publisher", default=None, metavar="NAME", help="publisher (default: the repository's)"
+    )
     p.add_argument(
         "--allow-rule",
         action="append",
@@ -297,14 +306,14 @@ def register(subparsers: Any) -> None:
             "the workspace's records/ folder; prints counts of built, blocked and warned records."
         ),
     )
-    r.add_argument("--workspace", "-w", default=None, metavar="WS", help="workspace folder")
+    add_workspace(r, required=False)
     _add_overrides(r)
     r.add_argument("--list-presets", action="store_true", help="list the presets and exit")
     r.add_argument(
         "--strict", action="store_true", help="exit 3 when a specimen gets no publishable record"
     )
-    r.add_argument("--json", action="store_true", help="print the summary as JSON")
-    r.add_argument("--progress", default="auto", choices=["auto", "text", "none"])
+    add_json(r)
+    add_progress(r)
     r.set_defaults(handler=_run_records)
 
     p = subparsers.add_parser(
@@ -316,20 +325,20 @@ def register(subparsers: Any) -> None:
             "or the default preset). Planning twice adds nothing."
         ),
     )
-    p.add_argument("--workspace", "-w", required=True, metavar="WS", help="workspace folder")
+    add_workspace(p)
     p.add_argument(
         "--to",
         required=True,
         metavar="TARGET",
         help="zenodo, zenodo-sandbox, embedded, or an InvenioRDM base URL",
     )
-    p.add_argument("--api", default=None, help="legacy or native (default: the target's)")
+    add_api(p, default_help="the target's")
     _add_overrides(p)
     p.add_argument(
         "--batch-size", type=int, default=10000, metavar="N", help="records per batch (10000)"
     )
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.add_argument("--progress", default="auto", choices=["auto", "text", "none"])
+    add_json(p)
+    add_progress(p)
     p.set_defaults(handler=_run_plan)
 
     v = subparsers.add_parser(
@@ -342,7 +351,7 @@ def register(subparsers: Any) -> None:
             "published metadata."
         ),
     )
-    v.add_argument("--workspace", "-w", required=True, metavar="WS", help="workspace folder")
+    add_workspace(v)
     v.add_argument("--out", "-o", required=True, metavar="DIR", help="output folder")
     v.add_argument(
         "--record",
@@ -354,7 +363,9 @@ def register(subparsers: Any) -> None:
     v.add_argument(
         "--api", default="native", choices=["legacy", "native"], help="payload shown (native)"
     )
-    v.add_argument("--target", default=None, help="diff against records published to TARGET")
-    v.add_argument("--json", action="store_true", help="print the summary as JSON")
-    v.add_argument("--progress", default="auto", choices=["auto", "text", "none"])
+    v.add_argument(
+        "--target", default=None, metavar="TARGET", help="diff against records published to it"
+    )
+    add_json(v)
+    add_progress(v)
     v.set_defaults(handler=_run_preview, preset=None)

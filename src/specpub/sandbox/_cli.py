@@ -10,10 +10,15 @@ import re
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from specpub._runtime import announce, withdraw
 from specpub.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from specpub.sandbox.server import SandboxHandle
 
 
 def register(subparsers: Any) -> None:
@@ -41,8 +46,12 @@ def register(subparsers: Any) -> None:
         help="a sandbox configuration (JSON, as written by SandboxConfig.to_file); "
         "the options below override it",
     )
-    serve.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=None, help="port; 0 picks a free one (default)")
+    serve.add_argument(
+        "--host", default=None, metavar="ADDRESS", help="address to bind (default 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=None, metavar="PORT", help="port; 0 picks a free one (default)"
+    )
     serve.add_argument(
         "--data",
         metavar="DIR",
@@ -50,10 +59,15 @@ def register(subparsers: Any) -> None:
         help="folder for the database and files (default: a temporary folder, removed at exit)",
     )
     token = serve.add_mutually_exclusive_group()
-    token.add_argument("--token", default=None, help="bearer token to accept (default: generated)")
+    token.add_argument(
+        "--token",
+        default=None,
+        metavar="TOKEN",
+        help="bearer token to accept (default: generated); prefer --token-env",
+    )
     token.add_argument(
         "--token-env",
-        metavar="NAME",
+        metavar="VAR",
         default=None,
         help="read the token from this environment variable (keeps it out of process listings)",
     )
@@ -72,15 +86,19 @@ def register(subparsers: Any) -> None:
         default=None,
         help="e.g. '30/minute' (the default unless --rate-limit is off) or 'off'",
     )
-    serve.add_argument("--doi-prefix", metavar="P", default=None, help="default 10.5072")
+    serve.add_argument(
+        "--doi-prefix", metavar="PREFIX", default=None, help="DOI prefix (default 10.5072)"
+    )
     serve.add_argument(
         "--index-lag",
-        metavar="S",
+        metavar="SECONDS",
         type=float,
         default=None,
         help="seconds before changes show in search (default 1.0, as on Zenodo)",
     )
-    serve.add_argument("--seed", type=int, default=None, help="seed for fault injection")
+    serve.add_argument(
+        "--seed", type=int, default=None, metavar="N", help="seed for fault injection"
+    )
     serve.add_argument(
         "--control-stdin",
         action="store_true",
@@ -88,7 +106,8 @@ def register(subparsers: Any) -> None:
             "accept JSON control lines on stdin ({'faults': NAME or plan}, "
             "{'outage': [SECONDS, STATUS]}, {'intercept': {...}}, {'refresh_index': true}, "
             "...; see specpub.sandbox.control); each gets one JSON line on stdout "
-            "(used by running_subprocess)"
+            "(used by running_subprocess; such a managed server is not announced to "
+            "`--to embedded`)"
         ),
     )
     serve.set_defaults(handler=_serve)
@@ -194,6 +213,26 @@ def _config_from_args(args: argparse.Namespace) -> Any:
         raise InputError(str(err), fix=fix) from None
 
 
+def _announce(handle: SandboxHandle, args: argparse.Namespace) -> Path:
+    """Tell ``--to embedded`` where this server runs (see :mod:`specpub._runtime`)."""
+    config = handle.config
+    from_env = (
+        args.token_env
+        if args.token_env and handle.token == os.environ.get(args.token_env)
+        else None
+    )
+    return announce(
+        handle.url,
+        pid=os.getpid(),
+        data_dir=handle.data_dir,
+        token=None if from_env else handle.token,
+        token_env=from_env,
+        rate_limits=config.rate_limits,
+        search_rate_limits=config.search_rate_limits,
+        doi_prefix=config.doi_prefix,
+    )
+
+
 def _serve(args: argparse.Namespace) -> int:
     from specpub.sandbox.server import start
 
@@ -212,6 +251,7 @@ def _serve(args: argparse.Namespace) -> int:
         stop.set()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    announcement: Path | None = None
     try:
         print(handle.url, flush=True)
         if config.token is None:
@@ -222,6 +262,14 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
+        if not args.control_stdin:
+            announcement = _announce(handle, args)
+            print(
+                "specpub sandbox: `specpub publish --to embedded` (reconcile, audit, summary) "
+                "in another terminal will use this repository",
+                file=sys.stderr,
+                flush=True,
+            )
         if args.control_stdin:
             threading.Thread(
                 target=_control_loop, args=(handle,), name="sandbox-control", daemon=True
@@ -229,6 +277,7 @@ def _serve(args: argparse.Namespace) -> int:
         while not stop.wait(0.5):
             pass
     finally:
+        withdraw(announcement)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         handle.stop()

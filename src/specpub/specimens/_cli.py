@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from specpub._cliopts import add_workspace
 from specpub.specimens.linking import MediaLinks, link_media
 from specpub.specimens.load import load_specimens
 from specpub.workspace import Workspace
@@ -23,8 +24,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("table", help="the table: .csv/.tsv/.txt, .xlsx, or a DwC-A .zip/folder")
-    parser.add_argument("--workspace", "-w", required=True, help="workspace folder (created)")
-    parser.add_argument("--mapping", help='TOML/JSON file of column = "term" overrides')
+    add_workspace(parser, help="the workspace folder (created if needed)")
+    parser.add_argument(
+        "--mapping", metavar="FILE", help='TOML/JSON file of column = "term" overrides'
+    )
     parser.add_argument(
         "--media",
         action="append",
@@ -32,8 +35,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="folder of image files to link by catalogue number (repeatable)",
     )
-    parser.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
-    parser.add_argument("--encoding", help="force the text encoding (default: detected)")
+    parser.add_argument(
+        "--sheet", metavar="NAME", help="Excel sheet name (default: the first sheet)"
+    )
+    parser.add_argument(
+        "--encoding", metavar="NAME", help="force the text encoding (default: detected)"
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument(
         "--progress",
