@@ -24,16 +24,49 @@ Examples
 ('jpeg', 8, True)
 """
 
-from specpub.media._inspect import inspect
-from specpub.media._scan import scan
-from specpub.media.analysers import (
-    ANALYSERS,
-    AnalyserResult,
-    ScanItem,
-    get_analyser,
-    register_analyser,
-)
-from specpub.media.manifest import MANIFEST_COLUMNS, MediaManifest
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Imported on first use: a worker process imports ``specpub.media._worker`` and must not
+# pay for pandas (about 0.4 s per worker) through this package's ``__init__``.
+_HOME_OF = {
+    "inspect": "specpub.media._inspect",
+    "scan": "specpub.media._scan",
+    "ANALYSERS": "specpub.media.analysers",
+    "AnalyserResult": "specpub.media.analysers",
+    "ScanItem": "specpub.media.analysers",
+    "get_analyser": "specpub.media.analysers",
+    "register_analyser": "specpub.media.analysers",
+    "MANIFEST_COLUMNS": "specpub.media.manifest",
+    "MediaManifest": "specpub.media.manifest",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from specpub.media._inspect import inspect
+    from specpub.media._scan import scan
+    from specpub.media.analysers import (
+        ANALYSERS,
+        AnalyserResult,
+        ScanItem,
+        get_analyser,
+        register_analyser,
+    )
+    from specpub.media.manifest import MANIFEST_COLUMNS, MediaManifest
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME_OF.get(name)
+    if home is None:
+        raise AttributeError(f"module 'specpub.media' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME_OF})
 
 __all__ = [
     "ANALYSERS",

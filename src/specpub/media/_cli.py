@@ -91,6 +91,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--all-files", action="store_true", help="scan every file, not only media extensions"
     )
     scan.add_argument("--chunk-size", type=int, metavar="N", help="files per task")
+    scan.add_argument(
+        "--file-timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="abandon a file (a 'timeout' row) that takes longer than this plus 1 s per 4 MiB "
+        "(default 120; 0: no limit)",
+    )
     scan.add_argument("--json", action="store_true", help="print the summary as JSON")
     scan.add_argument(
         "--progress", default="auto", choices=["auto", "text", "none"], help="progress display"
@@ -178,23 +186,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_scan(args: argparse.Namespace) -> int:
     """Handle ``specpub scan``."""
     from specpub.errors import InputError
+    from specpub.media import _pool
     from specpub.media._scan import scan
 
     if args.workers is not None and args.workers < 0:
         raise InputError("--workers must be 0 or more", fix="pass --workers 2, or omit it")
     if args.chunk_size is not None and args.chunk_size < 1:
         raise InputError("--chunk-size must be at least 1", fix="omit it for the default")
-    manifest = scan(
-        args.dirs,
-        workspace=args.workspace,
-        analysers=("facts", *args.analyser),
-        workers=args.workers,
-        scheduler=args.scheduler,
-        chunk_size=args.chunk_size,
-        incremental=not args.full,
-        extensions=["*"] if args.all_files else None,
-        progress=_progress(args),
-    )
+    try:
+        manifest = scan(
+            args.dirs,
+            workspace=args.workspace,
+            analysers=("facts", *args.analyser),
+            workers=args.workers,
+            scheduler=args.scheduler,
+            chunk_size=args.chunk_size,
+            incremental=not args.full,
+            extensions=["*"] if args.all_files else None,
+            progress=_progress(args),
+            file_timeout=args.file_timeout or None,
+        )
+    except KeyboardInterrupt:
+        print(
+            "\nInterrupted: the files read so far are saved in the manifest; run the same "
+            "command again to read the rest.",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        _pool.shutdown(wait=False)
     summary = manifest.summary()
     if args.json:
         json.dump(summary, sys.stdout, indent=2, ensure_ascii=False, default=str)

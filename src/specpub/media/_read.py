@@ -99,14 +99,36 @@ class Identity:
         return cls(int(st.st_size), int(st.st_mtime_ns), int(st.st_ino))
 
 
+#: Chunks at least this large are hashed by MD5 and SHA-256 at the same time, on two cores
+#: (hashlib releases the interpreter lock for large buffers).
+PARALLEL_HASH_BYTES = 1 << 20
+_HELPER: list[Any] = []
+_HELPER_PID: list[int] = []
+
+
+def _helper() -> Any:
+    """The thread that computes MD5 while this one computes SHA-256 (one per process)."""
+    if not _HELPER or _HELPER_PID[0] != os.getpid():  # a forked child needs its own
+        from concurrent.futures import ThreadPoolExecutor
+
+        _HELPER[:] = [ThreadPoolExecutor(1, thread_name_prefix="specpub-md5")]
+        _HELPER_PID[:] = [os.getpid()]
+    return _HELPER[0]
+
+
 class _Hashes:
     def __init__(self) -> None:
         self.md5 = hashlib.md5(usedforsecurity=False)
         self.sha256 = hashlib.sha256()
 
     def update(self, chunk: Any) -> None:
-        self.md5.update(chunk)
-        self.sha256.update(chunk)
+        if len(chunk) >= PARALLEL_HASH_BYTES:
+            done = _helper().submit(self.md5.update, chunk)
+            self.sha256.update(chunk)
+            done.result()
+        else:
+            self.md5.update(chunk)
+            self.sha256.update(chunk)
 
 
 class FileRead:

@@ -15,15 +15,96 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from specpub.media._read import DEFAULT_BUFFER_LIMIT, ReadError, read_file
 
-__all__ = ["ScanConfig", "analyse_read", "scan_chunk", "scan_one"]
+__all__ = ["ScanConfig", "ScanTimeout", "allowance", "analyse_read", "scan_chunk", "scan_one"]
+
+#: Seconds a file may take on top of its size's share (see :func:`allowance`).
+DEFAULT_FILE_TIMEOUT = 120.0
+#: The slowest read still considered alive: bytes per second (4 MiB/s).
+_SLOWEST_READ = 4 << 20
+
+
+def allowance(size: int, file_timeout: float | None = DEFAULT_FILE_TIMEOUT) -> float:
+    """Seconds a file of ``size`` bytes may take before it counts as hung: ``file_timeout``
+    plus one second per 4 MiB (a 4 GB master on a slow share still finishes); ``inf`` when
+    timeouts are off (``file_timeout`` ``None`` or ``<= 0``).
+
+    Examples
+    --------
+    >>> allowance(0), allowance(40 << 20, 10)
+    (120.0, 20.0)
+    >>> allowance(1, None)
+    inf
+    """
+    if file_timeout is None or file_timeout <= 0:
+        return float("inf")
+    return float(file_timeout) + max(0, int(size)) / _SLOWEST_READ
+
+
+class ScanTimeout(BaseException):
+    """Raised in a worker when one file takes longer than its :func:`allowance` (a
+    ``BaseException``: the ``except Exception`` that keeps a failing analyser from stopping
+    the scan must not swallow it)."""
+
+
+#: Set by the scan's pool initializer: per-file alarms are used only in its worker processes
+#: (never in a user's process or a Dask worker thread, whose signals are not ours).
+IN_POOL_WORKER = False
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Raise :class:`ScanTimeout` in this (main) thread after ``seconds`` (SIGALRM); a no-op
+    outside the scan's pool workers, for ``inf``, or where there is no ``setitimer``."""
+    usable = (
+        IN_POOL_WORKER
+        and seconds != float("inf")
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def _alarm(signum: int, frame: Any) -> None:
+        raise ScanTimeout(seconds)
+
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def timeout_row(path: str, seconds: float) -> dict[str, Any]:
+    """The row of a file whose read or analysis did not finish within ``seconds``.
+
+    Examples
+    --------
+    >>> timeout_row("/a/b.tif", 130.0)["error_code"]
+    'timeout'
+    """
+    row = _base_row(path)
+    row["error"] = (
+        f"reading or analysing this file did not finish within {seconds:.0f} s and was "
+        "abandoned (a stalled network share, or a file that makes a reader loop); check "
+        "the file or its storage, or raise the limit (--file-timeout)"
+    )
+    row["error_code"] = "timeout"
+    return row
 
 
 @dataclass(frozen=True)
@@ -38,6 +119,7 @@ class ScanConfig:
 
     analysers: tuple[tuple[str, str], ...] = (("facts", "specpub.media._facts:facts"),)
     buffer_limit: int = DEFAULT_BUFFER_LIMIT
+    file_timeout: float | None = DEFAULT_FILE_TIMEOUT
 
 
 _FUNCS: dict[str, Any] = {}
@@ -138,11 +220,22 @@ def analyse_read(fr: Any, config: ScanConfig) -> dict[str, Any]:
 
 
 def scan_chunk(paths: list[str], config: ScanConfig) -> list[dict[str, Any]]:
-    """Scan a chunk of files (one task); never raises for a bad file."""
+    """Scan a chunk of files (one task); never raises for a bad file. In the scan's pool
+    workers a file that takes longer than its :func:`allowance` becomes a ``timeout`` row
+    and the chunk goes on with the next file."""
     rows = []
     for path in paths:
         try:
-            rows.append(scan_one(path, config))
+            size = os.stat(path).st_size
+        except OSError:
+            size = 0
+        limit = allowance(size, config.file_timeout)
+        try:
+            with _deadline(limit):
+                row = scan_one(path, config)
+            rows.append(row)
+        except ScanTimeout:
+            rows.append(timeout_row(path, limit))
         except Exception as err:  # a bug, not a bad file: still one row, still no abort
             row = _base_row(path)
             row["error"] = f"internal error while scanning: {type(err).__name__}: {err}"[:500]

@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import json
@@ -176,6 +177,36 @@ def _typed(frame: pd.DataFrame, extra: Mapping[str, str] | None = None) -> pd.Da
         except (TypeError, ValueError):
             frame[col] = frame[col].astype("string")
     return frame
+
+
+def tree_digest(identities: Iterable[tuple[str, int, int, int]]) -> str:
+    """One digest of ``(path, size, mtime_ns, inode)`` for every file (any order): equal
+    digests mean the same files, unchanged — a re-scan's cheapest test.
+
+    Examples
+    --------
+    >>> tree_digest([("/a", 1, 2, 3), ("/b", 4, 5, 6)]) == tree_digest([("/b", 4, 5, 6),
+    ...                                                               ("/a", 1, 2, 3)])
+    True
+    """
+    h = hashlib.sha256()
+    for path, size, mtime_ns, inode in sorted(identities):
+        h.update(f"{path}\0{size}\0{mtime_ns}\0{inode}\n".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def links_digest(pairs: Iterable[tuple[str, Any]]) -> str:
+    """One digest of the ``(path, _row)`` links of the files (any order).
+
+    Examples
+    --------
+    >>> links_digest([("/a", 1)]) == links_digest([("/a", 2)])
+    False
+    """
+    h = hashlib.sha256()
+    for path, row in sorted((str(p), int(r)) for p, r in pairs):
+        h.update(f"{path}\0{row}\n".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
 
 
 class MediaManifest(FrameResult):
@@ -415,9 +446,51 @@ class MediaManifest(FrameResult):
                 **self.summary(),
                 "settings": self.info.get("settings", {}),
                 "extra_columns": self.extra_columns,
+                "tree": self.tree(),
             },
         )
         return folder
+
+    def tree(self) -> dict[str, Any] | None:
+        """What lets the next scan skip an unchanged tree: the digest of every file's identity
+        (:func:`tree_digest`), of its links (:func:`links_digest`) and the analysers every row
+        ran; ``None`` when a row has an error (those files are always read again).
+
+        Examples
+        --------
+        >>> MediaManifest.from_rows([{"path": "/a", "size": 1, "mtime_ns": 2, "inode": 3,
+        ...                           "analysers": "facts"}]).tree()["analysers"]
+        ['facts']
+        """
+        f = self.frame
+        if len(f) == 0 or (f["error"].fillna("") != "").any():
+            return None
+        if f[["size", "mtime_ns", "inode"]].isna().any().any():
+            return None
+        sets = [set(str(a).split(",")) if a else set() for a in f["analysers"].fillna("")]
+        linked = f["_row"].notna()
+        return {
+            "files": len(f),
+            "digest": tree_digest(
+                zip(
+                    f["path"].tolist(),
+                    f["size"].tolist(),
+                    f["mtime_ns"].tolist(),
+                    f["inode"].tolist(),
+                    strict=True,
+                )
+            ),
+            "links": links_digest(
+                zip(f.loc[linked, "path"].tolist(), f.loc[linked, "_row"].tolist(), strict=True)
+            ),
+            "analysers": sorted(set.intersection(*sets)),
+        }
+
+    @classmethod
+    def _deferred(cls, workspace: Workspace, info: Mapping[str, Any]) -> MediaManifest:
+        """The saved manifest, read from disk only when first used (an unchanged re-scan
+        returns this: its cost stays a walk)."""
+        return _Deferred(workspace, info)
 
     @classmethod
     def exists(cls, workspace: Workspace | str | Path) -> bool:
@@ -483,3 +556,20 @@ class MediaManifest(FrameResult):
             info=info,
             extra_columns=summary.get("extra_columns", {}),
         )
+
+
+class _Deferred(MediaManifest):
+    """A :class:`MediaManifest` whose table is read from the workspace on first use."""
+
+    def __init__(self, workspace: Workspace, info: Mapping[str, Any]) -> None:  # noqa: D107
+        self._ws = workspace
+        self._info = dict(info)
+        self.info = dict(info)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("frame", "nested", "removed", "extra_columns"):
+            loaded = MediaManifest.load(self._ws)
+            loaded.info.update(self._info)
+            self.__dict__.update(loaded.__dict__)
+            return self.__dict__[name]
+        raise AttributeError(name)
