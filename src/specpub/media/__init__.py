@@ -68,6 +68,7 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted({*globals(), *_HOME_OF})
 
+
 __all__ = [
     "ANALYSERS",
     "MANIFEST_COLUMNS",

@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import importlib
 import multiprocessing
 import os
@@ -53,10 +54,8 @@ def _warm() -> None:
 
     _worker.IN_POOL_WORKER = True
     for name in PRELOAD:
-        try:
+        with contextlib.suppress(ImportError):  # pyexiv2 is optional (the ``exif`` extra)
             importlib.import_module(name)
-        except ImportError:  # pyexiv2 is optional (the ``exif`` extra)
-            pass
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import math
 import os
 import time
@@ -34,8 +35,8 @@ from typing import Any
 import pandas as pd
 
 from specpub.errors import InputError
-from specpub.media._read import DEFAULT_BUFFER_LIMIT, Identity
 from specpub.media import _pool
+from specpub.media._read import DEFAULT_BUFFER_LIMIT, Identity
 from specpub.media._worker import (
     DEFAULT_FILE_TIMEOUT,
     ScanConfig,
@@ -283,10 +284,8 @@ class _Runner:
 def _kill(executor: Any) -> None:
     """Terminate a process pool's workers (one of them is stuck in a file)."""
     for proc in list(getattr(executor, "_processes", {}).values()):
-        try:
+        with contextlib.suppress(OSError, AttributeError):
             proc.kill()
-        except (OSError, AttributeError):
-            pass
     executor.shutdown(wait=False, cancel_futures=True)
 
 
@@ -438,7 +437,9 @@ def scan(
             "workers": 0,
         }
         if save:
-            ws.write_json("media", "summary.json", {**ws.read_json("media", "summary.json"), **info})
+            ws.write_json(
+                "media", "summary.json", {**ws.read_json("media", "summary.json"), **info}
+            )
         return MediaManifest._deferred(ws, info)
 
     previous = MediaManifest.load(ws) if ws and incremental and MediaManifest.exists(ws) else None

@@ -561,7 +561,7 @@ class MediaManifest(FrameResult):
 class _Deferred(MediaManifest):
     """A :class:`MediaManifest` whose table is read from the workspace on first use."""
 
-    def __init__(self, workspace: Workspace, info: Mapping[str, Any]) -> None:  # noqa: D107
+    def __init__(self, workspace: Workspace, info: Mapping[str, Any]) -> None:
         self._ws = workspace
         self._info = dict(info)
         self.info = dict(info)
