@@ -4,13 +4,18 @@ Generates a realistic mix once under ``benchmarks/.work/media_scan[_quick]/`` �
 TIFF masters of several MB (with an ICC profile, 600 ppi and Exif), JPEG access copies
 (Exif, XMP) and PNGs — then, in one run, on the same files with a warm page cache:
 
-1. metadata: ``specpub.media.scan`` (2 workers; metadata **and** both hashes) vs
+1. metadata: ``specpub.media.scan`` (2 workers; metadata **and** both hashes), the same
+   without the hashes (``fixity=False``: metadata only, what exiftool does) and the command
+   line from a cold start (``specpub scan --full``: interpreter, imports, pool start) vs
    ``exiftool -json -r`` (metadata only; the reference tool). Target: ≥ 5× faster.
+   The in-process measures use a warm pool (started by an untimed first scan of the same
+   size, as in a notebook's second scan).
 2. fixity: the scan's fixity alone (MD5 + SHA-256 from one read, ``analysers=()``) vs
    ``sha256sum`` alone over the same files, each with 1 process and with 2 (``xargs -P 2``).
    Target: MD5 + SHA-256 within 1.1× of sha256sum.
 3. scan (metadata + both hashes) vs fixity alone: the ratio.
-4. incremental re-scan of the unchanged tree vs a full scan. Target: < 2 %.
+4. incremental re-scan of the unchanged tree vs a full scan (and the same with the saved
+   manifest read back). Target: < 2 %.
 5. files/s with 1 worker, 2 workers, and a Dask LocalCluster of 2 workers (127.0.0.1).
 
 Usage::
@@ -40,7 +45,7 @@ from _common import write_results
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from specpub.media import scan  # noqa: E402
+from specpub.media import _pool, scan  # noqa: E402
 from specpub.media._icc import _demo_profile  # noqa: E402
 
 WORK = HERE / ".work"
@@ -158,7 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     def run_scan(workers=2, analysers=("facts",), **kw):
         return scan([root], workers=workers, analysers=analysers, progress=None, **kw)
 
-    run_scan(workers=2)  # warm the page cache and the imports
+    def warm_and_time(fn, repeat):
+        fn()  # the pool of this size started and its readers imported (a notebook's 2nd scan)
+        return timed(fn, repeat)
+
+    run_scan(workers=2)  # warm the page cache
     exiftool = shutil.which("exiftool")
     if exiftool:
         sec["exiftool_json_r"], _ = timed(
@@ -167,10 +176,19 @@ def main(argv: list[str] | None = None) -> int:
             ),
             max(1, args.repeat - 2),
         )
-    sec["scan_2_workers"], _ = timed(lambda: run_scan(2), args.repeat)
-    sec["scan_1_worker"], _ = timed(lambda: run_scan(1), args.repeat)
+    sec["scan_2_workers"], _ = warm_and_time(lambda: run_scan(2), args.repeat)
+    sec["metadata_only_2_workers"], _ = timed(lambda: run_scan(2, fixity=False), args.repeat)
     sec["fixity_2_workers"], _ = timed(lambda: run_scan(2, analysers=()), args.repeat)
+    sec["scan_1_worker"], _ = warm_and_time(lambda: run_scan(1), args.repeat)
     sec["fixity_1_worker"], _ = timed(lambda: run_scan(1, analysers=()), args.repeat)
+    _pool.shutdown()
+    with tempfile.TemporaryDirectory() as ws:
+        # the command line, cold: interpreter start, imports, pool start, scan, save, exit
+        cli = [sys.executable, "-m", "specpub", "scan", "-w", ws, str(root), "--full"]
+        cli += ["--progress", "none"]
+        sec["cli_scan_cold_2_workers"], _ = timed(
+            lambda: subprocess.run(cli, check=True, stdout=subprocess.DEVNULL), args.repeat
+        )
     xargs = ["xargs", "-0", "-n", "64"]
     sec["sha256sum_1_process"], _ = timed(
         lambda: subprocess.run(
@@ -198,6 +216,11 @@ def main(argv: list[str] | None = None) -> int:
         sec["incremental_rescan_unchanged"], _ = timed(
             lambda: scan([root], workspace=ws, workers=2, progress=None), args.repeat
         )
+        # the same, and the saved manifest read back (what a caller that uses it pays)
+        sec["incremental_rescan_unchanged_and_read"], _ = timed(
+            lambda: len(scan([root], workspace=ws, workers=2, progress=None).frame), args.repeat
+        )
+        _pool.shutdown()
     try:
         from distributed import Client, LocalCluster
 
@@ -219,8 +242,11 @@ def main(argv: list[str] | None = None) -> int:
         pass
     lst.unlink()
 
+    exif_s = sec.get("exiftool_json_r", float("nan"))
     ratios = {
-        "exiftool_over_scan": sec.get("exiftool_json_r", float("nan")) / sec["scan_2_workers"],
+        "exiftool_over_scan": exif_s / sec["scan_2_workers"],
+        "exiftool_over_metadata_only": exif_s / sec["metadata_only_2_workers"],
+        "exiftool_over_cli_scan_cold": exif_s / sec["cli_scan_cold_2_workers"],
         "fixity_1_worker_over_sha256sum_1_process": sec["fixity_1_worker"]
         / sec["sha256sum_1_process"],
         "fixity_2_workers_over_sha256sum_2_processes": sec["fixity_2_workers"]
@@ -229,8 +255,10 @@ def main(argv: list[str] | None = None) -> int:
         / sec["sha256sum_1_process"],
         "scan_over_fixity_2_workers": sec["scan_2_workers"] / sec["fixity_2_workers"],
         "incremental_over_full_scan": sec["incremental_rescan_unchanged"] / sec["scan_2_workers"],
+        "incremental_and_read_over_full_scan": sec["incremental_rescan_unchanged_and_read"]
+        / sec["scan_2_workers"],
     }
-    rates = {k.replace("scan_", ""): n_files / v for k, v in sec.items() if k.startswith("scan_")}
+    rates = {k: n_files / v for k, v in sec.items() if not k.startswith("incremental")}
     results["ratios"] = {k: round(v, 4) for k, v in ratios.items()}
     results["files_per_second"] = {k: round(v, 1) for k, v in rates.items()}
     results["megabytes_per_second"] = {k: round(n_bytes / 1e6 / v, 1) for k, v in sec.items()}

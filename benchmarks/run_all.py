@@ -19,6 +19,7 @@ BENCHMARKS = (
     "demo_generate",
     "specimens_load",
     "media_link",
+    "media_scan",
     "preservation_validate",
     "sandbox_throughput",
     "sandbox_app_cpu",

@@ -92,6 +92,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     scan.add_argument("--chunk-size", type=int, metavar="N", help="files per task")
     scan.add_argument(
+        "--no-fixity",
+        action="store_true",
+        help="metadata only: skip MD5/SHA-256 (a quick look; a later scan computes them)",
+    )
+    scan.add_argument(
         "--file-timeout",
         type=float,
         default=120.0,
@@ -205,6 +210,7 @@ def run_scan(args: argparse.Namespace) -> int:
             extensions=["*"] if args.all_files else None,
             progress=_progress(args),
             file_timeout=args.file_timeout or None,
+            fixity=not args.no_fixity,
         )
     except KeyboardInterrupt:
         print(

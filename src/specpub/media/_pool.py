@@ -142,7 +142,9 @@ def release(pool: cf.ProcessPoolExecutor | None) -> None:
         return
     with _STATE.lock:
         _STATE.users = max(0, _STATE.users - 1)
-        if pool is not _STATE.pool:
+        if pool is not _STATE.pool or _broken(pool):  # replaced, killed or shut down
+            if pool is _STATE.pool:
+                _STATE.pool, _STATE.workers = None, 0
             pool.shutdown(wait=False, cancel_futures=True)
             return
         if _STATE.users == 0:

@@ -117,11 +117,14 @@ def _helper() -> Any:
 
 
 class _Hashes:
-    def __init__(self) -> None:
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
         self.md5 = hashlib.md5(usedforsecurity=False)
         self.sha256 = hashlib.sha256()
 
     def update(self, chunk: Any) -> None:
+        if not self.enabled:
+            return
         if len(chunk) >= PARALLEL_HASH_BYTES:
             done = _helper().submit(self.md5.update, chunk)
             self.sha256.update(chunk)
@@ -168,8 +171,8 @@ class FileRead:
         self.data = data
         self.head = head
         self._tail = tail
-        self.md5 = hashes.md5.hexdigest()
-        self.sha256 = hashes.sha256.hexdigest()
+        self.md5 = hashes.md5.hexdigest() if hashes.enabled else None
+        self.sha256 = hashes.sha256.hexdigest() if hashes.enabled else None
         self.bytes_reread = 0
 
     @classmethod
@@ -324,6 +327,7 @@ def read_file(
     *,
     buffer_limit: int = DEFAULT_BUFFER_LIMIT,
     consumers: Iterable[Callable[[memoryview, int], None]] = (),
+    fixity: bool = True,
 ) -> FileRead:
     """Read ``path`` once: identity, MD5, SHA-256, and the bytes for the analysers.
 
@@ -336,6 +340,9 @@ def read_file(
     consumers
         Extra callables ``consumer(chunk, offset)`` fed every chunk in order, in the same
         read (streaming analysers).
+    fixity
+        Compute MD5 and SHA-256 (``False``: a metadata-only read; ``md5``/``sha256`` are
+        ``None``).
 
     Raises
     ------
@@ -358,7 +365,7 @@ def read_file(
         before = Identity.of(st)
         if before.size == 0:
             raise ReadError("empty", "the file is empty (0 bytes): export it again")
-        hashes = _Hashes()
+        hashes = _Hashes(fixity)
         feed = list(consumers)
         if before.size <= buffer_limit:
             buf = bytearray(before.size)

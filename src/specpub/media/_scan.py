@@ -347,6 +347,7 @@ def scan(
     progress: Any = "auto",
     save: bool = True,
     file_timeout: float | None = DEFAULT_FILE_TIMEOUT,
+    fixity: bool = True,
 ) -> MediaManifest:
     """Read every media file once: fixity (MD5 + SHA-256), format, facts, embedded metadata.
 
@@ -393,6 +394,10 @@ def scan(
         a ``timeout`` row — a stalled network share or a file that makes a reader loop does
         not hang the scan; ``None`` for no limit. Enforced in the default pool's workers and,
         as a watchdog, for every executor (a Dask worker stuck in a file is left behind).
+    fixity
+        Compute MD5 and SHA-256 (default). ``False``: a metadata-only look at a collection
+        (like ``exiftool``; the checksums stay empty and a later scan with fixity reads
+        those files again).
 
     Returns
     -------
@@ -422,9 +427,9 @@ def scan(
     info = {
         "folders": [str(r) for r in roots],
         "analysers": names,
-        "settings": {"buffer_limit": buffer_limit, "incremental": incremental},
+        "settings": {"buffer_limit": buffer_limit, "incremental": incremental, "fixity": fixity},
     }
-    if ws is not None and incremental and _unchanged_tree(ws, files, links, names):
+    if ws is not None and incremental and _unchanged_tree(ws, files, links, names, fixity):
         # the same files, unchanged, linked as before: the saved manifest stands, read
         # when first used — a nightly re-scan of an unchanged tree costs a walk
         info["scan"] = {
@@ -445,7 +450,7 @@ def scan(
     previous = MediaManifest.load(ws) if ws and incremental and MediaManifest.exists(ws) else None
     if previous is not None:
         previous.extra_columns.update(extra)
-    reuse, todo = _plan(files, previous, names)
+    reuse, todo = _plan(files, previous, names, fixity)
     removed = _removed(previous, files, roots)
 
     rows: list[dict[str, Any]] = list(reuse)
@@ -472,7 +477,7 @@ def scan(
             if ex is None and owned:
                 ex = _pool.acquire(n_workers)
             runner = _Runner(
-                ScanConfig(specs, buffer_limit, file_timeout),
+                ScanConfig(specs, buffer_limit, file_timeout, fixity),
                 executor=ex,
                 workers=n_workers,
                 owned=owned,
@@ -596,7 +601,10 @@ def _roots(paths: Any, ws: Workspace | None, links: Any) -> list[str]:
 
 
 def _plan(
-    files: dict[str, Identity | None], previous: MediaManifest | None, names: list[str]
+    files: dict[str, Identity | None],
+    previous: MediaManifest | None,
+    names: list[str],
+    fixity: bool = True,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Rows to re-use unchanged, and paths to read."""
     if previous is None or previous.frame.empty:
@@ -611,6 +619,7 @@ def _plan(
             and ident is not None
             and not (isinstance(rec.get("error"), str) and rec["error"])
             and _same(rec, ident)
+            and (rec.get("md5") or not fixity)
             and wanted <= set(str(rec.get("analysers") or "").split(","))
         ):
             nest = previous.nested.get(path)
@@ -623,7 +632,11 @@ def _plan(
 
 
 def _unchanged_tree(
-    ws: Workspace, files: dict[str, Identity | None], links: Any, names: list[str]
+    ws: Workspace,
+    files: dict[str, Identity | None],
+    links: Any,
+    names: list[str],
+    fixity: bool = True,
 ) -> bool:
     """Whether the walked files are exactly the saved manifest's, unchanged (size, mtime,
     inode), linked to the same specimens, with every wanted analyser run and no error row:
@@ -636,7 +649,7 @@ def _unchanged_tree(
         return False
     if not tree or tree.get("files") != len(files) or None in files.values():
         return False
-    if not set(names) <= set(tree.get("analysers") or []):
+    if not set(names) <= set(tree.get("analysers") or []) or (fixity and not tree.get("fixity")):
         return False
     digest = tree_digest((p, i.size, i.mtime_ns, i.inode) for p, i in files.items() if i)
     if digest != tree.get("digest"):

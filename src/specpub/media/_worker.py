@@ -81,12 +81,16 @@ def _deadline(seconds: float) -> Iterator[None]:
         raise ScanTimeout(seconds)
 
     old = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
+    old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        if old_delay > 0:  # someone else's alarm was set: it goes on where it was
+            left = max(1e-3, old_delay - (time.monotonic() - started))
+            signal.setitimer(signal.ITIMER_REAL, left, old_interval)
 
 
 def timeout_row(path: str, seconds: float) -> dict[str, Any]:
@@ -120,6 +124,7 @@ class ScanConfig:
     analysers: tuple[tuple[str, str], ...] = (("facts", "specpub.media._facts:facts"),)
     buffer_limit: int = DEFAULT_BUFFER_LIMIT
     file_timeout: float | None = DEFAULT_FILE_TIMEOUT
+    fixity: bool = True
 
 
 _FUNCS: dict[str, Any] = {}
@@ -155,7 +160,7 @@ def scan_one(path: str, config: ScanConfig) -> dict[str, Any]:
     row = _base_row(path)
     row["scanned_at"] = time.time()
     try:
-        fr = read_file(path, buffer_limit=config.buffer_limit)
+        fr = read_file(path, buffer_limit=config.buffer_limit, fixity=config.fixity)
     except ReadError as err:
         row["error"] = str(err)
         row["error_code"] = err.code

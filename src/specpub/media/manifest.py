@@ -484,6 +484,7 @@ class MediaManifest(FrameResult):
                 zip(f.loc[linked, "path"].tolist(), f.loc[linked, "_row"].tolist(), strict=True)
             ),
             "analysers": sorted(set.intersection(*sets)),
+            "fixity": bool(f["md5"].notna().all()),
         }
 
     @classmethod
