@@ -40,7 +40,8 @@ def test_a_reader_that_sleeps_becomes_a_timeout_row_and_the_chunk_goes_on(tmp_pa
     rows = _worker.scan_chunk([str(slow), str(ok)], _worker.ScanConfig(file_timeout=0.5))
     assert time.monotonic() - started < 30
     assert [r["error_code"] for r in rows] == ["timeout", ""]
-    assert "did not finish within" in rows[0]["error"] and "--file-timeout" in rows[0]["error"]
+    assert "did not finish within" in rows[0]["error"]
+    assert "--file-timeout" in rows[0]["error"]
     assert rows[1]["md5"]
     assert signal.getsignal(signal.SIGALRM) is before  # whoever had it (pytest-timeout) has it
 
@@ -93,7 +94,8 @@ def test_a_file_that_hangs_a_worker_is_a_timeout_and_the_scan_finishes(folder):
         unregister_analyser("hang")
     codes = dict(zip(m.frame["key"], m.frame["error_code"].fillna(""), strict=True))
     assert codes.pop("hang.jpg") == "timeout"
-    assert set(codes.values()) == {""} and len(codes) == 4
+    assert set(codes.values()) == {""}
+    assert len(codes) == 4
     assert "MEDIA-READ" in set(m.findings()["id"])
 
 
@@ -114,7 +116,8 @@ def test_a_worker_stuck_beyond_signals_is_killed_by_the_watchdog(folder):
         unregister_analyser("stuck")
     codes = dict(zip(m.frame["key"], m.frame["error_code"].fillna(""), strict=True))
     assert codes.pop("stuck.jpg") == "timeout"
-    assert set(codes.values()) == {""} and len(codes) == 4
+    assert set(codes.values()) == {""}
+    assert len(codes) == 4
     # the killed pool was replaced; the one left is healthy and re-used by the next scan
     again = scan([folder / "ok0.jpg"], workers=2, progress=None)
     assert again.frame["error_code"].fillna("").tolist() == [""]
@@ -142,11 +145,13 @@ def test_ctrl_c_keeps_what_was_read_and_the_next_scan_reads_the_rest(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         scan([media], workspace=ws, workers=0, chunk_size=4, progress=CtrlCAfterFirstChunk())
     saved = MediaManifest.load(ws)
-    assert len(saved) == 4 and saved.frame["md5"].notna().all()
+    assert len(saved) == 4
+    assert saved.frame["md5"].notna().all()
     rest = scan([media], workspace=ws, workers=0, progress=None)
     assert rest.info["scan"]["files_read"] == 8
     assert rest.info["scan"]["files_unchanged"] == 4
-    assert len(rest) == 12 and len(rest.removed) == 0
+    assert len(rest) == 12
+    assert len(rest.removed) == 0
 
 
 def test_ctrl_c_stops_the_pool_workers(tmp_path):

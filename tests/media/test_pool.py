@@ -51,7 +51,9 @@ def test_a_pool_of_another_size_replaces_the_cached_one():
     _pool.release(a)
     b = _pool.acquire(2)
     _pool.release(b)
-    assert a is not b and _pool._STATE.pool is b and a._shutdown_thread
+    assert a is not b
+    assert _pool._STATE.pool is b
+    assert a._shutdown_thread
 
 
 def test_an_idle_pool_is_shut_down(monkeypatch):
