@@ -311,3 +311,19 @@ def test_a_metadata_only_scan_is_completed_by_the_next_scan_with_fixity(clean):
     full = scan(workspace=ws, workers=0, progress=None)
     assert full.info["scan"]["files_read"] == 4
     assert full.frame["md5"].notna().all()
+
+
+def test_the_same_image_under_two_names_is_a_duplicate_finding(clean):
+    ws, media = clean
+    (media / "BR0003.jpg").write_bytes((media / "BR0001.jpg").read_bytes())  # a copy slip
+    m = scan(workspace=ws, workers=0, progress=None)
+    dups = m.duplicates()
+    assert dups["key"].tolist() == ["BR0001.jpg", "BR0003.jpg"]
+    assert dups["catalogNumber"].iloc[0] == "BR0001"
+    assert m.summary()["duplicate_files"] == 2
+    saved = pd.read_csv(ws.root / "media" / "findings.csv")
+    dup = saved[saved["id"] == "MEDIA-DUPLICATE"]
+    assert sorted(dup["key"]) == ["BR0001.jpg", "BR0003.jpg"]
+    assert str(media / "BR0003.jpg") in dup.set_index("key").loc["BR0001.jpg", "message"]
+    (media / "BR0003.jpg").unlink()
+    assert scan(workspace=ws, workers=0, progress=None).duplicates().empty

@@ -241,6 +241,11 @@ def run_scan(args: argparse.Namespace) -> int:
             + ", ".join(f"{k} {v}" for k, v in summary["errors_by_code"].items())
             + ") — see media/findings.csv"
         )
+    if summary.get("duplicate_files"):
+        print(
+            f"Duplicates: {summary['duplicate_files']} files have the same content as another "
+            "(MEDIA-DUPLICATE in media/findings.csv)"
+        )
     if summary["findings_by_severity"]:
         print(
             "Findings (worst per file): "

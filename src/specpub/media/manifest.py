@@ -305,7 +305,9 @@ class MediaManifest(FrameResult):
 
     def findings(self) -> pd.DataFrame:
         """One row per finding: ``path``, ``key``, ``analyser``, ``id``, ``severity``,
-        ``message``, ``evidence`` (errors of unreadable files included as ``MEDIA-READ``).
+        ``message``, ``evidence`` (errors of unreadable files included as ``MEDIA-READ``,
+        files with the same content as another as ``MEDIA-DUPLICATE``: see
+        :meth:`duplicates`).
 
         Examples
         --------
@@ -338,7 +340,49 @@ class MediaManifest(FrameResult):
                         f.get("evidence", ""),
                     )
                 )
+        dups = self.duplicates()
+        for sha, group in dups.groupby("sha256", sort=False):
+            names = group["path"].tolist()
+            for path, key in zip(group["path"], group["key"], strict=True):
+                others = [p for p in names if p != path]
+                out.append(
+                    (
+                        path,
+                        key,
+                        "fixity",
+                        "MEDIA-DUPLICATE",
+                        "warn",
+                        f"the same content (SHA-256) as {len(others)} other file(s): "
+                        + ", ".join(others[:5])
+                        + (" …" if len(others) > 5 else "")
+                        + "; one image under several names — if they stand for different "
+                        "specimens, one of them is probably the wrong image",
+                        str(sha),
+                    )
+                )
         return pd.DataFrame(out, columns=cols)
+
+    def duplicates(self) -> pd.DataFrame:
+        """Files whose content is byte for byte another file's (same SHA-256), one row per
+        file: ``sha256``, ``path``, ``key``, ``catalogNumber``, ``size``, ``copies``.
+
+        Examples
+        --------
+        >>> m = MediaManifest.from_rows([
+        ...     {"path": "/m/A.jpg", "key": "A.jpg", "sha256": "aa", "size": 3},
+        ...     {"path": "/m/B.jpg", "key": "B.jpg", "sha256": "aa", "size": 3},
+        ...     {"path": "/m/C.jpg", "key": "C.jpg", "sha256": "cc", "size": 3}])
+        >>> m.duplicates()[["key", "copies"]].values.tolist()
+        [['A.jpg', 2], ['B.jpg', 2]]
+        """
+        f = self.frame
+        ok = f[f["sha256"].notna() & (f["error"].fillna("") == "")]
+        dup = ok[ok.duplicated("sha256", keep=False)]
+        out = dup[["sha256", "path", "key", "catalogNumber", "size"]].sort_values(
+            ["sha256", "path"]
+        )
+        out = out.assign(copies=out.groupby("sha256")["path"].transform("size").astype(int))
+        return out.reset_index(drop=True)
 
     def summary(self) -> dict[str, Any]:
         """Counts: files, bytes, errors (by code), formats, findings by severity, linked files.
@@ -365,6 +409,7 @@ class MediaManifest(FrameResult):
                 for k, v in f["worst_severity"].replace("", pd.NA).dropna().value_counts().items()
             },
             "linked_files": int(f["_row"].notna().sum()),
+            "duplicate_files": len(self.duplicates()),
             "removed_files": len(self.removed),
         }
 

@@ -23,17 +23,50 @@ Examples
 --------
 >>> import io
 >>> from PIL import Image
+>>> from specpub.preservation import validate_bytes
 >>> out = io.BytesIO(); Image.new("RGB", (8, 8)).save(out, "PNG")
 >>> validate_bytes(out.getvalue()[:-4], "BR1.png", profile="structure").verdict
 'fail'
 """
 
-from specpub.preservation.findings import FINDING_TYPES, Finding
-from specpub.preservation.policy import RULES
-from specpub.preservation.profiles import Profile, get_profile, profiles, register_profile
-from specpub.preservation.report import FileResult, ValidationReport
-from specpub.preservation.structure import check_structure, register_validator, validators
-from specpub.preservation.validation import validate, validate_bytes, validate_file
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Imported on first use: the media scan's workers import ``preservation.identify`` and
+# must not pay for pandas (through the report) in every worker.
+_HOMES = {
+    "specpub.preservation.findings": ("FINDING_TYPES", "Finding"),
+    "specpub.preservation.policy": ("RULES",),
+    "specpub.preservation.profiles": ("Profile", "get_profile", "profiles", "register_profile"),
+    "specpub.preservation.report": ("FileResult", "ValidationReport"),
+    "specpub.preservation.structure": ("check_structure", "register_validator", "validators"),
+    "specpub.preservation.validation": ("validate", "validate_bytes", "validate_file"),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from specpub.preservation.findings import FINDING_TYPES, Finding
+    from specpub.preservation.policy import RULES
+    from specpub.preservation.profiles import Profile, get_profile, profiles, register_profile
+    from specpub.preservation.report import FileResult, ValidationReport
+    from specpub.preservation.structure import check_structure, register_validator, validators
+    from specpub.preservation.validation import validate, validate_bytes, validate_file
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME_OF.get(name)
+    if home is None:
+        raise AttributeError(f"module 'specpub.preservation' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME_OF})
+
 
 __all__ = [
     "FINDING_TYPES",
