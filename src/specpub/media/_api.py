@@ -56,6 +56,8 @@ def scan(
     scheduler: str | None = None,
     incremental: bool = True,
     progress: ProgressSpec = "auto",
+    fixity: bool = True,
+    file_timeout: float | None = 120.0,
 ) -> MediaManifest:
     """Read every media file once: fixity, format, technical facts, embedded metadata.
 
@@ -82,11 +84,18 @@ def scan(
         Re-use the rows of unchanged files (size, mtime, inode).
     progress
         ``"auto"``, ``"text"``, ``None`` or a tqdm-like object.
+    fixity
+        ``False``: metadata only, no MD5/SHA-256 (a quick look; the next scan with
+        fixity reads those files again).
+    file_timeout
+        Seconds (plus one per 4 MiB) before a file that hangs a reader is abandoned as a
+        ``timeout`` row; ``None``: no limit.
 
     Returns
     -------
     MediaManifest
-        ``.to_frame()`` (one row per file), ``.summary()``, ``.findings()``, ``.removed``.
+        ``.to_frame()`` (one row per file), ``.summary()``, ``.findings()``,
+        ``.duplicates()``, ``.removed``.
 
     Examples
     --------
@@ -106,6 +115,8 @@ def scan(
         scheduler=scheduler,
         incremental=incremental,
         progress=progress,
+        fixity=fixity,
+        file_timeout=file_timeout,
     )
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "DEFAULT_BUFFER_LIMIT",
     "SPAN_BYTES",
     "FileRead",
+    "RangeIO",
     "ReadError",
     "read_file",
 ]
@@ -236,7 +237,7 @@ class FileRead:
         ...     f = fr.open(); _ = f.seek(-2, 2); f.read()
         b'ef'
         """
-        return _View(self)
+        return RangeIO(self.size, self.read_at)
 
     def close(self) -> None:
         """Close the file descriptor (the buffers stay readable)."""
@@ -251,12 +252,38 @@ class FileRead:
         self.close()
 
 
-class _View(io.RawIOBase):
-    """A file object over a :class:`FileRead` (what tifffile and friends are given)."""
+class RangeIO(io.RawIOBase):
+    """A seekable, read-only file object over any content of known ``size`` that can be
+    read by range: what tifffile and Pillow are given (a :class:`FileRead` here, the
+    preservation validator's buffer there).
 
-    def __init__(self, fr: FileRead) -> None:
+    Parameters
+    ----------
+    size
+        Bytes of content.
+    read_at
+        ``read_at(offset, n)``: up to ``n`` bytes at ``offset`` (short at the end).
+    view_at
+        Optional zero-copy variant of ``read_at`` (a ``memoryview``) used by ``readinto``.
+
+    Examples
+    --------
+    >>> data = b"abcdef"
+    >>> f = RangeIO(len(data), lambda o, n: data[o : o + n])
+    >>> _ = f.seek(-2, 2); f.read()
+    b'ef'
+    """
+
+    def __init__(
+        self,
+        size: int,
+        read_at: Callable[[int, int], bytes],
+        view_at: Callable[[int, int], Any] | None = None,
+    ) -> None:
         super().__init__()
-        self._fr = fr
+        self._size = size
+        self._read_at = read_at
+        self._view_at = view_at or read_at
         self._pos = 0
 
     def readable(self) -> bool:
@@ -269,21 +296,21 @@ class _View(io.RawIOBase):
         return self._pos
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        base = {0: 0, 1: self._pos, 2: self._fr.size}[whence]
+        base = {0: 0, 1: self._pos, 2: self._size}[whence]
         self._pos = max(0, base + offset)
         return self._pos
 
     def readinto(self, buffer: Any) -> int:
         mv = memoryview(buffer).cast("B")
-        got = self._fr.read_at(self._pos, len(mv))
+        got = self._view_at(self._pos, len(mv))
         mv[: len(got)] = got
         self._pos += len(got)
         return len(got)
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
-            size = max(0, self._fr.size - self._pos)
-        got = self._fr.read_at(self._pos, size)
+            size = max(0, self._size - self._pos)
+        got = self._read_at(self._pos, size)
         self._pos += len(got)
         return got
 

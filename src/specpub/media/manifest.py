@@ -141,7 +141,8 @@ MANIFEST_COLUMNS: dict[str, tuple[str, str]] = {
     "error": ("string", "why the file could not be read (empty: it was read)"),
     "error_code": (
         "string",
-        "missing, permission, symlink-loop, not-regular, empty, changed, io, crashed, internal",
+        "missing, permission, symlink-loop, not-regular, empty, changed, io, crashed, "
+        "timeout, internal",
     ),
 }
 

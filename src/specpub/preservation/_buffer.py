@@ -18,9 +18,10 @@ Examples
 
 from __future__ import annotations
 
-import io
 import struct
 from typing import Any
+
+from specpub.media._read import RangeIO
 
 __all__ = ["Buffer", "BufferIO"]
 
@@ -171,7 +172,7 @@ class Buffer:
             pos += len(piece)
 
 
-class BufferIO(io.RawIOBase):
+class BufferIO(RangeIO):
     """A seekable, read-only file object over a :class:`Buffer` (for tifffile, Pillow).
 
     Examples
@@ -182,37 +183,5 @@ class BufferIO(io.RawIOBase):
     """
 
     def __init__(self, buf: Buffer) -> None:
-        super().__init__()
+        super().__init__(buf.size, buf.read, buf.slice)
         self._buf = buf
-        self._pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        base = {0: 0, 1: self._pos, 2: self._buf.size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def readinto(self, buffer: Any) -> int:
-        mv = memoryview(buffer).cast("B")
-        got = self._buf.slice(self._pos, len(mv))
-        mv[: len(got)] = got
-        self._pos += len(got)
-        return len(got)
-
-    def read(self, size: int | None = -1) -> bytes:
-        if size is None or size < 0:
-            size = max(0, self._buf.size - self._pos)
-        got = self._buf.read(self._pos, size)
-        self._pos += len(got)
-        return got
-
-    def readall(self) -> bytes:
-        return self.read(-1)
