@@ -87,7 +87,7 @@ def test_a_file_that_hangs_a_worker_is_a_timeout_and_the_scan_finishes(folder):
             analysers=("facts", "hang"),
             workers=2,
             chunk_size=2,
-            file_timeout=2,
+            file_timeout=3,
             progress=None,
         )
     finally:
@@ -109,7 +109,7 @@ def test_a_worker_stuck_beyond_signals_is_killed_by_the_watchdog(folder):
             analysers=("facts", "stuck"),
             workers=2,
             chunk_size=2,
-            file_timeout=1,
+            file_timeout=2,
             progress=None,
         )
     finally:
