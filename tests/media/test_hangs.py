@@ -57,7 +57,7 @@ def test_no_alarm_outside_the_scans_own_workers(tmp_path, monkeypatch):
 
 def _sleep_on_hang(item):
     if item.path.endswith("hang.jpg"):
-        time.sleep(600)  # a reader stuck in Python code: the worker's alarm interrupts it
+        time.sleep(120)  # a reader stuck in Python code: the worker's alarm interrupts it
     return None
 
 
@@ -66,7 +66,7 @@ def _stuck_on_stuck(item):
         # a reader stuck where no signal gets through (C code holding the interpreter):
         # only the watchdog in the scanning process can end it
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
-        time.sleep(600)
+        time.sleep(120)
     return None
 
 
