@@ -2,7 +2,8 @@
 
 Usage: python publish_worker.py WORKSPACE BASE_URL API CONCURRENCY RESOLVE_TIMEOUT
 The token is read from the environment variable SPECPUB_CHAOS_TOKEN.
-Prints one JSON line with the result summary at the end.
+Prints one JSON line with the result summary at the end; exits with the run's exit
+code (0 all published and nothing unresolved, 3 records left to do, 1 stopped).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ async def main(ws: str, url: str, api: str, concurrency: int, resolve_timeout: f
     finally:
         await client.aclose()
     print(json.dumps(result.to_dict(), default=str), flush=True)
-    return 0
+    return result.exit_code
 
 
 if __name__ == "__main__":

@@ -1422,6 +1422,7 @@ class Ledger:
         doi: str | None = None,
         concept_doi: str | None = None,
         html_url: str | None = None,
+        files: Iterable[tuple[str, int | None, str | None]] | None = None,
         detail: Mapping[str, Any] | None = None,
     ) -> LedgerRecord:
         """Take the server's record as this one's: the named move ``adopt``.
@@ -1431,6 +1432,11 @@ class Ledger:
         server and its metadata sent again before publishing). One transaction
         with a ``note`` event (step ``adopt``) recording ``source`` (``preflight``,
         ``reconcile``, ``runner``) and ``reason``.
+
+        ``files`` (``(key, size, md5)`` as the server reports them) verify a
+        published record's files against the plan: a file whose MD5 matches is
+        ``uploaded`` with that checksum, any other is ``mismatch`` (reported in
+        the note's ``files_differ``; ``specpub audit`` shows them).
 
         Examples
         --------
@@ -1472,10 +1478,29 @@ class Ledger:
                 "updated_at=? WHERE record_id=? AND ?='created'",
                 (now, int(record_id), to),
             )
+            differ = []
+            if to == "published" and files is not None:
+                server = {str(k): (m or "").lower().removeprefix("md5:") for k, _, m in files}
+                for fid, key, md5 in conn.execute(
+                    "SELECT file_id, key, md5 FROM files WHERE record_id=?", (int(record_id),)
+                ).fetchall():
+                    got = server.get(key)
+                    ok = got == md5
+                    if not ok:
+                        differ.append(key)
+                    conn.execute(
+                        "UPDATE files SET state=?, server_checksum=?, updated_at=? WHERE file_id=?",
+                        ("uploaded" if ok else "mismatch", got or None, now, fid),
+                    )
+                differ += sorted(set(server) - {k for _, k, _ in conn.execute(
+                    "SELECT file_id, key, md5 FROM files WHERE record_id=?", (int(record_id),)
+                )})  # fmt: skip
+            info = {"remote_id": str(remote_id), "doi": doi, **(detail or {})}
+            if differ:
+                info["files_differ"] = differ
             self._log_move(
-                conn, record_id, "adopt", current, to, source=source, reason=reason,
-                detail={"remote_id": str(remote_id), "doi": doi, **(detail or {})},
-            )  # fmt: skip
+                conn, record_id, "adopt", current, to, source=source, reason=reason, detail=info
+            )
         return self.record(record_id)
 
     def replan(

@@ -388,10 +388,14 @@ async def _get(check: CheckRun, view: _ServerView, rid: str, result: ReconcileRe
 async def _fetch_doubtful(
     check: CheckRun, recs: Sequence[Any], view: _ServerView, result: ReconcileResult
 ) -> None:
-    """2. GET by id what the listing cannot prove."""
+    """2. GET by id what the listing cannot prove (and the files of what will be adopted)."""
     for rec in recs:
         if _needs_get(rec, view.listing.get(str(rec.remote_id or ""))):
             await _get(check, view, str(rec.remote_id), result)
+        elif rec.state != "published" or rec.remote_id is None:
+            keep = choose(view.candidates(rec.marker), current=rec.remote_id).keep
+            if keep is not None and keep.is_published and keep.files is None:
+                await _get(check, view, keep.remote_id, result)
 
 
 async def _confirm_gone(
@@ -525,7 +529,7 @@ def _apply(ledger: Any, rec: Any, fix: _Correction) -> None:
         ledger.adopt(
             rec.record_id, "published", remote_id=e.remote_id, concept_id=e.concept_id,
             doi=e.doi or rec.doi, concept_doi=e.concept_doi, html_url=e.html_url,
-            source="reconcile", reason=fix.reason,
+            source="reconcile", reason=fix.reason, files=e.files,
         )  # fmt: skip
     elif fix.move == "adopt-draft":
         assert e is not None

@@ -90,7 +90,7 @@ from typing import Any
 import pandas as pd
 
 from specpub._display import FrameResult
-from specpub.batch._adoption import Choice, choose
+from specpub.batch._adoption import Choice, as_server_record, choose
 from specpub.batch._lock import RunLock
 from specpub.batch._lookup import MarkerLookup
 from specpub.batch.inventory import Inventory, ServerRecord
@@ -664,7 +664,8 @@ class _Run:
         if keep is None:
             return False
         remote: RemoteRecord | None = None
-        if not (keep.is_published and keep.doi and keep.remote_id in confirmed):
+        listed_enough = keep.is_published and keep.doi and keep.files is not None
+        if not (listed_enough and keep.remote_id in confirmed):
             kid = keep.remote_id
             try:
                 remote = await self.request(
@@ -690,10 +691,11 @@ class _Run:
             html = remote.html_url if remote is not None else keep.html_url
             if not doi:
                 return False
+            files = as_server_record(remote).files if remote is not None else keep.files
             self.ledger.adopt(
                 rec.record_id, "published", remote_id=keep.remote_id, concept_id=concept_id,
                 doi=doi, concept_doi=concept_doi, html_url=html, source=source, reason=reason,
-                detail=detail,
+                files=files, detail=detail,
             )  # fmt: skip
             self.result.adopted_published += source == "preflight"
             self.known_remote_id = keep.remote_id
@@ -910,6 +912,7 @@ class _Run:
                 rec.record_id, "published", remote_id=got.id, concept_id=got.concept_id,
                 doi=got.doi, concept_doi=got.concept_doi, html_url=got.html_url, source="runner",
                 reason=f"{step} failed ({_cause(err)}); the server holds it published",
+                files=as_server_record(got).files,
             )  # fmt: skip
             self.result.adopted += 1
             return True
