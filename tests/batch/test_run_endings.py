@@ -148,3 +148,49 @@ def test_a_refused_token_stops_a_check_at_the_first_answer_and_keeps_the_last_re
         assert led.runs(command).outcome.tolist()[-1] == "stopped"
     assert len(list((ws.root / "reports").glob(f"{command}-batch-1-*.csv"))) == 1
     os.environ.pop(VAR, None)
+
+
+def test_a_watcher_sees_the_outage_in_the_ledger_while_it_lasts(ws):
+    # what a notebook's dashboard (or `specpub status` in another terminal) reads
+    import threading
+
+    from specpub.batch.status import ledger_status
+
+    client = FakeClient()
+    client.outage(1000.0, 503, at="create")
+    box = {}
+    runner = threading.Thread(
+        target=lambda: box.setdefault(
+            "r",
+            run_batch(
+                ws,
+                client,
+                progress=None,
+                breaker=CircuitBreaker(
+                    min_failures=3, min_records=2, probe_initial=0.05, probe_max=0.1
+                ),
+                retry=RetryPolicy(base=0.001, cap=0.01, max_attempts=50),
+                options=RunOptions(max_outage=30.0),
+            ),
+        )
+    )
+    runner.start()
+    seen = None
+    for _ in range(600):
+        with Ledger.for_workspace(ws) as led:
+            run = ledger_status(led).batches[0].last_run
+        if run is not None and run["outage"]:
+            seen = run
+            break
+        runner.join(timeout=0.05)
+    client.outage_until = 0  # the repository answers again
+    runner.join(timeout=60)
+    assert seen is not None, "the outage never showed in the ledger"
+    assert seen["outcome"] == "running"
+    assert "503" in seen["outage"]["cause"]
+    assert box["r"].ok
+    with Ledger.for_workspace(ws) as led:
+        after = ledger_status(led)
+    assert after.batches[0].last_run["outage"] is None
+    assert after.batches[0].last_run["outcome"] == "ok"
+    assert "last publish run" in after.summary()

@@ -1461,7 +1461,9 @@ class Ledger:
                 f"record {record_id}: adopting a published record needs its DOI"
             )
         now = _now_iso()
-        with self._tx(durable=True) as conn:
+        # not durable: a move lost to a power cut is made again by the next preflight or
+        # reconcile (it is read from the server, not decided here)
+        with self._tx() as conn:
             current = self._state(conn, record_id)
             if current not in MOVES["adopt"][to]:
                 raise IllegalTransition(f"record {record_id}: cannot adopt {current} -> {to}")
@@ -1536,7 +1538,7 @@ class Ledger:
         >>> led.close()
         """
         now = _now_iso()
-        with self._tx(durable=True) as conn:
+        with self._tx() as conn:
             current = self._state(conn, record_id)
             if current not in MOVES["replan"]["planned"]:
                 raise IllegalTransition(f"record {record_id}: cannot replan {current}")

@@ -1,7 +1,10 @@
 """Where a workspace's batches stand: records per state, and the failed ones with reasons.
 
 :func:`ledger_status` reads the ledger only (no network); it is what
-``specpub status`` prints and what :func:`specpub.status` returns.
+``specpub status`` prints and what :func:`specpub.status` returns. Read while a
+batch runs (another process, a notebook's dashboard polling it), it also says how
+the last publish run is doing: running, stopped or done, and whether the repository
+is unreachable right now (the circuit breaker is open), since when, and why.
 
 Examples
 --------
@@ -21,7 +24,9 @@ batch 1: embedded, legacy API, 1 records
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -53,6 +58,12 @@ class BatchStatus:
     created: str
     counts: dict[str, int]
     failed: list[dict[str, Any]] = field(default_factory=list)
+    #: The last publish run: ``run_id``, ``started``, ``ended``, ``outcome`` (``running``
+    #: while it runs, or when it was killed), ``message``, and ``outage`` (``None``, or
+    #: ``{"since", "cause"}`` while the repository is unreachable).
+    last_run: dict[str, Any] | None = None
+    #: Records created again after a lost create whose first draft is not accounted for.
+    unresolved: int = 0
 
     @property
     def records(self) -> int:
@@ -70,6 +81,8 @@ class BatchStatus:
             "records": self.records,
             "counts": dict(self.counts),
             "failed": list(self.failed),
+            "last_run": self.last_run,
+            "unresolved": self.unresolved,
         }
 
 
@@ -140,6 +153,23 @@ class Status(FrameResult):
             for state in STATES:
                 if b.counts.get(state):
                     lines.append(f"  {state:<11} {b.counts[state]:>8}")
+            run = b.last_run
+            if run is not None:
+                state = run["outcome"]
+                if state == "running":
+                    state = "running (or killed)"
+                text = f"  last publish run {run['started']}: {state}"
+                if run.get("outage"):
+                    text += (f"; repository unreachable since {run['outage']['since']}"
+                             f" ({run['outage']['cause']})")  # fmt: skip
+                elif run.get("message"):
+                    text += f" ({run['message']})"
+                lines.append(text)
+            if b.unresolved:
+                lines.append(
+                    f"  {b.unresolved} records may have left a draft the search did not show "
+                    "yet: `specpub reconcile --delete-orphans` once it does"
+                )
             for f in b.failed[:max_failed]:
                 lines.append(f"  failed {f['marker']} at {f['step']}: {f['reason']}")
             if len(b.failed) > max_failed:
@@ -190,7 +220,37 @@ def ledger_status(ledger: Ledger, batch: int | None = None) -> Status:
                     }
                     for r in failed.to_dict("records")
                 ],
+                last_run=_last_run(ledger, bid),
+                unresolved=len(ledger.possible_orphans(bid)),
             )
         )
     root = ledger.path.parent
     return Status(workspace=str(root), batches=out)
+
+
+def _last_run(ledger: Ledger, batch: int) -> dict[str, Any] | None:
+    """The batch's last publish run, and whether it is in an outage now."""
+    runs = ledger.runs("publish")
+    runs = runs[[batch in json.loads(b or "[]") for b in runs["batch_ids"]]]
+    if not len(runs):
+        return None
+    run = runs.iloc[-1]
+    out = {k: (None if run[k] != run[k] else run[k])
+           for k in ("run_id", "started", "ended", "outcome", "message")}  # fmt: skip
+    out["run_id"] = int(out["run_id"])
+    out["outage"] = None
+    if out["outcome"] == "running":
+        ev = ledger.query(
+            "SELECT kind, ts, duration, detail FROM events WHERE run_id=? AND "
+            "step='circuit_open' ORDER BY event_id",
+            [out["run_id"]],
+        )
+        opened = ev[ev.kind == "note"]
+        closed = ev[ev.kind == "pause"]
+        if len(opened) and (
+            not len(closed) or opened.ts.iloc[-1] > (closed.ts + closed.duration.fillna(0)).max()
+        ):
+            since = datetime.fromtimestamp(float(opened.ts.iloc[-1]), UTC)
+            cause = json.loads(opened.detail.iloc[-1] or "{}").get("cause", "")
+            out["outage"] = {"since": since.isoformat(timespec="seconds"), "cause": cause}
+    return out
