@@ -41,8 +41,10 @@ _HOMES = {
     "specpub._api": (
         "load", "link", "build_records", "plan", "preview", "publish", "publish_async", "status",
         "reconcile", "reconcile_async", "audit", "audit_async", "report", "summary",
-        "summary_async", "rehearse", "rehearse_async", "validate",
+        "summary_async", "rehearse", "rehearse_async", "validate", "inventory",
+        "inventory_async",
     ),
+    "specpub.batch.inventory": ("Inventory",),
     "specpub.preservation.report": ("ValidationReport",),
     "specpub.batch.rehearsal": ("forecast", "Forecast", "Rehearsal"),
     "specpub.sandbox": ("running",),
@@ -84,6 +86,8 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
         audit,
         audit_async,
         build_records,
+        inventory,
+        inventory_async,
         link,
         load,
         plan,
@@ -101,6 +105,7 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
         validate,
     )
     from specpub.batch.audit import AuditResult
+    from specpub.batch.inventory import Inventory
     from specpub.batch.plan import PlanResult
     from specpub.batch.reconcile import ReconcileResult
     from specpub.batch.rehearsal import Forecast, Rehearsal, forecast
@@ -135,6 +140,7 @@ __all__ = [
     "FetchResult",
     "Forecast",
     "InputError",
+    "Inventory",
     "MediaLinks",
     "MediaManifest",
     "NotFound",
@@ -163,6 +169,8 @@ __all__ = [
     "fetch_media",
     "forecast",
     "inspect",
+    "inventory",
+    "inventory_async",
     "link",
     "list_presets",
     "load",

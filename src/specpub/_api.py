@@ -40,6 +40,7 @@ from typing import Any, Literal
 from specpub._connect import TargetLike, connect_target, target_name
 from specpub._sync import run_sync
 from specpub.batch.audit import AuditResult
+from specpub.batch.inventory import Inventory
 from specpub.batch.ledger import Ledger
 from specpub.batch.pacing import Pacer
 from specpub.batch.plan import PlanResult, plan_records
@@ -68,6 +69,8 @@ __all__ = [
     "audit",
     "audit_async",
     "build_records",
+    "inventory",
+    "inventory_async",
     "link",
     "load",
     "plan",
@@ -1034,3 +1037,106 @@ def rehearse(
     specpub.errors.InputError: ...nothing is planned in this workspace...
     """
     return run_sync(partial(rehearse_async, **locals()), name="specpub-rehearse")
+
+
+# ----------------------------------------------------------------- the server inventory
+async def inventory_async(
+    workspace: WorkspaceLike,
+    to: TargetLike | None = None,
+    *,
+    url: str | None = None,
+    token_env: str = DEFAULT_TOKEN_ENV,
+    auth: TokenProvider | None = None,
+    api: Api | None = None,
+    refresh: bool = True,
+    full: bool = False,
+) -> Inventory:
+    """:func:`inventory` for code that owns its event loop.
+
+    Examples
+    --------
+    >>> import asyncio, tempfile
+    >>> ws = Workspace.create(tempfile.mkdtemp())
+    >>> asyncio.run(inventory_async(ws, "zenodo", refresh=False)).summary()
+    '0 records on https://zenodo.org (legacy API): 0 published, 0 drafts'
+    """
+    ws = _open(workspace)
+    if not refresh and to is None and url is None:
+        return Inventory.latest(ws, api=api)
+    planned = planned_api = None
+    if to is None and ws.ledger_path.exists():
+        with Ledger.for_workspace(ws) as led:
+            if led.batch_ids():
+                planned, planned_api = _planned_target(led, None)
+    target = connect_target(to, planned=planned, url=url)  # nothing planned, no to: says so
+    chosen = api or planned_api or target.api_default
+    inv = Inventory.for_workspace(ws, str(target.base_url), chosen)
+    if not refresh:
+        return inv
+    pacer = Pacer.for_target(target)
+    client = open_client(
+        target, api=chosen, token_env=token_env, auth=auth, on_response=pacer.on_response
+    )
+    try:
+        return await inv.refresh_with(client, pacer=pacer, full=full)
+    finally:
+        await client.aclose()
+
+
+def inventory(
+    workspace: WorkspaceLike,
+    to: TargetLike | None = None,
+    *,
+    url: str | None = None,
+    token_env: str = DEFAULT_TOKEN_ENV,
+    auth: TokenProvider | None = None,
+    api: Api | None = None,
+    refresh: bool = True,
+    full: bool = False,
+) -> Inventory:
+    """The user's own records and drafts on a repository (the server's side of the ledger).
+
+    One paged listing of every record and draft the token's owner holds
+    (every version, published or not), paced to the target's limits and
+    cached in the workspace (``WS/inventory.sqlite``) with its time; a later
+    call lists only what changed since. It is what ``publish``'s preflight
+    and ``reconcile`` read. A listing has the search index's lag: a record
+    missing from it is "not seen yet", never "gone".
+
+    Parameters
+    ----------
+    workspace
+        The workspace that keeps the cache.
+    to, url, token_env, auth, api
+        As for :func:`publish` (default: the target and API the workspace's
+        batches were planned for). Any target may be listed, planned or not.
+    refresh
+        ``False``: return the cached inventory without a request (and without
+        a token): of ``to`` if given, else the workspace's latest listing;
+        ``.fetched_at`` is ``None`` when nothing was ever listed.
+    full
+        List everything again instead of what changed since the last listing.
+
+    Returns
+    -------
+    specpub.batch.inventory.Inventory
+        ``.to_frame()`` (one row per server record: id, marker, catalogue
+        number, institution code, state, DOI, dates, landing page, title,
+        number of files), ``.find(marker)``, ``.counts()``, ``.summary()``,
+        ``.fetched_at``.
+
+    Raises
+    ------
+    specpub.RepositoryError
+        The repository is unreachable or refuses the token (the cache is
+        kept as it was).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with running() as sb:                                  # doctest: +SKIP
+    ...     inventory(tempfile.mkdtemp(), to=sb).to_frame()
+    >>> inventory(Workspace.create(tempfile.mkdtemp()), "zenodo", refresh=False).fetched_at is None
+    True
+    """
+    return run_sync(partial(inventory_async, **locals()), name="specpub-inventory")

@@ -62,6 +62,7 @@ from typing import Any
 
 import pandas as pd
 
+from specpub._display import FrameResult
 from specpub.repository.protocol import Marker, RemoteRecord
 
 __all__ = [
@@ -336,7 +337,7 @@ async def list_all(
             page += 1
 
 
-class Inventory:
+class Inventory(FrameResult):
     """The user's records and drafts on one repository, as the last listing saw them.
 
     Parameters
@@ -454,6 +455,8 @@ class Inventory:
 
     def summary(self) -> str:
         """One line: how many records, how many published, when fetched."""
+        if not self.base_url:
+            return "no listing of a repository in this workspace yet"
         published = sum(1 for e in self if e.is_published)
         text = (
             f"{len(self)} records on {self.base_url} ({self.api} API): {published} published, "
@@ -565,6 +568,52 @@ class Inventory:
             self.save()
         return self
 
+    async def refresh_with(
+        self,
+        client: Any,
+        *,
+        pacer: Any = None,
+        full: bool = False,
+        margin: float = INDEX_MARGIN,
+        on_page: Callable[[int], None] | None = None,
+    ) -> Inventory:
+        """:meth:`refresh` through a repository client's ``list_records``, paced by ``pacer``.
+
+        The one call a notebook panel or a script needs (:func:`specpub.inventory`
+        wraps it with the workspace, the target and the token). ``pacer`` is a
+        :class:`~specpub.batch.pacing.Pacer` (every page waits for its window);
+        ``None`` sends the pages as fast as the server answers.
+
+        Raises
+        ------
+        specpub.errors.RepositoryError
+            As the client raises it (an unreachable repository, a refused
+            token); the cache is left as it was.
+
+        Examples
+        --------
+        >>> import asyncio
+        >>> class Client:                           # any object with list_records
+        ...     async def list_records(self, query="", *, page=1, size=100):
+        ...         return [RemoteRecord("1", "draft", False)] if page == 1 else []
+        >>> inv = asyncio.run(Inventory("x|legacy").refresh_with(Client()))
+        >>> inv.counts(), inv.requests
+        ({'draft': 1}, 1)
+        """
+        lister = getattr(client, "list_records", None)
+        if lister is None:
+            raise TypeError(f"{type(client).__name__} cannot list the user's records")
+
+        async def page(query: str, number: int, size: int) -> list[RemoteRecord]:
+            ticket = None if pacer is None else await pacer.acquire("api", track=True)
+            try:
+                return await lister(query, page=number, size=size)
+            finally:
+                if ticket is not None:
+                    pacer.release(ticket)
+
+        return await self.refresh(page, full=full, margin=margin, on_page=on_page)
+
     # -- the cache --------------------------------------------------------------------
     def save(self, path: Path | str | None = None) -> Path:
         """Write the inventory to its SQLite cache (one transaction).
@@ -649,6 +698,36 @@ class Inventory:
         return inv
 
     @classmethod
+    def latest(cls, workspace: Any, *, api: str | None = None) -> Inventory:
+        """The workspace's most recent listing (of any repository; of ``api`` if given).
+
+        No request and no token: what a panel shows before anything is listed
+        again. An empty inventory (``fetched_at`` ``None``) when nothing was listed.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> Inventory.latest(tempfile.mkdtemp()).fetched_at is None
+        True
+        """
+        path = _workspace_root(workspace) / INVENTORY_FILE
+        origin = None
+        if path.exists():
+            conn = sqlite3.connect(path, timeout=30.0)
+            try:
+                rows = conn.execute(
+                    "SELECT origin FROM meta WHERE fetched_at IS NOT NULL ORDER BY fetched_at DESC"
+                ).fetchall()
+            except sqlite3.Error:
+                rows = []
+            finally:
+                conn.close()
+            origin = next((o for (o,) in rows if api is None or o.endswith(f"|{api}")), None)
+        if origin is None:
+            return cls(f"|{api or 'legacy'}", path=path)
+        return cls.load(path, origin)
+
+    @classmethod
     def for_workspace(cls, workspace: Any, base_url: str, api: str) -> Inventory:
         """The cached inventory of a repository in a workspace (``WS/inventory.sqlite``).
 
@@ -666,12 +745,16 @@ class Inventory:
         >>> Inventory.for_workspace(ws.ledger_path, "x", "legacy").path == inv.path
         True
         """
-        # a folder or a ledger file (a path's own .root is "/"), else a Workspace
-        path_like = isinstance(workspace, str | os.PathLike)
-        root = Path(workspace) if path_like else Path(workspace.root)
-        if root.suffix == ".sqlite":
-            root = root.parent
+        root = _workspace_root(workspace)
         return cls.load(root / INVENTORY_FILE, f"{base_url.rstrip('/')}|{api}")
+
+
+def _workspace_root(workspace: Any) -> Path:
+    """A workspace's folder, from a Workspace, its folder, or its ledger's path."""
+    # a folder or a ledger file (a path's own .root is "/"), else a Workspace
+    path_like = isinstance(workspace, str | os.PathLike)
+    root = Path(workspace) if path_like else Path(workspace.root)
+    return root.parent if root.suffix == ".sqlite" else root
 
 
 def _age_key(e: ServerRecord) -> tuple[str, int, str]:
