@@ -124,20 +124,8 @@ def served_embedded(tmp_path_factory: pytest.TempPathFactory, _private_runtime_d
     user's commands find the one they started in another terminal. Served in this
     process (no rate limit), removed at the end of the test.
     """
-    from specpub._runtime import announce, withdraw
+    from specpub._runtime import announcing
     from specpub.sandbox import running
 
-    with running(tmp_path_factory.mktemp("served"), rate_limit="off") as sb:
-        path = announce(
-            sb.url,
-            pid=os.getpid(),
-            data_dir=sb.data_dir,
-            token=sb.token,
-            rate_limits=sb.config.rate_limits,
-            search_rate_limits=sb.config.search_rate_limits,
-            doi_prefix=sb.config.doi_prefix,
-        )
-        try:
-            yield sb
-        finally:
-            withdraw(path)
+    with running(tmp_path_factory.mktemp("served"), rate_limit="off") as sb, announcing(sb):
+        yield sb

@@ -32,20 +32,27 @@ ServedRepository('http://127.0.0.1:9', pid=..., data_dir='/tmp/repo', token=<hid
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from specpub.limits import RateLimit, format_rate_limits, parse_rate_limits
+
+if TYPE_CHECKING:  # pragma: no cover
+    from specpub.sandbox.server import SandboxHandle
 
 __all__ = [
     "ServedRepository",
     "announce",
     "announced",
+    "announcing",
     "running_repositories",
     "runtime_dir",
     "withdraw",
@@ -140,6 +147,39 @@ def announce(
         json.dump(data, fh)
     os.replace(tmp, path)
     return path
+
+
+@contextlib.contextmanager
+def announcing(handle: SandboxHandle, *, token_env: str | None = None) -> Iterator[Path]:
+    """Announce a running embedded repository handle while the block runs.
+
+    ``handle`` is what :func:`specpub.running` yields (``url``, ``token``,
+    ``data_dir``, ``config``). With ``token_env`` naming the variable that
+    holds the handle's token, the file keeps only that name; otherwise the
+    generated token itself (mode 0600).
+
+    Examples
+    --------
+    >>> import specpub  # doctest: +SKIP
+    >>> with specpub.running() as sb, announcing(sb):  # doctest: +SKIP
+    ...     pass  # `specpub audit --to embedded` in another terminal uses sb
+    """
+    config = getattr(handle, "config", None)
+    from_env = token_env if token_env and os.environ.get(token_env) == handle.token else None
+    path = announce(
+        handle.url,
+        pid=os.getpid(),
+        data_dir=handle.data_dir,
+        token=None if from_env else handle.token,
+        token_env=from_env,
+        rate_limits=getattr(config, "rate_limits", None),
+        search_rate_limits=getattr(config, "search_rate_limits", None),
+        doi_prefix=getattr(config, "doi_prefix", None),
+    )
+    try:
+        yield path
+    finally:
+        withdraw(path)
 
 
 def withdraw(path: Path | None) -> None:

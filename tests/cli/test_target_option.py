@@ -152,3 +152,19 @@ def test_sandbox_serve_in_one_terminal_publish_in_another(ws, tmp_path):
         server.send_signal(signal.SIGINT)
         server.communicate(timeout=60)
     assert announced() == []  # withdrawn when it stops
+
+
+def test_announcing_a_handle_while_it_serves(tmp_path, monkeypatch):
+    from specpub._runtime import announcing
+
+    with running(tmp_path / "repo", rate_limit="off") as sb:
+        monkeypatch.setenv("SPECPUB_TEST_SERVED_TOKEN", sb.token)
+        with announcing(sb, token_env="SPECPUB_TEST_SERVED_TOKEN") as path:
+            assert sb.token not in path.read_text()  # the variable's name only
+            [repo] = announced()
+            assert repo.token_env == "SPECPUB_TEST_SERVED_TOKEN"
+            assert repo.config.rate_limits == sb.config.rate_limits
+        assert not path.exists()
+        with announcing(sb, token_env="SPECPUB_TEST_NOT_ITS_TOKEN") as path:
+            assert announced()[0].token == sb.token  # a variable not holding it: the token
+        assert announced() == []

@@ -195,8 +195,13 @@ def run_demo(
         )
         _print_outcome(run, say)
         if serve:
-            say("Serving until Ctrl-C ...")
-            with contextlib.suppress(KeyboardInterrupt):
+            from specpub._runtime import announcing
+
+            say(
+                "Serving until Ctrl-C; in another terminal, `specpub audit --workspace "
+                f"{ws.root} --to embedded` (reconcile, summary) uses this repository ..."
+            )
+            with announcing(repo), contextlib.suppress(KeyboardInterrupt):
                 threading.Event().wait()
         used_port = repo.port
     if not serve:

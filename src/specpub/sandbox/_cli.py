@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import json
 import os
@@ -10,15 +11,11 @@ import re
 import signal
 import sys
 import threading
-from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from specpub._runtime import announce, withdraw
+from specpub._runtime import announcing
 from specpub.errors import InputError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from specpub.sandbox.server import SandboxHandle
 
 
 def register(subparsers: Any) -> None:
@@ -213,26 +210,6 @@ def _config_from_args(args: argparse.Namespace) -> Any:
         raise InputError(str(err), fix=fix) from None
 
 
-def _announce(handle: SandboxHandle, args: argparse.Namespace) -> Path:
-    """Tell ``--to embedded`` where this server runs (see :mod:`specpub._runtime`)."""
-    config = handle.config
-    from_env = (
-        args.token_env
-        if args.token_env and handle.token == os.environ.get(args.token_env)
-        else None
-    )
-    return announce(
-        handle.url,
-        pid=os.getpid(),
-        data_dir=handle.data_dir,
-        token=None if from_env else handle.token,
-        token_env=from_env,
-        rate_limits=config.rate_limits,
-        search_rate_limits=config.search_rate_limits,
-        doi_prefix=config.doi_prefix,
-    )
-
-
 def _serve(args: argparse.Namespace) -> int:
     from specpub.sandbox.server import start
 
@@ -251,7 +228,7 @@ def _serve(args: argparse.Namespace) -> int:
         stop.set()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    announcement: Path | None = None
+    announcement = contextlib.ExitStack()
     try:
         print(handle.url, flush=True)
         if config.token is None:
@@ -263,7 +240,7 @@ def _serve(args: argparse.Namespace) -> int:
             flush=True,
         )
         if not args.control_stdin:
-            announcement = _announce(handle, args)
+            announcement.enter_context(announcing(handle, token_env=args.token_env))
             print(
                 "specpub sandbox: `specpub publish --to embedded` (reconcile, audit, summary) "
                 "in another terminal will use this repository",
@@ -277,7 +254,7 @@ def _serve(args: argparse.Namespace) -> int:
         while not stop.wait(0.5):
             pass
     finally:
-        withdraw(announcement)
+        announcement.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         handle.stop()
