@@ -168,3 +168,12 @@ def test_announcing_a_handle_while_it_serves(tmp_path, monkeypatch):
         with announcing(sb, token_env="SPECPUB_TEST_NOT_ITS_TOKEN") as path:
             assert announced()[0].token == sb.token  # a variable not holding it: the token
         assert announced() == []
+
+
+def test_checks_refuse_a_target_the_batch_was_not_planned_for(ws, capsys, monkeypatch):
+    monkeypatch.setenv("SPECPUB_TEST_SOME_TOKEN", "t")
+    for command in ("reconcile", "audit"):
+        code, _, err = _run(capsys, command, "-w", ws.root, "--to", "zenodo",
+                            "--token-env", "SPECPUB_TEST_SOME_TOKEN")  # fmt: skip
+        assert code == 2, err
+        assert "planned for 'embedded', not 'zenodo'" in err

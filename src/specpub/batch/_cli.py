@@ -386,11 +386,13 @@ def _confirm(question: str) -> bool:
 def _check_batch(args: argparse.Namespace, check: Any) -> tuple[Any, Any]:
     """Run ``check(ledger, client, batch, pacer)`` on ``--batch`` (default: the latest).
 
-    The client speaks the batch's api (or ``--api``) and shares one pacer with
-    the target's documented limits. Returns the workspace and the check's result.
+    The preamble is the Python API's (:func:`specpub.reconcile`, :func:`specpub.audit`):
+    the target checked against the batch's, a client speaking the batch's api (or
+    ``--api``) and one pacer with the target's limits. Returns the workspace and the
+    check's result.
     """
+    from specpub._api import _connection
     from specpub.batch.ledger import Ledger
-    from specpub.batch.pacing import Pacer
 
     ws = _open_workspace(args.workspace)
     conn = connect(args)
@@ -398,11 +400,12 @@ def _check_batch(args: argparse.Namespace, check: Any) -> tuple[Any, Any]:
     async def go() -> Any:
         with Ledger.for_workspace(ws) as led:
             batch = led.latest_batch(args.batch)
-            info = led.batch(batch)
-            pacer = Pacer.for_target(conn.target)
-            api = args.api or info.api
-            async with _session(conn, api=api, on_response=pacer.on_response) as client:
-                return await check(led, client, batch, pacer)
+        print(f"specpub: using {conn.description}", file=sys.stderr)
+        async with _connection(
+            ws, conn.target, batch=batch, url=None, api=args.api, token_env=args.token_env,
+            auth=conn.auth,
+        ) as (led, _target, client, pacer):  # fmt: skip
+            return await check(led, client, batch, pacer)
 
     return ws, asyncio.run(go())
 
