@@ -150,6 +150,8 @@ def _preset(tmp_path, text: str):
     [
         ('[record]\ntitel = "x"', "record.titel", "did you mean 'title'"),
         ('[recrod]\ntitle = "x"', "recrod", "unknown section [recrod]"),
+        ('extends = "minimal"', "extends", "belongs in [preset]"),
+        ('title = "{scientificName}"', "title", "belongs in [record]"),
         ("[record]\ntitle = 5", "record.title", "expected a template text"),
         ('[record]\nlicense = "cc-by-5.0"', "record.license", "not a licence in Zenodo"),
         ('[record]\ntitle = "[[ {a}"', "record.title", "never closed"),

@@ -541,6 +541,13 @@ class _Checker:
 
     def check_keys(self, raw: Mapping[str, Any]) -> None:
         for section, body in raw.items():
+            homes = [name for name, keys in _SCHEMA.items() if section in keys]
+            if section not in _SCHEMA and homes and not isinstance(body, Mapping):
+                raise self.fail(
+                    section,
+                    f"{section!r} is written outside a section (it belongs in [{homes[0]}])",
+                    f"write it under the section header: [{homes[0]}] then {section} = …",
+                )
             if section not in _SCHEMA:
                 raise self.fail(
                     section,
