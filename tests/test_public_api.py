@@ -161,6 +161,10 @@ def test_every_stage_works_inside_a_running_event_loop(tmp_path, api):
             assert (await specpub.reconcile_async(ws_path, to=sb)).ok
             assert (await specpub.audit_async(ws_path, to=sb)).ok
             assert (await specpub.summary_async(ws_path, to=sb)).csv_path.is_file()
+            checked = specpub.whoami(sb)
+            assert checked.ok
+            assert checked.may["list"]
+            assert (await specpub.whoami_async(sb)).username == checked.username
             token = sb.token
         rehearsal = specpub.rehearse(ws_path, sample=2, faults=None, time_scale=600, api=api)
         assert rehearsal.published == 2
@@ -168,7 +172,7 @@ def test_every_stage_works_inside_a_running_event_loop(tmp_path, api):
         assert rehearsal2.published == 1
         return [specimens, links, manifest, records, validated, planned, result, status,
                 reconciled, audited, report, listed, deposited, rehearsal,
-                rehearsal.forecast], token  # fmt: skip
+                rehearsal.forecast, checked], token  # fmt: skip
 
     results, token = asyncio.run(notebook_cell())
     for result in results:

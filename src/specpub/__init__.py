@@ -64,6 +64,7 @@ _HOMES = {
     "specpub.batch.audit": ("AuditResult",),
     "specpub.batch.report": ("BatchReport",),
     "specpub.batch.summary": ("SummaryDeposit",),
+    "specpub._whoami": ("whoami", "whoami_async", "TokenCheck"),
 }  # fmt: skip
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -104,6 +105,7 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
         summary_async,
         validate,
     )
+    from specpub._whoami import TokenCheck, whoami, whoami_async
     from specpub.batch.audit import AuditResult
     from specpub.batch.inventory import Inventory
     from specpub.batch.plan import PlanResult
@@ -159,6 +161,7 @@ __all__ = [
     "SpecpubError",
     "Status",
     "SummaryDeposit",
+    "TokenCheck",
     "Transient",
     "ValidationReport",
     "Workspace",
@@ -190,6 +193,8 @@ __all__ = [
     "summary",
     "summary_async",
     "validate",
+    "whoami",
+    "whoami_async",
 ]
 
 

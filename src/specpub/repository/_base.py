@@ -211,6 +211,18 @@ class BaseClient:
             return False
         return True
 
+    async def me(self) -> dict[str, Any]:
+        """The token's user: ``GET /api/me`` (InvenioRDM, Zenodo, the embedded repository).
+
+        Raises :class:`~specpub.errors.AuthenticationError` for a refused
+        token (401, or 403 when the token may not read its profile) and
+        :class:`~specpub.errors.NotFound` on a server without the endpoint.
+        See :func:`specpub.whoami`, which turns this into a token check.
+        """
+        return await self._http.json(
+            "GET", "/api/me", step="whoami", idempotent=True, ok=(200,), expect=dict
+        )
+
     # -- searching -----------------------------------------------------------------
 
     @staticmethod
