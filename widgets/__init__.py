@@ -11,6 +11,8 @@ Panels (each a thin view over the library calls a command-line user makes):
 - :class:`ScanPanel` — every image read once: live progress, formats, findings, thumbnails;
 - :class:`ValidationPanel` — preservation verdicts, findings filtered by rule and severity;
 - :class:`PreviewPanel` — the records under a preset: pager, gallery, payload, checks;
+- :class:`TargetPanel` — where records go (embedded, Zenodo sandbox, Zenodo, any
+  InvenioRDM) and the token checked before anything is sent;
 - :class:`UploadDashboard` — publish, pause, resume, counts, plots, ETA, DOIs,
   reconcile and audit.
 
@@ -31,6 +33,7 @@ from specpub_widgets._views import doi_link, frame_html, thumbnail_html
 from specpub_widgets.load import LoadPanel
 from specpub_widgets.preview import PreviewPanel
 from specpub_widgets.scan import ScanPanel
+from specpub_widgets.target import TargetPanel
 from specpub_widgets.upload import UploadDashboard
 from specpub_widgets.validate import ValidationPanel
 
@@ -38,6 +41,7 @@ __all__ = [
     "LoadPanel",
     "PreviewPanel",
     "ScanPanel",
+    "TargetPanel",
     "UploadDashboard",
     "ValidationPanel",
     "doi_link",

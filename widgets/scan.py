@@ -1,6 +1,6 @@
 """The scan panel: every image read once (fixity, format, metadata), live progress, thumbnails.
 
-A view over :func:`specpub.media.scan` — the same call as ``specpub scan
+A view over :func:`specpub.scan` — the same call as ``specpub scan
 --workspace WS``. *Scan* runs it in a background thread (the notebook stays
 usable; a re-scan reads only new and changed files); the panel then shows the
 formats, the findings (filterable by severity) and a page of thumbnails.
@@ -32,7 +32,6 @@ from specpub_widgets._progress import WidgetProgress
 from specpub_widgets._views import bar_chart, frame_html, thumbnail_html
 
 import specpub
-import specpub.media
 
 __all__ = ["ScanPanel"]
 
@@ -52,7 +51,7 @@ class ScanPanel(Panel):
     workers
         Processes to read with (default: every core; ``0``: in this process).
     manifest
-        An already made :class:`~specpub.media.MediaManifest` to show at once.
+        An already made :class:`specpub.MediaManifest` to show at once.
     page_size
         Thumbnails per page.
     """
@@ -112,8 +111,8 @@ class ScanPanel(Panel):
 
     def scan(self) -> None:
         """Scan now, in this thread (a notebook cell, ``interactive=False`` code, tests)."""
-        self.manifest = specpub.media.scan(
-            self._paths(), workspace=self.workspace, workers=self.workers, progress=self.progress
+        self.manifest = specpub.scan(
+            self.workspace, self._paths(), workers=self.workers, progress=self.progress
         )
         self.progress.close()
         self._show()
@@ -124,11 +123,8 @@ class ScanPanel(Panel):
         self.say("Scanning … the notebook stays usable while this runs.")
 
         def work() -> Any:
-            return specpub.media.scan(
-                self._paths(),
-                workspace=self.workspace,
-                workers=self.workers,
-                progress=self.progress,
+            return specpub.scan(
+                self.workspace, self._paths(), workers=self.workers, progress=self.progress
             )
 
         return self._worker.start(work)

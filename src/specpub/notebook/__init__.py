@@ -21,6 +21,7 @@ Examples
 from specpub.notebook._checks import RecordsFailed, check_published
 from specpub.notebook._parameters import (
     Parameter,
+    check_env_name,
     check_values,
     convert_values,
     looks_secret,
@@ -44,6 +45,7 @@ __all__ = [
     "NotebookRun",
     "Parameter",
     "RecordsFailed",
+    "check_env_name",
     "check_published",
     "check_values",
     "convert_values",

@@ -45,6 +45,7 @@ from specpub.errors import InputError
 
 __all__ = [
     "Parameter",
+    "check_env_name",
     "check_values",
     "convert_values",
     "parse_parameters",
@@ -197,7 +198,7 @@ class Parameter:
         if kind.kind == "list" and value is not None:
             value = [float(v) if kind.item == "float" else v for v in value]
         if self.is_env_name and value is not None:
-            _check_env_name(self.name, value)
+            check_env_name(self.name, value)
         return value
 
     def convert(self, text: str) -> Any:
@@ -272,8 +273,26 @@ def _conversion_hint(kind: _Type, default: Any) -> str:
     return f"{hint} (default: {default!r})"
 
 
-def _check_env_name(param: str, value: str) -> None:
-    """A ``*_env`` value must be a variable *name*, never the secret itself."""
+def check_env_name(param: str, value: str) -> None:
+    """A ``*_env`` value must be a variable *name*, never the secret itself.
+
+    Used for notebook parameters and by the target panel's variable field.
+
+    Raises
+    ------
+    InputError
+        ``value`` is not a variable name, or it is the *content* of an
+        environment variable (a token pasted where its name belongs); the
+        message never repeats the value.
+
+    Examples
+    --------
+    >>> check_env_name("token_env", "ZENODO_TOKEN")
+    >>> check_env_name("token_env", "tok en")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    specpub.errors.InputError: field 'token_env': parameter 'token_env' must be the NAME...
+    """
     if not isinstance(value, str) or not _ENV_NAME.match(value):
         raise InputError(
             f"parameter {param!r} must be the NAME of an environment variable (such as "
