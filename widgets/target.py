@@ -138,7 +138,7 @@ class TargetPanel(Panel):
 
     @property
     def target_kwargs(self) -> dict[str, Any]:
-        """``to``, ``url`` and ``token_env`` for :func:`specpub.publish`, :func:`specpub.whoami` …"""
+        """``to``, ``url`` and ``token_env`` for :func:`specpub.publish`, ``whoami``, ..."""
         return {"to": self.to, "url": self.url, "token_env": self.token_env}
 
     @property
@@ -162,9 +162,7 @@ class TargetPanel(Panel):
             if choice == "zenodo"
             else ""
         )
-        token = (
-            "its own token" if served else f"the token in ${html.escape(self.token_env or '?')}"
-        )
+        token = "its own token" if served else f"the token in ${html.escape(self.token_env or '?')}"
         self._result.value = f"<div>{where}, with {token}: not checked yet.{note}</div>"
         self.say("")
 

@@ -6,8 +6,9 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-import specpub  # noqa: E402
-from specpub_widgets import TargetPanel  # noqa: E402
+from specpub_widgets import TargetPanel
+
+import specpub
 
 GOOD = "panel-good-token-0123456789"
 WRONG = "panel-wrong-token-0123456789"
