@@ -214,6 +214,17 @@ class TargetPanel(Panel):
             self.say("This token cannot publish here: see the checks above.", "error")
         return check
 
+    def require(self) -> Any:
+        """Check (as the button does) and raise unless the token can publish here.
+
+        A notebook's *Run All* stops at this cell before anything is sent;
+        the panel stays on screen with the reason, to fix and check again.
+        """
+        self.guarded(self.check)()
+        if self.checked is not None:
+            return self.checked.require()
+        raise self.errors[-1]
+
     def _show(self, check: Any) -> None:
         lines = "".join(f"<div>{html.escape(line)}</div>" for line in check.summary().splitlines())
         self._result.value = f"{lines}{frame_html(check.to_frame())}"

@@ -117,6 +117,26 @@ class TokenCheck(FrameResult):
         """The token is accepted and may list the user's records (what every batch needs)."""
         return bool(self.may.get("list")) and self.may.get("create") is not False
 
+    def require(self) -> TokenCheck:
+        """``self`` if :attr:`ok`, else raise :class:`~specpub.errors.AuthenticationError`.
+
+        For scripts and notebooks that must stop before anything is sent
+        (``specpub.whoami("zenodo").require()``), as ``raise_for_status`` in httpx.
+
+        Examples
+        --------
+        >>> TokenCheck("zenodo", "https://zenodo.org", "legacy", "env:T",
+        ...            may={"list": False}).require()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        specpub.errors.AuthenticationError: this token cannot publish to https://zenodo.org: ...
+        """
+        if self.ok:
+            return self
+        raise AuthenticationError(
+            f"this token cannot publish to {self.base_url}: " + " ".join(self.summary().split("\n"))
+        )
+
     @property
     def user(self) -> str:
         """The user for people: ``name (user ID)``, or ``an unnamed user``."""

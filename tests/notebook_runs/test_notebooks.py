@@ -9,6 +9,7 @@ report, the workspace. One run serves several assertions (module fixtures).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -46,6 +47,20 @@ def test_notebook_contract(path: Path) -> None:
     assert nb["cells"][0]["cell_type"] == "markdown"  # says what the notebook does first
 
 
+#: Beside ``import specpub``: the demo collection generator and the notebook helpers.
+NOTEBOOK_MODULES = {"specpub", "specpub.demo", "specpub.notebook", "specpub_widgets"}
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
+def test_notebooks_call_only_the_public_api(path: Path) -> None:
+    nb = json.loads(path.read_text())
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    imported = set(re.findall(r"^\s*(?:from|import)\s+(specpub\w*(?:\.\w+)*)", code, re.M))
+    assert imported <= NOTEBOOK_MODULES, imported - NOTEBOOK_MODULES
+    # no reach into a subpackage through attributes either (specpub.media.scan ...)
+    assert not re.findall(r"\bspecpub\.(?!demo\b|notebook\b)[a-z_]+\.[A-Za-z_]", code)
+
+
 def test_the_notebooks_are_all_there() -> None:
     stems = {p.stem for p in ALL}
     assert {
@@ -74,6 +89,8 @@ def test_quickstart_publishes_the_demo_collection(quickstart) -> None:
     assert run.results["validation"].get("pass", 0) > 0
     assert run.results["reconcile_ok"] is True
     assert run.results["audit_ok"] is True
+    assert run.results["token"]["ok"] is True  # checked before anything was sent
+    assert run.results["token"]["token_source"].startswith("served:")
     assert run.report["workspace"] is None  # the quickstart has demo_dir, not workspace
     ws = cwd / "specpub-demo" / "workspace"
     assert specpub.status(ws).counts == {"published": len(dois)}
@@ -165,6 +182,7 @@ def test_require_pass_fails_the_run_on_failing_files(tmp_path: Path) -> None:
 def test_upload_notebook_publishes_reconciles_and_audits(chained) -> None:
     cwd, _, _, last = chained
     assert last.ok, last.summary()
+    assert last.results["token"]["may"]["list"] is True
     assert last.results["reconcile"]["ok"] is True
     assert last.results["audit"]["ok"] is True
     assert last.results["report"]["published"] == len(last.results["dois"]) > 0
@@ -192,6 +210,29 @@ def test_an_unknown_licence_stops_the_run_before_anything_is_sent(tmp_path: Path
     assert run.report["error"]["ename"] == "InputError"
     assert "no-such-licence" in run.report["error"]["evalue"]
     assert "publish" not in run.results  # stopped at planning: nothing was sent
+
+
+def test_a_refused_token_stops_the_upload_before_anything_is_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _run("01_load_specimens.ipynb", tmp_path, interactive=False).ok
+    wrong = "refused-token-0123456789abcdef"
+    monkeypatch.setenv("SPECPUB_TEST_WRONG_TOKEN", wrong)  # the kernel inherits it
+    with specpub.running(tmp_path / "repo", rate_limit="off") as repo:
+        run = _run("05_upload_batch.ipynb", tmp_path, target=repo.url,
+                   token_env="SPECPUB_TEST_WRONG_TOKEN", interactive=False)  # fmt: skip
+        held = httpx.get(f"{repo.url}/api/deposit/depositions",
+                         headers={"Authorization": f"Bearer {repo.token}"}, timeout=10)  # fmt: skip
+        assert held.json() == []  # nothing was created
+    assert run.exit_code == 1, run.summary()
+    assert run.report["error"]["ename"] == "AuthenticationError"
+    assert (
+        "refused the token from the environment variable SPECPUB_TEST_WRONG_TOKEN"
+        in (run.report["error"]["evalue"])
+    )
+    assert "token" not in run.results  # stopped at the check: nothing planned, nothing sent
+    for text in (run.output.read_text(), (run.run_dir / "run.log").read_text()):
+        assert wrong not in text
 
 
 @pytest.mark.parametrize("name", ["00_quickstart.ipynb", "05_upload_batch.ipynb"])

@@ -1,8 +1,8 @@
 """The quickstart in real JupyterLab and Chromium, cell by cell, used as a person would.
 
-Load the demo table, look at the flags (filter them by severity), press Publish, watch the
-progress reach the end and the DOIs appear, press Reconcile. Screenshots of each panel go to
-``build/ui-screenshots/``.
+Load the demo table, look at the flags (filter them by severity), check the token, press
+Publish, watch the progress reach the end and the DOIs appear, press Reconcile. Screenshots
+of each panel go to ``build/ui-screenshots/``.
 """
 
 from __future__ import annotations
@@ -99,7 +99,16 @@ def test_quickstart_cell_by_cell_with_the_panels(open_notebook: Any, shots: Path
     expect(prev.locator(".specpub-gallery img").first).to_be_visible()
     prev.screenshot(path=str(shots / "preview-panel-gallery.png"))
 
-    # 6-8. The embedded repository, the embedded repository, the upload dashboard.
+    # 6-7. The embedded repository, and its token checked before anything is sent.
+    run_cells_until(page, ".specpub-target-panel")
+    target = page.locator(".specpub-target-panel")
+    expect(target.locator(".specpub-message")).to_contain_text("Ready: records go to")
+    expect(target.locator(".specpub-token-check")).to_contain_text("belongs to")
+    target.locator(".widget-button", has_text="Check token").click()
+    expect(target.locator(".specpub-message")).to_contain_text("Ready: records go to")
+    target.screenshot(path=str(shots / "target-panel-checked.png"))
+
+    # 8. The upload dashboard.
     run_cells_until(page, ".specpub-upload-panel")
     dash = page.locator(".specpub-upload-panel")
     expect(dash.locator(".specpub-message")).to_contain_text("ready to publish")
@@ -114,8 +123,9 @@ def test_quickstart_cell_by_cell_with_the_panels(open_notebook: Any, shots: Path
     expect(dash.locator(".specpub-checks")).to_contain_text("records checked")
     dash.screenshot(path=str(shots / "upload-dashboard-reconciled.png"))
 
-    # 6. The list of DOIs below the dashboard.
+    # 9. The list of DOIs below the dashboard.
     run_cells_until(
         page, ".jp-OutputArea-output a[href^='https://doi.org/10.5072/']:not(.specpub-dois a)"
     )
+
     no_errors(page)
