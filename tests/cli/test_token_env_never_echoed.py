@@ -49,6 +49,7 @@ def _argv(command: tuple[str, ...], ws: Workspace, url: str | None) -> list[str]
         ("audit",): ["--workspace", str(ws.root), *target, "--progress", "none"],
         ("summary",): ["--workspace", str(ws.root), "--publish", *target],
         ("sandbox", "serve"): ["--port", "0"],
+        ("whoami",): target,
     }
     return [*command, *by_command[command]]
 
@@ -62,7 +63,8 @@ def ws(tmp_path):
 
 def test_every_command_with_token_env_is_covered():
     assert _commands_with_token_env() == [
-        ("audit",), ("publish",), ("reconcile",), ("sandbox", "serve"), ("summary",)
+        ("audit",), ("publish",), ("reconcile",), ("sandbox", "serve"), ("summary",),
+        ("whoami",),
     ]  # fmt: skip
 
 
