@@ -385,22 +385,10 @@ def register(subparsers: Any) -> None:
             "scopes; 2: bad input (unknown target, variable not a name)."
         ),
     )
-    p.add_argument(
-        "--to",
-        required=True,
-        metavar="TARGET",
-        help="zenodo, zenodo-sandbox, embedded (with --url), or an InvenioRDM https:// URL",
-    )
-    p.add_argument("--url", default=None, help="base URL of a running embedded sandbox")
-    p.add_argument("--api", choices=("legacy", "native"), default=None,
-                   help="API (default: the target's)")  # fmt: skip
-    p.add_argument(
-        "--token-env",
-        default=DEFAULT_TOKEN_ENV,
-        metavar="VAR",
-        help=f"NAME of the environment variable holding the token (default {DEFAULT_TOKEN_ENV})",
-    )
-    p.add_argument("--json", action="store_true", help="print the check as JSON")
+    from specpub._cliopts import add_json, add_target
+
+    add_target(p, api_default="the target's")
+    add_json(p)
     p.set_defaults(handler=_cmd_whoami)
 
 
