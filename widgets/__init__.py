@@ -14,7 +14,9 @@ Panels (each a thin view over the library calls a command-line user makes):
 - :class:`TargetPanel` — where records go (embedded, Zenodo sandbox, Zenodo, any
   InvenioRDM) and the token checked before anything is sent;
 - :class:`UploadDashboard` — publish, pause, resume, counts, plots, ETA, DOIs,
-  reconcile and audit.
+  reconcile and audit;
+- :class:`RecordsPanel` — the user's records and drafts on the repository (the batch
+  engine's own inventory): search, state, paging, DOI links.
 
 Notebook helpers: :func:`record` (results for ``specpub run``'s report),
 :func:`progress_for` (a bar in JupyterLab, text lines under papermill),
@@ -32,6 +34,7 @@ from specpub_widgets._record import record
 from specpub_widgets._views import doi_link, frame_html, thumbnail_html
 from specpub_widgets.load import LoadPanel
 from specpub_widgets.preview import PreviewPanel
+from specpub_widgets.records import RecordsPanel
 from specpub_widgets.scan import ScanPanel
 from specpub_widgets.target import TargetPanel
 from specpub_widgets.upload import UploadDashboard
@@ -40,6 +43,7 @@ from specpub_widgets.validate import ValidationPanel
 __all__ = [
     "LoadPanel",
     "PreviewPanel",
+    "RecordsPanel",
     "ScanPanel",
     "TargetPanel",
     "UploadDashboard",

@@ -1,8 +1,8 @@
 """The quickstart in real JupyterLab and Chromium, cell by cell, used as a person would.
 
 Load the demo table, look at the flags (filter them by severity), check the token, press
-Publish, watch the progress reach the end and the DOIs appear, press Reconcile. Screenshots
-of each panel go to ``build/ui-screenshots/``.
+Publish, watch the progress reach the end and the DOIs appear, press Reconcile, list and
+search the records on the repository. Screenshots of each panel go to ``build/ui-screenshots/``.
 """
 
 from __future__ import annotations
@@ -128,4 +128,24 @@ def test_quickstart_cell_by_cell_with_the_panels(open_notebook: Any, shots: Path
         page, ".jp-OutputArea-output a[href^='https://doi.org/10.5072/']:not(.specpub-dois a)"
     )
 
+    # 10. The records on the repository: list them, search one, filter by state, page.
+    run_cells_until(page, ".specpub-records-panel")
+    recs = page.locator(".specpub-records-panel")
+    recs.locator(".widget-button", has_text="Refresh").click()
+    expect(recs.locator(".specpub-message")).to_contain_text("listed", timeout=60_000)
+    table = recs.locator(".specpub-records-table")
+    expect(table.locator("a[href^='https://doi.org/10.5072/']").first).to_be_visible()
+    recs.screenshot(path=str(shots / "records-panel-listed.png"))
+    number = table.locator("tbody tr td").nth(1).inner_text()
+    search = recs.locator(".widget-text", has_text="Search").locator("input")
+    search.fill(number)
+    search.press("Enter")
+    expect(recs.locator(".widget-label", has_text="page 1 of 1 · 1 records")).to_be_visible()
+    expect(table).to_contain_text(number)
+    search.fill("")
+    search.press("Enter")
+    state = recs.locator(".widget-dropdown", has_text="State").locator("select")
+    state.select_option("published")
+    expect(table).not_to_contain_text("draft")
+    recs.screenshot(path=str(shots / "records-panel-filtered.png"))
     no_errors(page)
