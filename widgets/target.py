@@ -6,7 +6,9 @@ token), Zenodo's sandbox, Zenodo, or any InvenioRDM by URL; type the *name*
 of the environment variable that holds the token (never the token: a value
 that is not a variable name, or that is the content of one, is cleared from
 the field at once so it cannot be saved with the notebook); *Check token*
-asks the repository whose token it is and what it may do. Other panels
+asks the repository whose token it is and what it may do, in the background
+(the notebook stays usable while a slow or unreachable server is waited
+for, at most ``timeout`` seconds per answer). Other panels
 (:class:`~specpub_widgets.RecordsPanel`) and the notebook's publish call read
 the choice from :attr:`TargetPanel.target_kwargs`.
 
@@ -26,7 +28,7 @@ import html
 from typing import Any
 
 import ipywidgets as w
-from specpub_widgets._base import Panel
+from specpub_widgets._base import Background, Panel
 from specpub_widgets._views import frame_html
 
 import specpub
@@ -62,6 +64,9 @@ class TargetPanel(Panel):
         The NAME of the environment variable holding the token.
     api
         ``"legacy"`` or ``"native"`` (default: the target's).
+    timeout
+        Seconds each answer of the check is awaited; a server that does not
+        answer in time is reported as such.
     """
 
     def __init__(
@@ -72,11 +77,16 @@ class TargetPanel(Panel):
         url: str | None = None,
         token_env: str = "ZENODO_TOKEN",  # noqa: S107 - the NAME of a variable
         api: str | None = None,
+        timeout: float = 20.0,
     ) -> None:
         super().__init__("target")
         self.embedded = embedded
         self.api = api
+        self.timeout = timeout
         self.checked: Any = None
+        self._choice_no = 0  # counts changes of the choice: a late answer for an old one is dropped
+        self._checking_no: int | None = None
+        self._worker = Background(on_done=self._checked_in_background, name="specpub-whoami")
         start = target if target in _NAMES else "invenio"
         self.choice = w.Dropdown(
             options=_CHOICES, value=start, description="Repository",
@@ -99,7 +109,7 @@ class TargetPanel(Panel):
         self.check_button = w.Button(description="Check token", icon="key", button_style="info")
         self._result = w.HTML()
         self._result.add_class("specpub-token-check")
-        self.check_button.on_click(self.guarded(lambda _: self.check()))
+        self.check_button.on_click(self.guarded(lambda _: self.start()))
         self.choice.observe(self.guarded(lambda _: self._changed()), names="value")
         self.url_input.observe(self.guarded(lambda _: self._changed()), names="value")
         self.token_env_input.observe(self.guarded(self._token_env_typed), names="value")
@@ -155,6 +165,7 @@ class TargetPanel(Panel):
         self.url_input.description = "Address" if choice == "invenio" else "Running at"
         self.token_env_input.disabled = served
         self.checked = None
+        self._choice_no += 1
         where = html.escape(_where(self.to))
         note = (
             "<br><b style='color:#b00020'>Records published here are permanent and get real "
@@ -184,35 +195,90 @@ class TargetPanel(Panel):
         self._changed()
 
     # -- the check ---------------------------------------------------------------------
+    @property
+    def checking(self) -> bool:
+        """Whether a check started by the button is still waiting for the server."""
+        return self._worker.running
+
+    def start(self) -> bool:
+        """Check in the background (the *Check token* button); returns whether it started.
+
+        The button shows *Checking…* and is disabled until the answer, a
+        refusal or the timeout; the notebook stays usable meanwhile.
+        """
+        if self.checking:
+            self.say("The token is being checked already …")
+            return False
+        kwargs = self._begin()
+        self._checking_no = self._choice_no
+        return self._worker.start(lambda: specpub.whoami(**kwargs))
+
+    def wait(self, timeout: float | None = None) -> Any:
+        """Block until a background check ends (tests, scripts); returns its result."""
+        self._worker.join(timeout)
+        return self.checked
+
     def check(self) -> Any:
-        """Ask the repository whose token it is and what it may do (the *Check token* button).
+        """Ask the repository whose token it is and what it may do, in this thread.
 
         Returns the :class:`specpub.TokenCheck`; a refused or missing token
-        raises :class:`specpub.AuthenticationError` (shown in the panel when
-        pressed as a button).
+        raises :class:`specpub.AuthenticationError`, a server that does not
+        answer within ``timeout`` seconds :class:`specpub.Transient`.
         """
+        kwargs = self._begin()
+        try:
+            check = specpub.whoami(**kwargs)
+        except Exception as err:
+            self._end(None, err)
+            raise
+        self._end(check, None)
+        return check
+
+    def _begin(self) -> dict[str, Any]:
+        """Validate the choice and show that a check runs; the arguments of ``whoami``."""
         self.checked = None
         if self.choice.value == "invenio" and not self.url_input.value.strip():
             raise specpub.InputError(
                 "no address given for the InvenioRDM repository",
                 fix="type its https:// address (e.g. https://data.example.org)",
             )
-        self.say("Checking the token …")
-        try:
-            check = specpub.whoami(**self.target_kwargs, api=self.api)
-        except specpub.SpecpubError:
+        self.check_button.disabled = True
+        self.check_button.description = "Checking…"
+        self._result.value = (
+            f"<div>{html.escape(_where(self.to))}: checking… (waiting up to "
+            f"{self.timeout:g} s for each answer)</div>"
+        )
+        self.say("Checking the token … the notebook stays usable meanwhile.")
+        return {**self.target_kwargs, "api": self.api, "timeout": self.timeout}
+
+    def _checked_in_background(self, check: Any, error: BaseException | None) -> None:
+        if self._checking_no != self._choice_no:  # the choice changed meanwhile
+            self._ready_again()
+            self.say("The repository or token changed during the check: check again.", "warning")
+            return
+        self._end(check, error)
+        if error is not None:
+            self.show_error(error)
+
+    def _ready_again(self) -> None:
+        self.check_button.disabled = False
+        self.check_button.description = "Check token"
+
+    def _end(self, check: Any, error: BaseException | None) -> None:
+        """Show the outcome of a check (from either thread)."""
+        self._ready_again()
+        if error is not None:
             self._result.value = (
                 f"<div style='color:#b00020'>{html.escape(_where(self.to))}: "
                 "the token check failed (see below).</div>"
             )
-            raise
+            return
         self.checked = check
         self._show(check)
         if check.ok:
             self.say(f"Ready: records go to {_where(self.to)} as {check.user}.", "ok")
         else:
             self.say("This token cannot publish here: see the checks above.", "error")
-        return check
 
     def require(self) -> Any:
         """Check (as the button does) and raise unless the token can publish here.

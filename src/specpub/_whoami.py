@@ -50,7 +50,7 @@ import pandas as pd
 
 from specpub._display import FrameResult
 from specpub._sync import run_sync
-from specpub.errors import AuthenticationError, NotFound, RepositoryError
+from specpub.errors import AuthenticationError, NotFound, RepositoryError, Transient
 from specpub.repository._token import DEFAULT_TOKEN_ENV, TokenProvider, describe_token_env
 from specpub.repository.targets import RunningRepository, Target, open_client, resolve_target
 
@@ -212,6 +212,19 @@ def _identity(me: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _unanswered(err: Transient, target: Target, timeout: float) -> Transient:
+    """The error for a check that got no answer at all (closed port, timeout, DNS)."""
+    return Transient(
+        f"{target.base_url} did not answer the token check ({err.message}). The address "
+        "may be wrong, or the server down, slow or out of this machine's reach; the check "
+        f"only reads, nothing was created. Each answer was awaited up to {timeout:g} s: "
+        "check the address, then try again once the server answers",
+        method=err.method,
+        url=err.url,
+        step="whoami",
+    )
+
+
 def _refused(err: RepositoryError, target: Target, source: str) -> AuthenticationError:
     """The error for a token the server refuses outright (401)."""
     var = source[4:] if source.startswith("env:") else None
@@ -252,37 +265,45 @@ async def whoami_async(
     client = open_client(
         target, api=api, token_env=token_env, auth=auth, timeout=timeout, transport=transport
     )
+    try:
+        return await _check(client, target, notes=[])
+    except Transient as err:
+        if err.status is not None:  # an answer: 5xx, 429
+            raise
+        raise _unanswered(err, target, timeout) from None
+    finally:
+        await client.aclose()
+
+
+async def _check(client: Any, target: Target, *, notes: list[str]) -> TokenCheck:
+    """The two read-only requests of :func:`whoami_async`, and their reading."""
     source = client.token_source
-    notes: list[str] = []
     may: dict[str, bool | None] = dict.fromkeys(ACTIONS)
     ident: dict[str, Any] = {}
     try:
-        try:
-            ident = _identity(await client.me())
-            may["identify"] = True
-        except AuthenticationError as err:
-            if err.status == 401:
-                raise _refused(err, target, source) from None
-            may["identify"] = False  # 403: accepted, but may not read the profile
-            notes.append("The token may not read its user's profile (HTTP 403 on /api/me).")
-        except NotFound:
-            notes.append(f"{target.base_url} has no /api/me: the user is not known by name.")
-        try:
-            listed = await client.list_records("", page=1, size=1)
-            may["list"] = True
-            if not ident.get("user_id"):
-                owners = (r.raw.get("owner") for r in listed if isinstance(r.raw, Mapping))
-                ident["user_id"] = _text(next(owners, None))
-        except AuthenticationError as err:
-            if err.status == 401:
-                raise _refused(err, target, source) from None
-            may["list"] = False
-            notes.append(
-                f"The token may not list its records and drafts (HTTP {err.status}): it lacks "
-                "the deposit scopes. Create a token with deposit:write and deposit:actions."
-            )
-    finally:
-        await client.aclose()
+        ident = _identity(await client.me())
+        may["identify"] = True
+    except AuthenticationError as err:
+        if err.status == 401:
+            raise _refused(err, target, source) from None
+        may["identify"] = False  # 403: accepted, but may not read the profile
+        notes.append("The token may not read its user's profile (HTTP 403 on /api/me).")
+    except NotFound:
+        notes.append(f"{target.base_url} has no /api/me: the user is not known by name.")
+    try:
+        listed = await client.list_records("", page=1, size=1)
+        may["list"] = True
+        if not ident.get("user_id"):
+            owners = (r.raw.get("owner") for r in listed if isinstance(r.raw, Mapping))
+            ident["user_id"] = _text(next(owners, None))
+    except AuthenticationError as err:
+        if err.status == 401:
+            raise _refused(err, target, source) from None
+        may["list"] = False
+        notes.append(
+            f"The token may not list its records and drafts (HTTP {err.status}): it lacks "
+            "the deposit scopes. Create a token with deposit:write and deposit:actions."
+        )
     scopes = ident.get("scopes")
     if scopes is not None:
         for action, scope in _SCOPE_OF.items():
