@@ -129,3 +129,70 @@ def served_embedded(tmp_path_factory: pytest.TempPathFactory, _private_runtime_d
 
     with running(tmp_path_factory.mktemp("served"), rate_limit="off") as sb, announcing(sb):
         yield sb
+
+
+def _outside_public_api(code: str, allowed: set[str]) -> list[str]:
+    """Where ``code`` reaches past the public API: every use of a ``specpub`` module.
+
+    ``allowed`` lists the modules the code may import (``specpub``,
+    ``specpub.notebook``, ...). Each name taken from one of them, by ``from M
+    import name`` or as the attribute ``M.name``, must be in that module's
+    ``__all__``; any other ``specpub`` module, imported or reached through
+    attributes (``specpub.specimens.terms.TERMS``), is reported.
+    """
+    import ast
+    import importlib
+
+    def public(module: str) -> set[str]:
+        return set(getattr(importlib.import_module(module), "__all__", ()))
+
+    def dotted(node: ast.AST) -> str | None:
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name):
+            return ".".join([node.id, *reversed(parts)])
+        return None
+
+    found: list[str] = []
+    aliases: dict[str, str] = {}  # local name -> module (import specpub.notebook as nb)
+    tree = ast.parse(code)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] != "specpub":
+                    continue
+                if alias.name not in allowed:
+                    found.append(f"import {alias.name}")
+                aliases[alias.asname or "specpub"] = alias.name if alias.asname else "specpub"
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "specpub":
+            if node.module not in allowed:
+                found.append(f"from {node.module} import ...")
+                continue
+            for alias in node.names:
+                inside = f"{node.module}.{alias.name}"
+                if alias.name not in public(node.module) and inside not in allowed:
+                    found.append(f"from {node.module} import {alias.name}")
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute):
+            continue
+        name = dotted(node)
+        if name is None or name.split(".")[0] not in aliases:
+            continue
+        head, *rest = name.split(".")
+        module = aliases[head]
+        for depth, part in enumerate(rest, 1):  # down through allowed modules, then a name
+            if f"{module}.{part}" in allowed:
+                module = f"{module}.{part}"
+                continue
+            if part not in public(module):
+                found.append(".".join([head, *rest[:depth]]))
+            break
+    return sorted(set(found))
+
+
+@pytest.fixture
+def outside_public_api():
+    """``outside_public_api(code, allowed)``: the uses of non-public specpub names in ``code``."""
+    return _outside_public_api

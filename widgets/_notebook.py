@@ -54,13 +54,13 @@ def embedded_repository(data_dir: str | os.PathLike[str], **config: Any) -> Any:
     instead of starting a second server on the same data. It stops with the
     kernel (or with ``.stop()``).
     """
-    from specpub import sandbox
+    import specpub
 
     key = str(Path(data_dir).expanduser().resolve())
     with _LOCK:
         handle = _REPOSITORIES.get(key)
         if handle is not None and _answers(handle.url):
             return handle
-        handle = sandbox.start(Path(key), **config)
+        handle = specpub.running(Path(key), **config)
         _REPOSITORIES[key] = handle
         return handle

@@ -46,9 +46,7 @@ _FLAG_COLUMNS = ["row", "severity", "flag", "column", "value", "message", "fix"]
 
 
 def _term_names() -> list[str]:
-    from specpub.specimens.terms import TERMS
-
-    return sorted(TERMS)
+    return list(specpub.terms())
 
 
 class LoadPanel(Panel):

@@ -55,6 +55,7 @@ _HOMES = {
     "specpub.batch.runner": ("RunOptions", "BatchResult"),
     "specpub.specimens.model": ("Specimens",),
     "specpub.specimens.linking": ("MediaLinks",),
+    "specpub.specimens.terms": ("terms",),
     "specpub.media._api": ("scan", "fetch_media", "inspect"),
     "specpub.media.manifest": ("MediaManifest",),
     "specpub.media.fetch": ("FetchResult",),
@@ -126,6 +127,7 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
     from specpub.sandbox import running
     from specpub.specimens.linking import MediaLinks
     from specpub.specimens.model import Specimens
+    from specpub.specimens.terms import terms
 
 __version__ = "0.1.0.dev0"
 
@@ -192,6 +194,7 @@ __all__ = [
     "status",
     "summary",
     "summary_async",
+    "terms",
     "validate",
     "whoami",
     "whoami_async",

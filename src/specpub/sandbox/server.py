@@ -375,19 +375,20 @@ def start(
     return handle
 
 
-@contextlib.contextmanager
-def running(config: ConfigLike = None, /, **kwargs: Any) -> Iterator[SandboxHandle]:
-    """Serve the embedded repository while the ``with`` block runs.
+def running(config: ConfigLike = None, /, **kwargs: Any) -> SandboxHandle:
+    """Serve the embedded repository: in a ``with`` block, or until ``.stop()``.
 
     Takes what :func:`start` takes: a :class:`SandboxConfig` or a data folder (``None``: a
     temporary folder, removed at exit), plus config fields as keywords (and ``clock=``,
     ``app_factory=`` for tests). Defaults are Zenodo's: 100/min + 5000/h and 30/min for
     search, 1 s index lag, test DOIs ``10.5072``; the token is generated (``.token``).
 
-    Yields
-    ------
+    Returns
+    -------
     SandboxHandle
-        Stopped cleanly when the block exits (no threads or sockets left).
+        Already serving. Used as a context manager it stops cleanly when the block
+        exits (no threads or sockets left); kept (a notebook's repository, which
+        lives as long as the kernel), it stops with ``.stop()`` or with the process.
 
     Examples
     --------
@@ -397,12 +398,10 @@ def running(config: ConfigLike = None, /, **kwargs: Any) -> Iterator[SandboxHand
     ...                    headers={"Authorization": f"Bearer {sandbox.token}"})
     >>> r.status_code  # doctest: +SKIP
     201
+    >>> repository = running("demo-repository", rate_limit="off")  # doctest: +SKIP
+    >>> repository.stop()  # doctest: +SKIP
     """
-    handle = start(config, **kwargs)
-    try:
-        yield handle
-    finally:
-        handle.stop()
+    return start(config, **kwargs)
 
 
 # --------------------------------------------------------------------------- subprocess

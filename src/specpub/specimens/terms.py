@@ -34,6 +34,7 @@ __all__ = [
     "lookup_term",
     "normalise_name",
     "term_uri",
+    "terms",
 ]
 
 DWC = "http://rs.tdwg.org/dwc/terms/"
@@ -106,6 +107,26 @@ for _name in _DCTERMS_TERMS.split():
     TERMS.setdefault(_name, DCTERMS + _name)
 for _name in _AC_TERMS.split():
     TERMS.setdefault(_name, AC + _name)
+
+
+def terms() -> dict[str, str]:
+    """The terms a table column can be mapped to: short name → full URI, sorted by name.
+
+    Every Darwin Core, Dublin Core and Audubon Core term specpub recognises; these
+    are the values a mapping (``specpub.load(..., mapping={column: term})``,
+    ``specpub load --mapping FILE.toml``) may name. A fresh copy: changing it
+    changes nothing in specpub.
+
+    Examples
+    --------
+    >>> import specpub
+    >>> catalogue = specpub.terms()
+    >>> catalogue["catalogNumber"]
+    'http://rs.tdwg.org/dwc/terms/catalogNumber'
+    >>> "license" in catalogue, "my own notes" in catalogue
+    (True, False)
+    """
+    return dict(sorted(TERMS.items(), key=lambda item: item[0].casefold()))
 
 
 def normalise_name(name: str) -> str:
