@@ -145,6 +145,8 @@ class UploadDashboard(Panel):
         self.reconciled: Any = None
         self.audited: Any = None
         self.counts: dict[str, int] = {}
+        #: Who publishes from the ledger right now ("pid 1234"), per the last refresh.
+        self.publishing: str | None = None
         self.dois = pd.DataFrame()
         self.state = "idle"  # idle, running, paused, done, failed, watching
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -201,8 +203,21 @@ class UploadDashboard(Panel):
 
     # -- what the ledger says ----------------------------------------------------------
     def _pick_up(self) -> None:
-        """Read the ledger: a fresh batch, an interrupted one, or a finished one."""
+        """Read the ledger: a fresh batch, an interrupted one, a finished one, or one running."""
         self.update(plots=True)
+        if self.publishing:
+            self.state = "watching"
+            self.say(
+                f"Another run is publishing from this workspace now ({self.publishing}): "
+                "watching it …",
+                "warning",
+            )
+            self.watch()
+        else:
+            self._where_it_stands()
+
+    def _where_it_stands(self) -> None:
+        """Say what the ledger holds: nothing, an interrupted batch, work left, all done."""
         remaining = sum(self.counts.get(s, 0) for s in _ACTIVE)
         done = self.counts.get("published", 0)
         if not self.counts:
@@ -224,6 +239,7 @@ class UploadDashboard(Panel):
         status = specpub.status(self.workspace) if self._has_ledger() else None
         with self._lock:
             self.counts = dict(status.counts) if status is not None else {}
+            self.publishing = status.publishing if status is not None else None
         total = sum(self.counts.values())
         published = self.counts.get("published", 0)
         self._counts_html.value = bar_chart(
@@ -317,7 +333,9 @@ class UploadDashboard(Panel):
         """Stop sending; what was in flight is resolved from the ledger on resume."""
         if self.state == "watching":
             self._stop_watching.set()
-            self.say("Stopped watching.")
+            self.state = "idle"
+            self.pause_button.disabled = True
+            self.say("Stopped watching (the other run goes on).")
             return
         if not self._worker.running or self._loop is None or self._task is None:
             return
@@ -367,17 +385,19 @@ class UploadDashboard(Panel):
             )
 
     def watch(self, poll: float = 2.0) -> None:
-        """Follow a run of another process through the ledger, until nothing moves."""
+        """Follow a run of another process through the ledger, until that run ends."""
         self._stop_watching.clear()
         self.pause_button.disabled = False
 
         def loop() -> None:
             while not self._stop_watching.wait(poll):
                 self.guarded(self.update)(plots=True)
-                if not any(self.counts.get(s) for s in _ACTIVE):
+                if not self.publishing:  # that run ended: finished, stopped or killed
                     break
-            self.state = "idle"
             self.pause_button.disabled = True
+            if self.state == "watching" and not self._stop_watching.is_set():
+                self.state = "idle"
+                self._where_it_stands()
 
         self._watcher.start(loop)
 

@@ -88,3 +88,56 @@ def test_an_error_in_a_button_shows_in_the_panel(tmp_path: Path) -> None:
 def test_user_text_is_escaped(tmp_path: Path, bad: str) -> None:
     dash = UploadDashboard(tmp_path / "ws", to=bad)
     assert bad not in dash.ui.children[0].value
+
+
+def test_a_run_of_another_process_is_watched_then_resumed_after_it_was_killed(
+    loaded_workspace: Path, sandbox_factory
+) -> None:
+    """A kernel restarted (or a notebook opened) while `specpub publish` runs elsewhere."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    repo = sandbox_factory(rate_limit="3/second")
+    planned = specpub.plan(loaded_workspace, to=repo, progress=None).added
+    specpub_cli = Path(sys.executable).with_name("specpub")
+    env = dict(os.environ, DASH_TOKEN=repo.token)
+    child = subprocess.Popen(
+        [str(specpub_cli), "publish", "--workspace", str(loaded_workspace), "--to", "embedded",
+         "--url", repo.url, "--token-env", "DASH_TOKEN", "--concurrency", "1",
+         "--progress", "none"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_for(
+            lambda: specpub.status(loaded_workspace).counts.get("published", 0) >= 1, timeout=120
+        )
+        dash = UploadDashboard(loaded_workspace, to=repo, concurrency=4)
+        assert dash.publishing == f"pid {child.pid}"
+        assert dash.state == "watching"
+        assert f"Another run is publishing from this workspace now (pid {child.pid})" in (
+            dash.message
+        )
+        assert "publishing now" in specpub.status(loaded_workspace).summary()
+        child.send_signal(signal.SIGKILL)  # the other run dies mid-batch
+        child.wait(30)
+        _wait_for(lambda: dash.state == "idle", timeout=30)
+        left = sum(n for state, n in dash.counts.items() if state != "published")
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(30)
+    assert dash.publishing is None
+    assert "stopped before its end" in specpub.status(loaded_workspace).summary()
+    assert left  # killed after its first record, with many requests left at 3/s
+    assert dash.publish_button.description == "Resume"
+    assert f"An earlier run stopped with {left} records left" in dash.message
+    dash.publish_button.click()
+    dash.wait(120)
+    assert dash.errors == []
+    assert specpub.status(loaded_workspace).counts == {"published": planned}
+    repo.refresh_index()
+    check = specpub.reconcile(loaded_workspace, repo)  # nothing published twice
+    findings = check.to_frame()
+    assert check.ok, findings[findings["category"] != "published"].to_dict("records")

@@ -32,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from specpub._display import FrameResult
+from specpub.batch._lock import lock_holder
 from specpub.batch.ledger import STATES, Ledger
 
 __all__ = ["BatchStatus", "Status", "ledger_status"]
@@ -96,10 +97,14 @@ class Status(FrameResult):
         The workspace folder (or ledger path) read.
     batches
         One :class:`BatchStatus` per batch, oldest first.
+    publishing
+        Who is publishing from this ledger right now (``"pid 1234"``: another
+        process, a notebook's dashboard, ``specpub run``), or ``None``.
     """
 
     workspace: str
     batches: list[BatchStatus]
+    publishing: str | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -157,7 +162,12 @@ class Status(FrameResult):
             if run is not None:
                 state = run["outcome"]
                 if state == "running":
-                    state = "running (or killed)"
+                    state = (
+                        f"publishing now ({self.publishing})"
+                        if self.publishing
+                        else "stopped before its end (interrupted or killed): publish again "
+                        "to resume"
+                    )
                 text = f"  last publish run {run['started']}: {state}"
                 if run.get("outage"):
                     text += (f"; repository unreachable since {run['outage']['since']}"
@@ -178,7 +188,11 @@ class Status(FrameResult):
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (``specpub status --json``)."""
-        return {"workspace": self.workspace, "batches": [b.to_dict() for b in self.batches]}
+        return {
+            "workspace": self.workspace,
+            "publishing": self.publishing,
+            "batches": [b.to_dict() for b in self.batches],
+        }
 
     def __str__(self) -> str:
         return self.summary()
@@ -225,7 +239,7 @@ def ledger_status(ledger: Ledger, batch: int | None = None) -> Status:
             )
         )
     root = ledger.path.parent
-    return Status(workspace=str(root), batches=out)
+    return Status(workspace=str(root), batches=out, publishing=lock_holder(ledger.path))
 
 
 def _last_run(ledger: Ledger, batch: int) -> dict[str, Any] | None:
