@@ -69,7 +69,9 @@ def main() -> int:
     parser.add_argument("--faults", default="icedig-2019")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=RESULTS.name, help="results file under results/")
     args = parser.parse_args()
+    load_start = [round(x, 2) for x in os.getloadavg()]
     if args.quick:
         args.records, args.sample = 400, 100
     tmp = Path(tempfile.mkdtemp(prefix="specpub-reh-"))
@@ -91,6 +93,7 @@ def main() -> int:
         "limits_scaled": format_rate_limits(scale_rate_limits(ZENODO_LIMITS, args.time_scale)),
         "faults": args.faults,
         "concurrency": args.concurrency,
+        "load_average_start": load_start,
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "rehearsal": {
             "wall_s": round(rehearsal_wall, 1),
@@ -99,6 +102,11 @@ def main() -> int:
             "failure_rate": round(reh.failure_rate, 4),
         },
         "forecast_scaled_s": round(predicted.seconds, 2),
+        # the closed form alone (rate-limit windows, latency), without the replay of the trace
+        "forecast_closed_form_s": round(
+            max((v for k, v in predicted.bounds.items() if k != "replay"), default=0.0), 2
+        ),
+        "forecast_bottleneck": predicted.bottleneck,
         "forecast_real_hours": round(reh.forecast.hours, 2),
         "real_run": real,
         "error": None if error is None else round(error, 3),
@@ -110,7 +118,7 @@ def main() -> int:
         f"real run: {real['elapsed_s']:.1f} s ({real['published']} published, "
         f"{real['failed']} failed, {real['rate_limited']} x 429): error {100 * error:+.1f} %"
     )
-    write_results(RESULTS, result)
+    write_results(RESULTS.parent / args.out, result)
     return 0
 
 

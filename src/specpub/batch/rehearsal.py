@@ -18,7 +18,12 @@ Two things live here:
     with the target's limits *scaled in time* (``time_scale=60`` turns
     5000/hour into 5000/minute) and a fault profile, measures requests per
     record, retry overhead and failure rate from the rehearsal ledger's events,
-    and feeds them to :func:`forecast` at the real, unscaled limits.
+    and feeds them to :func:`forecast` at the real, unscaled limits. It also
+    records what each request cost per worker (a trace), which
+    :meth:`Rehearsal.scaled_forecast` replays through the *scaled* windows
+    (:mod:`specpub.batch._replay`): compressed in time, the workers' own
+    seconds (latency, back-offs, waits for the search index) count too, and
+    the closed form alone under-forecast a faulty run by a fifth.
 
 Examples
 --------
@@ -44,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from specpub._display import FrameResult
+from specpub.batch._replay import Trace, TracingPacer, replay
 from specpub.batch.pacing import DEFAULT_MARGIN, DEFAULT_SLACK, EXACT_UP_TO
 from specpub.limits import RateLimit, as_rate_limits, parse_rate_limits, scale_rate_limits
 from specpub.progress import ProgressSpec
@@ -245,6 +251,7 @@ def forecast(
     request_seconds: float | None = None,
     margin: float = DEFAULT_MARGIN,
     slack: float = DEFAULT_SLACK,
+    fixed_seconds: float = 0.0,
 ) -> Forecast:
     """Forecast a batch's duration at a target's documented rate limits.
 
@@ -276,6 +283,10 @@ def forecast(
     margin, slack
         How much the pacer stretches every window (its defaults; 0 and 0 give
         the limits' own bound).
+    fixed_seconds
+        Seconds outside the paced requests, added as they are: the runner's
+        preflight before the first record and its settling after the last
+        (a rehearsal measures them).
 
     Returns
     -------
@@ -293,8 +304,10 @@ def forecast(
     """
     if n_records < 0:
         raise ValueError("n_records must be >= 0")
-    if overhead < 0 or failure_rate < 0 or not 0 <= pause_fraction < 1:
-        raise ValueError("overhead and failure_rate must be >= 0, pause_fraction in [0, 1)")
+    if overhead < 0 or failure_rate < 0 or fixed_seconds < 0 or not 0 <= pause_fraction < 1:
+        raise ValueError(
+            "overhead, failure_rate and fixed_seconds must be >= 0, pause_fraction in [0, 1)"
+        )
     base = requests_per_record(files_per_record, api)
     effective = base * (1.0 + overhead) * (1.0 + failure_rate)
     total = math.ceil(n_records * effective - 1e-9)
@@ -306,7 +319,9 @@ def forecast(
         window = limit.seconds * (1.0 + margin) + slack
         if request_seconds and limit.count <= EXACT_UP_TO:
             window += request_seconds
-        bounds[str(limit)] = math.floor((total - 1) / limit.count) * window if total > 0 else 0.0
+        # ... and the last one is answered a request's time later
+        last = math.floor((total - 1) / limit.count) * window + (request_seconds or 0.0)
+        bounds[str(limit)] = last if total > 0 else 0.0
     if concurrency and request_seconds:
         bounds["latency"] = total * request_seconds / concurrency
     if bounds:
@@ -314,7 +329,7 @@ def forecast(
         busy = bounds[bottleneck]
     else:
         bottleneck, busy = "none", 0.0
-    seconds = busy / (1.0 - pause_fraction)
+    seconds = busy / (1.0 - pause_fraction) + fixed_seconds
     if limits or "latency" in bounds:
         # The sustained pace, from the tightest long-run rate (not the burst).
         rates = [lim.count / (lim.seconds * (1.0 + margin) + slack) for lim in limits]
@@ -387,6 +402,10 @@ class Rehearsal(FrameResult):
         The target's (unscaled) limits, the sample's mean files per record, the
         API rehearsed, the median request duration measured, and the requests
         in flight (what :meth:`scaled_forecast` needs).
+    trace
+        What each request of the scaled run cost, per worker
+        (:class:`~specpub.batch._replay.Trace`): :meth:`scaled_forecast`
+        replays it.
 
     Examples
     --------
@@ -416,12 +435,14 @@ class Rehearsal(FrameResult):
     folder: Path
     errors: list[dict[str, Any]] = field(default_factory=list)
     limits: tuple[RateLimit, ...] = ()
+    search_limits: tuple[RateLimit, ...] = ()
     files_per_record: float = 1.0
     api: str = "legacy"
     request_seconds: float = 0.0
     concurrency: int = 8
     attempts: int = 0
     failed_attempts: int = 0
+    trace: Trace | None = field(default=None, repr=False)
 
     @property
     def attempt_failure_rate(self) -> float:
@@ -435,12 +456,21 @@ class Rehearsal(FrameResult):
         """
         return self.failed_attempts / self.attempts if self.attempts else 0.0
 
-    def scaled_forecast(self, n_records: int | None = None) -> Forecast:
+    def scaled_forecast(self, n_records: int | None = None, *, seed: int = 0) -> Forecast:
         """The forecast at the rehearsal's time-scaled limits.
 
         What a real run of ``n_records`` (default: the whole batch) against an
         embedded repository with the same scaled limits and faults should
         take: the rehearsal's check on itself.
+
+        Compressed in time, the limits are no longer the only bound: the
+        workers' own seconds (request latency, bookkeeping, back-offs, waits
+        for the search index after a lost answer) are not compressed, and a
+        window slot no worker is ready for is lost. So the measured
+        :attr:`trace` is replayed through the scaled windows
+        (:func:`~specpub.batch._replay.replay`, bound ``"replay"``), plus the
+        measured preflight and settling; the closed-form bounds stay in
+        ``bounds`` for comparison. Without a trace, the closed form alone.
 
         Examples
         --------
@@ -451,15 +481,35 @@ class Rehearsal(FrameResult):
         >>> round(reh.scaled_forecast().seconds, 2)  # 29 windows of 1.03 s
         29.87
         """
-        return forecast(
-            self.population if n_records is None else n_records,
+        n = self.population if n_records is None else n_records
+        limits = scale_rate_limits(self.limits, self.time_scale)
+        closed = forecast(
+            n,
             self.files_per_record,
-            scale_rate_limits(self.limits, self.time_scale),
+            limits,
             api=self.api,
             overhead=self.overhead,
             failure_rate=self.failure_rate,
             request_seconds=self.request_seconds or None,
             concurrency=self.concurrency,
+        )
+        trace = getattr(self, "trace", None)
+        if trace is None or not trace.workers:
+            return closed
+        search = scale_rate_limits(getattr(self, "search_limits", ()), self.time_scale)
+        busy = replay(
+            trace, n, limits, search, concurrency=self.concurrency, margin=DEFAULT_MARGIN,
+            slack=DEFAULT_SLACK, seed=seed,
+        )  # fmt: skip
+        seconds = trace.startup + busy + trace.tail
+        slowest = max(closed.bounds.values(), default=0.0)
+        return replace(
+            closed,
+            seconds=seconds,
+            # the workers set the pace when the replay is clearly slower than every bound
+            bottleneck="workers" if busy > 1.05 * slowest else closed.bottleneck,
+            records_per_hour=n / seconds * 3600.0 if seconds > 0 else math.inf,
+            bounds={**closed.bounds, "replay": busy},
         )
 
     def summary(self) -> str:
@@ -518,9 +568,14 @@ class Rehearsal(FrameResult):
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict."""
-        data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "forecast"}
+        skip = ("forecast", "trace")
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in skip}
         data["folder"] = str(self.folder)
         data["limits"] = [str(lim) for lim in self.limits]
+        data["search_limits"] = [str(lim) for lim in self.search_limits]
+        if self.trace is not None:
+            data["startup_seconds"] = self.trace.startup
+            data["tail_seconds"] = self.trace.tail
         data["forecast"] = self.forecast.to_dict()
         return data
 
@@ -600,18 +655,19 @@ async def _run_scaled(
     concurrency: int,
     seed: int,
     progress: ProgressSpec,
-) -> tuple[float, int]:
+) -> tuple[float, int, Trace]:
     """Publish the rehearsal batch to a private embedded repository at scaled limits.
 
     The repository enforces the target's limits divided in time by
     ``time_scale``; the runner is paced at exactly those limits, and its
     retry back-off and breaker probes are compressed the same way (a real
-    run waits ``time_scale`` times longer). Returns the elapsed seconds and the
+    run waits ``time_scale`` times longer). Returns the elapsed seconds, the
     requests of the runner's preflight listing (of the empty repository: a real
-    account's depends on what it holds).
+    account's depends on what it holds) and the measured :class:`Trace`.
     """
+    import asyncio
+
     from specpub import sandbox
-    from specpub.batch.pacing import Pacer
     from specpub.batch.runner import run_batch_async
     from specpub.repository import open_client
 
@@ -624,7 +680,7 @@ async def _run_scaled(
         seed=seed,
     ) as repo:
         # the handle carries the scaled limits and its own token (no os.environ)
-        pacer = Pacer.for_target(repo)
+        pacer = TracingPacer.for_target(repo)
         client = open_client(repo, api=api, on_response=pacer.on_response, concurrency=concurrency)
         t0 = time.monotonic()
         try:
@@ -634,7 +690,12 @@ async def _run_scaled(
             )  # fmt: skip
         finally:
             await client.aclose()
-        return time.monotonic() - t0, result.preflight_requests
+        t1 = time.monotonic()
+        trace = pacer.trace(
+            main_task=id(asyncio.current_task()), start=t0, end=t1,
+            records=len(ledger.record_ids(batch=batch)), workers=concurrency,
+        )  # fmt: skip
+        return t1 - t0, result.preflight_requests, trace
 
 
 def scaled_policies(time_scale: float) -> tuple[RetryPolicy, CircuitBreaker]:
@@ -786,7 +847,7 @@ async def rehearse_async(
     settings = {"rehearsal_of": drawn.batch, "faults": faults, "time_scale": time_scale}
     ledger, rb = _rehearsal_ledger(folder, drawn, settings)
     try:
-        elapsed, preflight = await _run_scaled(
+        elapsed, preflight, trace = await _run_scaled(
             ledger, rb, folder, api=drawn.api, limits=limits, search_limits=search_limits,
             time_scale=time_scale, faults=faults, concurrency=concurrency, seed=seed,
             progress=progress,
@@ -804,6 +865,7 @@ async def rehearse_async(
     fc = forecast(
         drawn.population, drawn.files_per_record, limits, api=drawn.api,
         overhead=m.overhead, failure_rate=m.failure_rate, request_seconds=m.request_seconds,
+        fixed_seconds=trace.startup + trace.tail,
     )  # fmt: skip
     return Rehearsal(
         batch=drawn.batch,
@@ -828,12 +890,14 @@ async def rehearse_async(
         folder=folder,
         errors=m.errors,
         limits=limits,
+        search_limits=search_limits,
         files_per_record=drawn.files_per_record,
         api=drawn.api,
         request_seconds=m.request_seconds,
         concurrency=concurrency,
         attempts=m.attempts,
         failed_attempts=m.failed_attempts,
+        trace=trace,
     )
 
 
