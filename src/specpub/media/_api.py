@@ -76,7 +76,8 @@ def scan(
         Registered analysers to run (``facts`` always runs first; e.g. ``"structure"``);
         ``()`` for fixity and identification only.
     workers
-        Worker processes (default: one per core); ``0``: in this process.
+        Worker processes (default: one per core); ``0``: in this process (no
+        per-file timeout there).
     executor, client, scheduler
         Run on any ``concurrent.futures.Executor``, a ``dask.distributed.Client``, or the
         Dask scheduler at ``tcp://HOST:PORT``.

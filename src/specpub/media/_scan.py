@@ -366,7 +366,8 @@ def scan(
         and identification only (a fast fixity audit).
     workers
         Processes of the default pool (default: the number of cores); ``0`` reads in this
-        process (no pool: for a handful of files).
+        process (no pool: for a handful of files; no ``file_timeout`` is enforced there,
+        since a signal would interrupt the caller's own code, e.g. a notebook kernel).
     executor
         Any :class:`concurrent.futures.Executor` to run on instead (it must be able to
         pickle plain functions and dicts: a process pool, a Dask ``client.get_executor()``).
@@ -393,7 +394,8 @@ def scan(
         Seconds a file may take (plus one second per 4 MiB of it) before it is abandoned as
         a ``timeout`` row — a stalled network share or a file that makes a reader loop does
         not hang the scan; ``None`` for no limit. Enforced in the default pool's workers and,
-        as a watchdog, for every executor (a Dask worker stuck in a file is left behind).
+        as a watchdog, for every executor (a Dask worker stuck in a file is left behind);
+        not with ``workers=0``.
     fixity
         Compute MD5 and SHA-256 (default). ``False``: a metadata-only look at a collection
         (like ``exiftool``; the checksums stay empty and a later scan with fixity reads
