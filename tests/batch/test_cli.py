@@ -130,13 +130,22 @@ def test_publish_status_reconcile_audit_report_summary(tmp_path, capsys, served_
     assert json.loads(out)["doi"].startswith("10.5072/")
 
 
-def test_failed_records_exit_3_and_status_says_why(tmp_path, capsys, served_embedded):
+def test_failed_records_exit_3_and_publish_and_status_say_why(tmp_path, capsys, served_embedded):
     ws = make_workspace(tmp_path / "ws", n=2)
     changed = next((ws.root / "media-files").glob("*.jpg"))
     changed.write_bytes(b"changed after the scan")
     code, out, err = run(capsys, "publish", "--workspace", ws.root, "--to", "embedded",
                          "--progress", "none")  # fmt: skip
     assert code == 3, out + err
+    # publish itself names the failed record, why, and the command that fixes it
+    assert f"failed BR|{changed.stem} at check:" in err
+    assert f"specpub replan --workspace {ws.root}" in err
+    assert f"specpub status --workspace {ws.root}" in err
+    code, out, err = run(capsys, "publish", "--workspace", ws.root, "--to", "embedded",
+                         "--progress", "none", "--json")  # fmt: skip
+    assert code == 3
+    assert json.loads(out)["failed"] == 1  # --json: stdout stays one JSON document
+    assert "failed BR|" not in err
     code, out, _ = run(capsys, "status", "--workspace", ws.root)
     assert code == 3
     assert "failed" in out

@@ -340,9 +340,27 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     result = asyncio.run(go())
     _emit(args, result.to_dict(), result.summary())
+    if result.failed and not args.json:
+        _print_failed(ws, result.batch_ids)
     if result.stopped and not args.json:
         print(f"specpub: {result.message}", file=sys.stderr)
     return result.exit_code
+
+
+def _print_failed(ws: Any, batch_ids: list[int], shown: int = 5) -> None:
+    """The first failed records of a run, each with its reason and fix (stderr)."""
+    from specpub.batch.ledger import Ledger
+    from specpub.batch.status import ledger_status
+
+    with Ledger.for_workspace(ws) as led:
+        failed = [f for b in batch_ids for f in ledger_status(led, b).batches[0].failed]
+    for f in failed[:shown]:
+        print(f"failed {f['marker']} at {f['step']}: {f['reason']}", file=sys.stderr)
+    more = f"the other {len(failed) - shown} and " if len(failed) > shown else ""
+    print(
+        f"specpub: {more}every record's state: specpub status --workspace {ws.root}",
+        file=sys.stderr,
+    )
 
 
 def _dry_run(args: argparse.Namespace, ws: Any, target: str, api: str) -> int:
