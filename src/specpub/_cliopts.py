@@ -11,7 +11,8 @@ embedded repository the user started with ``specpub sandbox serve`` (found
 through :mod:`specpub._runtime`), never a private one, and refuses when none
 or several run. Every command that talks to a repository says which one it
 uses, on stderr. The token comes from the variable named by ``--token-env``
-(keyring fallback) or from the running repository; it is never printed.
+(keyring fallback) or, for ``--to embedded`` when ``--token-env`` is left at its
+default, from the running repository; it is never printed.
 
 Examples
 --------
@@ -173,14 +174,16 @@ def connect(args: argparse.Namespace) -> Connection:
     """
     to = (args.to or "").strip()
     if to.lower() == "embedded" and not args.url:
-        return _running_embedded()
+        return _running_embedded(args.token_env)
     target = resolve_target(to, base_url=args.url)
     check_token_env(args.token_env)
     where = target.name if target.name == target.base_url else f"{target.name} at {target.base_url}"
     return Connection(target, EnvToken(args.token_env), where)
 
 
-def _running_embedded() -> Connection:
+def _running_embedded(token_env: str | None = None) -> Connection:
+    """The one running embedded repository; its token from ``token_env`` when the user
+    named a variable (not the default), else the way the repository announced it."""
     from specpub._runtime import running_repositories
 
     repos = running_repositories()
@@ -202,9 +205,10 @@ def _running_embedded() -> Connection:
         )
     repo = repos[0]
     target = resolve_target(repo)
-    if repo.token_env:
-        check_token_env(repo.token_env)
-        auth: TokenProvider = EnvToken(repo.token_env)
+    named = token_env if token_env and token_env != DEFAULT_TOKEN_ENV else repo.token_env
+    if named:
+        check_token_env(named)
+        auth: TokenProvider = EnvToken(named)
     else:
         auth = ServedToken(repo)
     return Connection(target, auth, f"the embedded repository at {repo.describe()}")

@@ -414,7 +414,11 @@ def register(subparsers: Any) -> None:
 
 
 def _cmd_whoami(args: argparse.Namespace) -> int:
-    check = whoami(args.to, url=args.url, token_env=args.token_env, api=args.api)
+    from specpub._cliopts import connect
+
+    conn = connect(args)  # --to embedded: the running one, as every command finds it
+    print(f"specpub: using {conn.description}", file=sys.stderr)
+    check = whoami(conn.target, auth=conn.auth, api=args.api)
     if args.json:
         json.dump(check.to_dict(), sys.stdout, indent=2)
         print()

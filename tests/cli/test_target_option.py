@@ -75,6 +75,27 @@ def test_the_running_one_is_used_and_named(ws, capsys, served_embedded):
     assert served_embedded.url in csv  # the links point to the live repository
 
 
+def test_an_explicit_token_env_is_used_with_the_running_one(
+    ws, capsys, served_embedded, monkeypatch
+):
+    # the served repository's own token is not the one the user named: the named one wins
+    monkeypatch.setenv("SPECPUB_TEST_WRONG_TOKEN", "not-the-served-token")
+    code, out, err = _run(capsys, "whoami", "--to", "embedded",
+                          "--token-env", "SPECPUB_TEST_WRONG_TOKEN")  # fmt: skip
+    assert code == 1, out + err
+    assert "SPECPUB_TEST_WRONG_TOKEN" in err
+    assert "not-the-served-token" not in out + err
+    monkeypatch.setenv("SPECPUB_TEST_RIGHT_TOKEN", served_embedded.token)
+    code, out, err = _run(capsys, "whoami", "--to", "embedded",
+                          "--token-env", "SPECPUB_TEST_RIGHT_TOKEN")  # fmt: skip
+    assert code == 0, out + err
+    monkeypatch.delenv("SPECPUB_TEST_WRONG_TOKEN")
+    code, _, err = _run(capsys, "reconcile", "-w", ws.root, "--to", "embedded",
+                        "--token-env", "SPECPUB_TEST_WRONG_TOKEN")  # fmt: skip
+    assert code == 2
+    assert "the environment variable SPECPUB_TEST_WRONG_TOKEN is not set" in err
+
+
 def test_two_running_ones_need_url(ws, tmp_path, capsys, served_embedded):
     other = announce("http://127.0.0.1:1", pid=os.getpid(), data_dir="/elsewhere", token="x")
     try:
