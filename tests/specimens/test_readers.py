@@ -358,6 +358,23 @@ def test_unclosed_quote_that_would_swallow_rows_is_refused(tmp_path):
     assert read_table(write(tmp_path, "ok.csv", ok.encode())).frame["_row"].tolist() == [2, 3]
 
 
+@pytest.mark.parametrize(
+    ("text", "row", "column"),
+    [
+        # two columns: the rows it swallows have too few delimiters to look like rows
+        ('catalogNumber,institutionCode\nA1,BR\nA2,"BR\nA3,BR\nA4,BR\n', 3, "institutionCode"),
+        ('catalogNumber,institutionCode\n"A1,BR\n', 2, "catalogNumber"),
+        ('catalogNumber\tlocality\nA1\t"Kisantu\nA2\tx\n', 2, "locality"),
+    ],
+)
+def test_a_quote_never_closed_before_the_end_of_the_file_is_refused(tmp_path, text, row, column):
+    # it would silently turn every later row into part of one value: A3 and A4 lost
+    with pytest.raises(InputError) as err:
+        read_table(write(tmp_path, "t.txt", text.encode()))
+    assert (err.value.row, err.value.column) == (row, column)
+    assert "never closed" in str(err.value)
+
+
 def test_excel_sep_line(tmp_path):
     text = "sep=;\r\ncatalogNumber;locality\r\nA1;Kisantu, near river\r\n"
     raw = read_table(write(tmp_path, "t.csv", text.encode("utf-8-sig")))

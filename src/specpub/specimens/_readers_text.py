@@ -221,13 +221,15 @@ def parse_delimited(
         kwargs["quotechar"] = "\x00"
     extra: dict[int, int] = {}
     header_width: int | None = None
+    open_at_end = None
     try:
         frame = pd.read_csv(io.BytesIO(data), encoding="utf-8", **kwargs)
     except pd.errors.EmptyDataError as err:
         raise InputError(
             "the file is empty", file=file, fix="export the table again, with its header row"
         ) from err
-    except (pd.errors.ParserError, ValueError, csv.Error):
+    except (pd.errors.ParserError, ValueError, csv.Error) as err:
+        open_at_end = _EOF_IN_QUOTE.search(str(err)) if quotechar else None
         frame, extra, header_width = _parse_with_csv_module(
             data.decode("utf-8"), delimiter, quotechar
         )
@@ -253,6 +255,8 @@ def parse_delimited(
         header = list(names or [])
     if quotechar and frame.shape[1] >= 4:
         _check_runaway_quotes(frame, header, delimiter, quotechar, file)
+    if open_at_end:
+        _refuse_quote_open_at_end(frame, header, int(open_at_end.group(1)) + 1, quotechar, file)
     # Fully empty lines are not specimens: drop them, but say how many.
     n_blank = int(blank.sum())
     if n_blank:
@@ -261,6 +265,30 @@ def parse_delimited(
         warnings.append(f"{file}: skipped {n_blank} empty line(s) (rows {shown})")
         frame = frame[~blank]
     return header, frame.reset_index(drop=True), warnings, extra
+
+
+_EOF_IN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+def _refuse_quote_open_at_end(
+    frame: pd.DataFrame, header: list[str], row: int, quotechar: str, file: str
+) -> None:
+    """Refuse a file whose last quoted value is never closed: it runs to the end of the
+    file, swallowing every line after it (however many columns the table has)."""
+    cells = frame.loc[frame["_row"] == row].drop(columns="_row")
+    filled = [c for c in cells.columns if cells[c].iloc[0] != ""] if len(cells) else []
+    col = filled[-1] if filled else None  # the open value is the row's last one
+    raise InputError(
+        f"a value opened with {quotechar} is never closed: it runs to the end of the file, "
+        "and every line after it would become part of this one value",
+        file=file,
+        row=row,
+        column=(header[col] if col < len(header) else f"column {col + 1}")
+        if col is not None
+        else None,
+        fix=f"add the missing closing {quotechar} or remove the stray one "
+        f"(or double it: {quotechar * 2})",
+    )
 
 
 def _check_runaway_quotes(
