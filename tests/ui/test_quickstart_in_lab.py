@@ -104,7 +104,12 @@ def test_quickstart_cell_by_cell_with_the_panels(open_notebook: Any, shots: Path
     target = page.locator(".specpub-target-panel")
     expect(target.locator(".specpub-message")).to_contain_text("Ready: records go to")
     expect(target.locator(".specpub-token-check")).to_contain_text("belongs to")
+    # Check again by button: it runs in the background, then the button is back.
+    result = target.locator(".specpub-token-check .widget-html-content")
+    result.evaluate("e => { e.textContent = '' }")  # so that the answer is seen to come back
     target.locator(".widget-button", has_text="Check token").click()
+    expect(target.locator(".specpub-token-check")).to_contain_text("belongs to")
+    expect(target.locator(".widget-button", has_text="Check token")).to_be_enabled()
     expect(target.locator(".specpub-message")).to_contain_text("Ready: records go to")
     target.screenshot(path=str(shots / "target-panel-checked.png"))
 
