@@ -27,9 +27,10 @@ demo: $(STAMP)
 	@echo "Open the notebooks in JupyterLab:  make lab"
 	@echo "  (or: $(BIN)/jupyter lab notebooks/00_quickstart.ipynb)"
 
-# JupyterLab on this machine only (127.0.0.1), opened on the quickstart notebook.
+# JupyterLab on this machine only (127.0.0.1), opened on the quickstart notebook: the address
+# it prints (and the browser it opens) leads straight to that notebook, token included.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 notebooks/00_quickstart.ipynb
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --LabApp.default_url=/lab/tree/notebooks/00_quickstart.ipynb
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

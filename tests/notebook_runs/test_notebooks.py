@@ -91,6 +91,7 @@ def test_quickstart_publishes_the_demo_collection(quickstart) -> None:
     assert run.results["audit_ok"] is True
     assert run.results["token"]["ok"] is True  # checked before anything was sent
     assert run.results["token"]["token_source"].startswith("served:")
+    assert run.results["inventory"] == {"published": len(dois)}  # the listing sees them all
     assert run.report["workspace"] is None  # the quickstart has demo_dir, not workspace
     ws = cwd / "specpub-demo" / "workspace"
     assert specpub.status(ws).counts == {"published": len(dois)}
