@@ -48,7 +48,8 @@ def _kind(request: httpx.Request) -> str:
 def test_happy_path_sends_only_the_documented_http_requests(tmp_path, sandbox, monkeypatch, api):
     # Issue 3: legacy = create → bucket PUT per file → publish (2 + F requests, no other);
     # native = create → init → content → commit → publish. Counted on the wire.
-    # Issue 7: plus one preflight listing page; and the ledger counts what the wire saw.
+    # Issue 7: plus one preflight listing page and the index check's marker searches; and
+    # the ledger counts what the wire saw.
     ws = Workspace.create(tmp_path / "ws")
     specs = make_specs(tmp_path / "media", 5, files=(1, 2, 3))
     n_files = sum(len(s.files) for s in specs)
@@ -76,7 +77,11 @@ def test_happy_path_sends_only_the_documented_http_requests(tmp_path, sandbox, m
 
     result = asyncio.run(main())
     assert result.requests == sum(sent.values())
-    assert sent.pop("list") == 1
+    # the preflight listing page, and the index check's marker searches (the same
+    # endpoint with a marker query): one for the 5 records, one more per search that
+    # found the index behind
+    assert result.check_requests == 1 + result.check_searches_behind
+    assert sent.pop("list") == 1 + result.check_requests
     if api == "legacy":
         assert sent == Counter({"create": 5, "upload": n_files, "publish": 5})
     else:

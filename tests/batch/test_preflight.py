@@ -139,5 +139,8 @@ def test_preflight_can_be_turned_off_for_an_empty_repository(sandbox, tmp_path):
     plan_records(ws, make_specs(tmp_path / "media", 2), target="embedded", api="legacy")
     result = _publish(ws, sandbox, "legacy", options=RunOptions(preflight=False))
     assert result.ok
-    assert result.requests == 2 * 3  # create, one file, publish: no listing
+    # create, one file, publish: no listing; the index check still searches before publishing
+    assert result.preflight_requests == 0
+    assert result.check_requests >= 1
+    assert result.requests == 2 * 3 + result.check_requests
     shutil.rmtree(tmp_path / "media")

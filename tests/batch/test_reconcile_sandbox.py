@@ -260,7 +260,8 @@ def test_reconcile_within_the_index_lag_after_a_publish_demotes_nothing(
     # still showed the drafts; reconcile took them as the truth, reported "SERIOUS
     # missing", erased the DOIs and set the records back to `created`, and the next
     # publish failed on records the server held published. Deterministic here: the
-    # publishes are held until the drafts are indexed, and their own indexing never comes.
+    # drafts are indexed before the publishes, which are held, and whose own indexing
+    # never comes.
     import threading
 
     from specpub.batch.plan import plan_records
@@ -281,6 +282,15 @@ def test_reconcile_within_the_index_lag_after_a_publish_demotes_nothing(
 
     runner = threading.Thread(target=publish)
     runner.start()
+    # no publish is sent before the search shows the drafts (the index check): show
+    # them once every record is uploaded (a ledger state, not a time)
+    while True:
+        with Ledger.for_workspace(ws) as led:
+            if led.counts().get("uploaded", 0) == 4:
+                break
+        assert runner.is_alive()
+        held.wait(timeout=0.05)
+    sb.refresh_index()
     assert held.wait(timeout=60)
     while held.hits < 4:  # every record is uploaded and its publish held
         assert runner.is_alive()

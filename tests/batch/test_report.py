@@ -227,12 +227,17 @@ def test_the_report_counts_publish_runs_apart_from_checks_and_agrees_with_plan_a
     dry = run_batch(ws, open_client(sandbox, api=api), dry_run=True)
     lines = (ws.root / "reports" / "dry-run" / "batch-1.jsonl").read_text().splitlines()
     plans = [json.loads(line) for line in lines]
-    planned = sum(len(p["requests"]) for p in plans) + dry.preflight_requests
+    # per record, the listing, and one index check (a marker search) for the 6 records
+    planned = sum(len(p["requests"]) for p in plans) + dry.preflight_requests + dry.check_requests
     assert sum(len(p["requests"]) for p in plans) == 6 * (3 if api == "legacy" else 5)
+    assert dry.check_requests == 1
     before = server_requests()
     result = run_batch(ws, open_client(sandbox, api=api), progress=None)
     assert result.ok
-    assert result.requests == planned == server_requests() - before
+    # the index lags (1 s): each search that found it behind is one more request, reported
+    extra = result.check_searches_behind
+    assert result.check_requests == dry.check_requests + extra
+    assert result.requests == planned + extra == server_requests() - before
 
     async def checks():
         c = open_client(sandbox, api=api)
@@ -248,6 +253,7 @@ def test_the_report_counts_publish_runs_apart_from_checks_and_agrees_with_plan_a
     s = rep.stats
     assert s["requests"] == result.requests  # the checks are not counted in
     assert s["preflight_requests"] == 1
+    assert s["check_requests"] == result.check_requests
     assert s["publish_runs"] == 1
     runs = rep.runs.set_index("kind")
     assert list(rep.runs.kind) == ["dry-run", "publish", "reconcile", "audit"]
@@ -256,7 +262,10 @@ def test_the_report_counts_publish_runs_apart_from_checks_and_agrees_with_plan_a
     assert runs.loc["reconcile", "requests"] >= 1
     assert runs.loc["audit", "requests"] == 6 * (1 if api == "legacy" else 2)
     text = rep.summary()
-    assert f"{result.requests} requests (1 listing the server)" in text
+    assert (
+        f"{result.requests} requests (1 listing the server, {result.check_requests} checking "
+        "the index for duplicates)"
+    ) in text
     assert "\n  reconcile " in text
     assert "\n  audit " in text
     assert "\n  dry-run " in text

@@ -69,14 +69,15 @@ def test_happy_path_exactly_two_plus_f_requests(ws, tmp_path, api):
     assert result.ok, result.summary()
     assert result.published == 6
     n_files = sum(len(s.files) for s in specs)
-    # one preflight listing of the server, then exactly 2 + F per record
+    # one preflight listing of the server, exactly 2 + F per record, and one index check
+    # (a marker search for the 6 records) before publishing them
     assert client.calls == Counter(
-        {"list_records": 1, "create": 6, "upload": n_files, "publish": 6}
+        {"list_records": 1, "create": 6, "upload": n_files, "find_by_markers": 1, "publish": 6}
     )
     _assert_consistent(ws, client.server, 6)
     with Ledger.for_workspace(ws) as led:
         ev = led.events(kind="request")
-        assert len(ev) == 1 + 12 + n_files
+        assert len(ev) == 1 + 12 + n_files + 1
         assert set(ev.outcome) == {"ok"}
     # running again sends nothing
     again = _run(ws, client)

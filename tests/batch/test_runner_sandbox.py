@@ -36,8 +36,11 @@ def test_small_batch_both_apis(ws, tmp_path, sandbox, monkeypatch, api):
             assert result.ok, result.summary()
             per_file = 3 if api == "native" else 1
             n_files = sum(len(s.files) for s in specs)
-            # HTTP requests: one preflight listing page, then 2 + F (legacy) or 2 + 3F (native)
-            assert result.requests == 1 + 2 * 30 + per_file * n_files
+            # HTTP requests: one preflight listing page, then 2 + F (legacy) or 2 + 3F (native),
+            # and the index check: one marker search for the 30 records, one more each
+            # time it found the index behind
+            assert result.check_requests == 1 + result.check_searches_behind
+            assert result.requests == 1 + 2 * 30 + per_file * n_files + result.check_requests
             with Ledger.for_workspace(ws) as led:
                 return await check_server_matches_ledger(client, led, 30, sandbox=sandbox), per_file
         finally:

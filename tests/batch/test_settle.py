@@ -80,11 +80,14 @@ def test_drafts_of_lost_creates_are_found_and_deleted_before_exit_0(
 def test_a_draft_the_run_cannot_account_for_makes_the_exit_non_zero_and_is_named(
     tmp_path, sandbox_factory, monkeypatch
 ):
-    # the index does not catch up before the end of the run: the run says so
+    # the index does not catch up before the end of the run: the run says so. (With the
+    # index check on, no draft is published before the index shows it, and its check
+    # finds the lost creates' drafts first: see test_index_check.py. Off here, so that
+    # the settling that backs it up is tested on its own.)
     ws, sb = _setup(tmp_path, sandbox_factory, "legacy", lag=1000.0)
     result = run_batch(
         ws, _client(sb, "legacy", monkeypatch), progress=None, retry=QUICK_RESOLVE,
-        options=RunOptions(settle_timeout=0.5),
+        options=RunOptions(settle_timeout=0.5, index_check=False),
     )  # fmt: skip
     assert result.published == 6
     assert result.exit_code == 3

@@ -16,6 +16,11 @@ can be SIGKILLed and restarted on the same data):
    reconciliation is SIGKILLed once a third of the records were adopted, run again to
    the end, and the second workspace's ``publish`` then has nothing to send.
 3. **A third workspace** just publishes: its preflight adopts everything, creating nothing.
+4. **Two workspaces inside the index's lag**: a new table published from two workspaces
+   at the same moment (two publisher processes, on a fresh server of their own with the
+   same 2 s lag), so that neither's preflight listing shows the other's drafts. Each
+   run's index check waits until the search shows its drafts, then adopts the older
+   draft of a specimen the other run created first and deletes its own.
 
 Counted independently over HTTP at the end, for every workspace: published = planned
 exactly, no duplicate, no draft, ledger = server record by record, every file's
@@ -152,6 +157,53 @@ def _publish_through_the_chaos(ws, sb, api, n, log) -> dict:
     return {"runs": runs, "kills": kills, "last_run": last}
 
 
+def _two_workspaces_at_once(tmp_path, monkeypatch, api, m) -> dict:
+    """Phase 4: the same new table published from two workspaces at once, inside the lag."""
+    specs = make_specs(tmp_path / "media-lag", m, files=(1, 2), prefix="L")
+    spaces = []
+    for name in ("lag-a", "lag-b"):
+        ws = Workspace.create(tmp_path / name)
+        plan_records(ws, specs, target="embedded", api=api)
+        spaces.append(ws)
+    log = (tmp_path / "chaos-lag.log").open("w")
+    with running_subprocess(tmp_path / "repo-lag", rate_limit="off", index_lag=2.0) as sb:
+        monkeypatch.setenv(TOKEN_ENV, sb.token)
+        outs = [(tmp_path / f"{ws.root.name}.out").open("w+") for ws in spaces]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, str(WORKER), str(ws.root), sb.url, api, "16", "0.5"],
+                stdout=out,
+                stderr=log,
+                text=True,
+                env=_env(sb.token),
+            )
+            for ws, out in zip(spaces, outs, strict=True)
+        ]
+        results = []
+        for proc, out in zip(procs, outs, strict=True):
+            proc.wait(timeout=240)
+            out.seek(0)
+            text = out.read()
+            out.close()
+            assert proc.returncode == 0, text[-2000:]
+            results.append(json.loads(text.strip().splitlines()[-1]))
+        counted = [_verify(ws, sb, api, m) for ws in spaces]
+        dois = []
+        for ws in spaces:
+            with Ledger.for_workspace(ws) as led:
+                dois.append(dict(zip(led.records().remote_id, led.records().doi, strict=True)))
+        assert dois[0] == dois[1]
+    log.close()
+    return {
+        "records": m,
+        "adopted_check": sum(r["adopted_check"] for r in results),
+        "adopted_preflight": sum(r["adopted_preflight"] for r in results),
+        "deleted_drafts": sum(r["deleted_drafts"] for r in results),
+        "check_requests": [r["check_requests"] for r in results],
+        "published": counted[0]["published"],
+    }
+
+
 def _reconcile_killed_midway(ws2, sb, n, log) -> None:
     """Phase 2: a second workspace's reconcile, SIGKILLed once a third was adopted."""
     argv = [sys.executable, "-m", "specpub", "reconcile", "--workspace", str(ws2.root),
@@ -235,6 +287,13 @@ def test_chaos(tmp_path, monkeypatch, api):
     print("CHAOS", json.dumps(summary))
     (tmp_path / "chaos-summary.json").write_text(json.dumps(summary, indent=2))
     assert phase1["kills"] == {"publisher": 2, "server": 1}
+    # phase 4: two workspaces inside the index's lag, at the same moment
+    m = max(10, n // 20)
+    t4 = time.monotonic()
+    lag = _two_workspaces_at_once(tmp_path, monkeypatch, api, m)
+    lag["seconds"] = round(time.monotonic() - t4, 1)
+    print("CHAOS-LAG", json.dumps(lag))
+    assert lag["adopted_check"] > 0  # they did race for the same specimens
     # the faults really happened, and the lost creates went the long way round
     assert summary["outcomes"].get("ambiguous", 0) > 0
     assert summary["outcomes"].get("transient", 0) > 0

@@ -1843,7 +1843,9 @@ class Ledger:
         """Records created again after a lost create whose first draft is not accounted for.
 
         The runner notes ``recreate`` when it creates a record again without
-        proof that the lost create left nothing, and ``settled`` once the search
+        proof that the lost create left nothing (``duplicate`` when its index
+        check is about to delete a draft of its own that duplicates an older
+        record), and ``settled`` once the search
         index showed the record's published version (and the drafts no ledger
         row points at were deleted). Returns record id → why, for the open ones.
 
@@ -1862,12 +1864,13 @@ class Ledger:
         """
         notes = self.query(
             "SELECT record_id, step, detail FROM events WHERE batch_id=? AND kind='note' "
-            "AND step IN ('recreate', 'settled') AND record_id IS NOT NULL ORDER BY event_id",
+            "AND step IN ('recreate', 'duplicate', 'settled') AND record_id IS NOT NULL "
+            "ORDER BY event_id",
             [int(batch)],
         )
         out: dict[int, str] = {}
         for rid, step, detail in notes.itertuples(index=False):
-            if step == "recreate":
+            if step in ("recreate", "duplicate"):
                 out[int(rid)] = str(json.loads(detail or "{}").get("why", ""))
             else:
                 out.pop(int(rid), None)

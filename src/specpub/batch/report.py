@@ -324,6 +324,8 @@ class BatchReport(FrameResult):
         Scalar figures of the *publish* runs: ``records``, ``published``,
         ``remaining``, ``failed``, ``publish_runs``, ``requests`` (HTTP),
         ``preflight_requests`` (of which: listings of the server),
+        ``check_requests`` (of which: marker searches of the index check
+        before publishing, see :mod:`specpub.batch._gate`),
         ``attempts``, ``failed_attempts``, ``retries``, ``rate_limit_wait_s``,
         ``outage_pause_s``, ``backoff_wait_s``, ``elapsed_s`` (the publish
         runs' own durations, summed), ``recent_per_minute``, ``eta_s``,
@@ -386,7 +388,8 @@ class BatchReport(FrameResult):
             f"batch {self.batch_id or '-'}: {s['published']}/{s['records']} published, "
             f"{s['failed']} failed, {s['remaining']} remaining",
             f"  publishing ({s['publish_runs']} runs): {s['requests']} requests "
-            f"({s['preflight_requests']} listing the server), {s['attempts']} attempts, "
+            f"({s['preflight_requests']} listing the server, {s['check_requests']} checking "
+            f"the index for duplicates), {s['attempts']} attempts, "
             f"{s['failed_attempts']} failed, {s['retries']} retries",
             f"  elapsed {_fmt_seconds(s['elapsed_s'])}, rate-limit waits "
             f"{_fmt_seconds(s['rate_limit_wait_s'])}, outage pauses "
@@ -467,6 +470,7 @@ class BatchReport(FrameResult):
             ("Publish runs", f"{s['publish_runs']:,}"),
             ("HTTP requests (publish runs)", f"{s['requests']:,}"),
             ("of which listing the server (preflight)", f"{s['preflight_requests']:,}"),
+            ("of which checking the index for duplicates", f"{s['check_requests']:,}"),
             ("Request attempts", f"{s['attempts']:,}"),
             ("Failed attempts", f"{s['failed_attempts']:,}"),
             ("Retries", f"{s['retries']:,}"),
@@ -840,6 +844,7 @@ def build_report(
         "publish_runs": int((publish_runs["run_id"].notna()).sum()) or len(publish_runs),
         "requests": int(requests["requests"].sum()),
         "preflight_requests": int(listing["requests"].sum()),
+        "check_requests": int(requests.loc[requests["step"] == "index_check", "requests"].sum()),
         "attempts": len(requests),
         "failed_attempts": int((~requests["ok"]).sum()),
         "retries": _count_retries(requests),

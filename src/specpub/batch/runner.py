@@ -91,6 +91,7 @@ import pandas as pd
 
 from specpub._display import FrameResult
 from specpub.batch._adoption import Choice, as_server_record, choose
+from specpub.batch._gate import IndexCheck, planned_checks
 from specpub.batch._lock import RunLock
 from specpub.batch._lookup import MarkerLookup
 from specpub.batch.inventory import Inventory, ServerRecord
@@ -151,6 +152,15 @@ class RunOptions:
     settle_timeout
         Seconds the end of a run waits for the search index to catch up with
         the run's own writes when a lost create may have left a draft.
+    index_check
+        Before publishing a draft it created, wait until a marker search shows
+        that draft, and adopt what another workspace or run holds with the
+        same marker (see :mod:`specpub.batch._gate`). Turn off only for a
+        repository no one else publishes these records to.
+    index_timeout
+        Seconds a draft may stay unseen by the search index (from the first
+        search for it) before the run gives up on publishing it (the record
+        fails, retryable; exit 3 with the command that resolves it).
 
     Examples
     --------
@@ -168,6 +178,8 @@ class RunOptions:
     preflight: bool = True
     max_outage: float | None = DEFAULT_MAX_OUTAGE
     settle_timeout: float = 120.0
+    index_check: bool = True
+    index_timeout: float = 300.0
 
 
 @dataclass
@@ -197,6 +209,11 @@ class BatchResult(FrameResult):
     adopted_published: int = 0
     listed: int = 0
     preflight_requests: int = 0
+    adopted_check: int = 0
+    adopted_check_published: int = 0
+    check_requests: int = 0
+    check_searches_behind: int = 0
+    check_timed_out: int = 0
     deleted_drafts: int = 0
     mismatches: int = 0
     elapsed: float = 0.0
@@ -269,6 +286,22 @@ class BatchResult(FrameResult):
                 f"\npreflight: {self.adopted_preflight} planned records were already on the "
                 f"server ({self.adopted_published} published: their DOIs adopted; {drafts} "
                 "drafts: resumed); none was created again"
+            )
+        if self.adopted_check:
+            drafts = self.adopted_check - self.adopted_check_published
+            text += (
+                f"\nindex check: {self.adopted_check} records were already on the server "
+                "although the first listing did not show them (another workspace or run "
+                "created them within the search index's lag): "
+                f"{self.adopted_check_published} published (their DOIs adopted), {drafts} "
+                "older drafts (resumed); this run's duplicate drafts were deleted, nothing "
+                "was published twice"
+            )
+        if self.check_timed_out:
+            text += (
+                f"\nNOT PUBLISHED: {self.check_timed_out} records: the repository's search "
+                "did not show their new drafts in time, so nothing proves no one else "
+                "published them meanwhile (see the failed records for the command to run)"
             )
         if self.unresolved:
             names = ", ".join(str(u.get("marker")) for u in self.unresolved[:10])
@@ -382,6 +415,7 @@ class _Run:
         clock: Any = time.monotonic,
         inventory: Inventory | None = None,
         fix_command: str = "",
+        publish_command: str = "",
     ) -> None:
         self.ledger = ledger
         self.client = client
@@ -396,7 +430,11 @@ class _Run:
         self.clock = clock
         self.inventory = inventory
         self.fix_command = fix_command
+        self.publish_command = publish_command or "specpub publish"
         self.result = BatchResult(batch_ids=list(batch_ids))
+        #: HTTP requests sent, by event step (e.g. ``index_check``)
+        self.sent_by_step: dict[str, int] = {}
+        self.gate = IndexCheck(self)
         self.lookup = MarkerLookup(self)
         self.background: set[asyncio.Task[Any]] = set()
         self.remote: dict[int, RemoteRecord] = {}
@@ -481,6 +519,7 @@ class _Run:
             except RepositoryError as err:
                 n = sent[0] if self._exact_counts else 1
                 self.result.requests += n
+                self.sent_by_step[step] = self.sent_by_step.get(step, 0) + n
                 kind = classify(err)
                 if isinstance(err, RateLimited):
                     self.result.rate_limited += 1
@@ -500,6 +539,7 @@ class _Run:
                     self.pacer.release(ticket)
         n = sent[0] if self._exact_counts else 1
         self.result.requests += n
+        self.sent_by_step[step] = self.sent_by_step.get(step, 0) + n
         if not probe:
             self.breaker.record_success()
         # this request's own answer (the client's rate_limit is the last of any request)
@@ -993,8 +1033,8 @@ class _Run:
             )
 
     # -- the record workflow ----------------------------------------------------------
-    async def drive(self, record_id: int) -> None:
-        """Move one record as far as it can go."""
+    async def drive(self, record_id: int) -> bool:
+        """Move one record as far as it can go; True when it was parked at the index check."""
         while not self.stop:
             rec = self.ledger.record(record_id)
             try:
@@ -1002,9 +1042,9 @@ class _Run:
                     self.result.published += 1
                     self.result.published_now += 1
                     self.progress.update(1)
-                    return
+                    return False
                 if rec.state == "failed":
-                    return
+                    return False
                 if rec.state == "planned":
                     await self.create(rec)
                 elif rec.state == "creating":
@@ -1016,9 +1056,13 @@ class _Run:
                 elif rec.state in ("created", "uploading"):
                     await self.upload(rec)
                 elif rec.state == "uploaded":
+                    if self.gate.needs(rec):
+                        self.gate.park(rec)
+                        return True
                     await self.publish(rec)
             except _Retry:
                 continue
+        return False
 
     def _check_files(self, rec: LedgerRecord, files: Sequence[LedgerFile]) -> bool:
         if not self.opts.check_files:
@@ -1117,6 +1161,8 @@ class _Run:
             sent=True,
         )
         self.ledger.reset_files(rec.record_id)
+        if rec.operation == "create":
+            self.gate.created(rec.record_id, self.clock())
         self._adopt_remote(rec, remote)
         self.server_files[rec.record_id] = {}
         if remote.errors:
@@ -1493,6 +1539,8 @@ async def run_batch_async(
     dry_run: bool = False,
     options: RunOptions | None = None,
     seed: int | None = None,
+    clock: Any = None,
+    sleep: Any = None,
 ) -> BatchResult:
     """Publish the planned records of a workspace (async).
 
@@ -1526,6 +1574,12 @@ async def run_batch_async(
         given here win over the options' values.
     seed
         Seed of the backoff jitter.
+    clock, sleep
+        The run's time source (monotonic seconds) and its ``async`` sleep, for
+        the index check's polls, back-offs and the settling phase (default
+        :func:`time.monotonic` and :func:`asyncio.sleep`; tests pass a virtual
+        clock shared with the embedded repository, whose index lag then
+        passes without waiting).
 
     Returns
     -------
@@ -1578,8 +1632,9 @@ async def run_batch_async(
             raise InputError("a repository client is needed to publish", fix="pass client=")
         with RunLock(ledger.path):
             return await _run(
-                ledger, client, batch_ids, opts, pacer, breaker, retry, progress, seed
-            )
+                ledger, client, batch_ids, opts, pacer, breaker, retry, progress, seed,
+                clock=clock or time.monotonic, sleep=sleep or asyncio.sleep,
+            )  # fmt: skip
     finally:
         if owned:
             ledger.close()
@@ -1605,6 +1660,7 @@ async def _dry_run(
         if ledger.record(rid).operation == "create"
     ]
     note = ""
+    adoptable: set[int] = set()
     if client is not None and planned and opts.preflight:
         run = _Run(
             ledger, client, batch_ids=batch_ids, opts=opts, pacer=Pacer(), breaker=CircuitBreaker(),
@@ -1626,6 +1682,10 @@ async def _dry_run(
             )
             return result
         found = [r for r in planned if candidates(ledger.record(r))]
+        adoptable = {
+            r for r in found if any(as_server_record(c).is_published
+                                    for c in candidates(ledger.record(r)))
+        }  # fmt: skip
         result.listed = run.result.listed
         result.preflight_requests = run.result.requests
         result.adopted_preflight = len(found)
@@ -1636,8 +1696,31 @@ async def _dry_run(
         )
     elif planned:
         note = "; preflight not run (no repository client): a real run lists the server first"
+    if opts.index_check:
+        waiting = ("planned", "creating", "created", "uploading", "uploaded", "ambiguous", "failed")
+        checked = [
+            ledger.record(rid).marker
+            for b in batch_ids
+            for rid in ledger.record_ids(batch=b, state=waiting)
+            if ledger.record(rid).operation == "create" and rid not in adoptable
+        ]
+        result.check_requests = planned_checks(checked, opts.search_chunk, _query_count(client))
+        if result.check_requests:
+            note += (
+                f"; before publishing, {result.check_requests} marker searches check that the "
+                "search index shows the new drafts and nothing published meanwhile by another "
+                "workspace (one more per search while the index lags behind)"
+            )
     result.message = f"dry run written to {path}{note}"
     return result
+
+
+def _query_count(client: RepositoryClient | None) -> Any:
+    """How many marker queries a client needs for a chunk of catalogue numbers."""
+    from specpub.repository._query import DEFAULT_MAX_QUERY_LENGTH, marker_queries
+
+    limit = getattr(client, "max_query_length", DEFAULT_MAX_QUERY_LENGTH)
+    return lambda numbers: len(marker_queries(numbers, max_length=limit))
 
 
 def _inventory_for(ledger: Ledger, client: RepositoryClient) -> Inventory | None:
@@ -1647,16 +1730,24 @@ def _inventory_for(ledger: Ledger, client: RepositoryClient) -> Inventory | None
     return Inventory.for_workspace(ledger.path.parent, str(base), client.api)
 
 
-def _fix_command(ledger: Ledger, client: RepositoryClient, target: str) -> str:
+def _command(verb: str, ledger: Ledger, client: RepositoryClient, target: str) -> str:
     from specpub.repository._token import DEFAULT_TOKEN_ENV, shown_name
 
-    cmd = f"specpub reconcile --workspace {ledger.path.parent} --to {target}"
+    cmd = f"specpub {verb} --workspace {ledger.path.parent} --to {target}"
     if target == "embedded" and getattr(client, "base_url", None):
         cmd += f" --url {client.base_url}"  # type: ignore[attr-defined]
     env = shown_name(_token_env(client))
     if env and env != DEFAULT_TOKEN_ENV:
         cmd += f" --token-env {env}"
-    return cmd + " --delete-orphans --yes"
+    return cmd
+
+
+def _fix_command(ledger: Ledger, client: RepositoryClient, target: str) -> str:
+    return _command("reconcile", ledger, client, target) + " --delete-orphans --yes"
+
+
+def _publish_command(ledger: Ledger, client: RepositoryClient, target: str) -> str:
+    return _command("publish", ledger, client, target)
 
 
 async def _run(
@@ -1669,6 +1760,9 @@ async def _run(
     retry: RetryPolicy | None,
     progress: Any,
     seed: int | None,
+    *,
+    clock: Any = time.monotonic,
+    sleep: Any = asyncio.sleep,
 ) -> BatchResult:
     start = time.monotonic()
     targets = sorted({ledger.batch(bid).target for bid in batch_ids})
@@ -1723,6 +1817,9 @@ async def _run(
         rng=random.Random(seed),
         inventory=_inventory_for(ledger, client),
         fix_command=_fix_command(ledger, client, target),
+        publish_command=_publish_command(ledger, client, target),
+        clock=clock,
+        sleep=sleep,
     )
     run.result.total = total
     run.result.published = published
@@ -1747,7 +1844,13 @@ async def _run(
         result.counts = _counts(ledger, batch_ids)
         result.published = result.counts.get("published", 0)
         result.failed = result.counts.get("failed", 0)
-        result.published_now = max(0, result.published - published - result.adopted_preflight)
+        result.published_now = max(
+            0,
+            result.published
+            - published
+            - result.adopted_published
+            - result.adopted_check_published,
+        )
         if run.stop:
             result.stopped = run.stop_reason or "stopped"
             result.message = run.stop
@@ -1756,7 +1859,8 @@ async def _run(
         handle.detail = {
             k: result.to_dict()[k]
             for k in ("total", "published", "failed", "published_now", "adopted",
-                      "adopted_preflight", "retries", "rate_limited", "paused_rate_limit",
+                      "adopted_preflight", "adopted_check", "adopted_check_published",
+                      "check_requests", "retries", "rate_limited", "paused_rate_limit",
                       "paused_outage", "elapsed", "stopped", "unresolved")
         }  # fmt: skip
     return result
@@ -1768,34 +1872,71 @@ async def _phases(run: _Run, todo: list[int]) -> None:
         await run.preflight(todo)
     except _StopBatch:
         return
-    queue: asyncio.Queue[int] = asyncio.Queue()
+    # records wait parked at the index check (not holding a worker) before their
+    # publish; the check hands them back to the queue
+    queue: asyncio.Queue[int | None] = asyncio.Queue()
     for rid in todo:
         queue.put_nowait(rid)
+    n = min(run.opts.concurrency, len(todo)) or 1
+    outstanding = len(todo)
+    busy = 0
+
+    def finish(rid: int) -> None:
+        nonlocal outstanding
+        outstanding -= 1
+        run.gate.wake.set()
+        if outstanding <= 0:
+            for _ in range(n):
+                queue.put_nowait(None)
+
+    def idle() -> bool:
+        return busy == 0 and queue.empty()
 
     async def worker() -> None:
-        while not run.stop:
-            try:
-                rid = queue.get_nowait()
-            except asyncio.QueueEmpty:
+        nonlocal busy
+        while True:
+            rid = await queue.get()
+            if rid is None:
                 return
+            if run.stop:
+                finish(rid)
+                continue
+            busy += 1
+            parked = False
             try:
-                await run.drive(rid)
+                parked = await run.drive(rid)
             except _StopBatch:
-                return
+                pass
             except Exception as err:  # a bug or an unexpected error: fail this record only
                 run.unexpected(rid, err)
+            finally:
+                busy -= 1
+            if parked:
+                run.gate.wake.set()
+            else:
+                finish(rid)
 
-    n = min(run.opts.concurrency, len(todo)) or 1
     workers = [asyncio.create_task(worker()) for _ in range(n)]
+    gate = asyncio.create_task(run.gate.serve(idle, queue.put_nowait, finish))
     try:
         await asyncio.gather(*workers)
     finally:
-        for task in workers:
+        for task in (*workers, gate):
             task.cancel()
         with contextlib.suppress(BaseException):
-            await asyncio.gather(*workers, return_exceptions=True)
+            await asyncio.gather(*workers, gate, return_exceptions=True)
+        _check_counts(run)
     if not run.stop:
         await run.settle()
+
+
+def _check_counts(run: _Run) -> None:
+    """Copy the index check's counts into the result."""
+    g, r = run.gate, run.result
+    r.adopted_check, r.adopted_check_published = g.adopted, g.adopted_published
+    r.check_requests = run.sent_by_step.get("index_check", 0)
+    r.check_searches_behind = g.searches_behind
+    r.check_timed_out = len(g.timed_out)
 
 
 def _counts(ledger: Ledger, batch_ids: Sequence[int]) -> dict[str, int]:
