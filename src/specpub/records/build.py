@@ -111,62 +111,80 @@ def _original_basis(flags: pd.DataFrame) -> dict[int, str]:
     return {int(r): str(v) for r, v in zip(sub["row"], sub["value"], strict=True)}
 
 
-class _ManifestRow(Mapping[str, Any]):
-    """One manifest row, read from the column arrays only when asked (no per-row dicts)."""
+# A path already absolute and normal (no empty, "." or ".." part): _norm leaves it as it is.
+_NORMAL_PATH = r"^(?:/(?:[^/.][^/]*|\.[^/.][^/]*|\.\.[^/]+))+$"
 
-    __slots__ = ("_columns", "_i")
 
-    def __init__(self, columns: dict[str, np.ndarray], i: int) -> None:
-        self._columns, self._i = columns, i
+def _norm_all(paths: np.ndarray) -> list[str]:
+    """:func:`_norm` of each path text; the many already normal are found vectorised."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-    def __getitem__(self, key: str) -> Any:
-        return self._columns[key][self._i]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._columns)
-
-    def __len__(self) -> int:
-        return len(self._columns)
+        normal = pc.match_substring_regex(pa.array(paths, type=pa.string()), _NORMAL_PATH)
+        flags = normal.to_numpy(zero_copy_only=False)
+    except (TypeError, ValueError, UnicodeError, pa.ArrowException):
+        flags = np.zeros(len(paths), dtype=bool)
+    return [p if ok else _norm(p) for p, ok in zip(paths.tolist(), flags.tolist(), strict=True)]
 
 
 class _ManifestIndex:
-    """Path → row of the media scan's manifest, built without copying the table row by row."""
+    """Path → row of the media scan's manifest, without copying the table row by row.
+
+    Only the columns a record reads are kept. A column that repeats its values (formats,
+    cameras, dimensions) is made clean text once per distinct value, here; one whose
+    values are mostly distinct (paths, sizes, times, checksums) is kept as it is and each
+    cell made text when a worker reads it.
+    """
 
     def __init__(self, manifest: pd.DataFrame | None) -> None:
-        self._columns: dict[str, np.ndarray] = {}
+        self._columns: list[tuple[str, np.ndarray, bool]] = []
         self._rows: dict[str, int] = {}
         if manifest is None or not len(manifest) or "path" not in manifest.columns:
             return
+        from specpub.records.media import MANIFEST_FIELDS, clean_text
+
+        n = len(manifest)
+        for column in dict.fromkeys((*MANIFEST_FIELDS, "mtime_ns")):
+            if column not in manifest.columns:
+                continue
+            codes, uniques = pd.factorize(manifest[column], use_na_sentinel=True)
+            if len(uniques) > n // 2:  # mostly distinct: cleaned when read
+                cells = manifest[column].to_numpy(dtype=object)
+                self._columns.append((column, cells, True))
+                continue
+            values = np.asarray(uniques, dtype=object).tolist()
+            texts = np.array([clean_text(v) for v in values] + [""], dtype=object)
+            self._columns.append((column, texts[codes], False))
+        paths = next(cells for name, cells, _ in self._columns if name == "path")
+        lazy = next(raw for name, _, raw in self._columns if name == "path")
+        texts = np.array([clean_text(p) for p in paths], dtype=object) if lazy else paths
+        self._rows = dict(zip(_norm_all(texts), range(n), strict=True))
+
+    def cells(self, i: int) -> dict[str, Any]:
+        """Row ``i``: column → clean text (the columns a record reads)."""
         from specpub.records.media import clean_text
 
-        # Every cell as clean text, once per distinct value (a scan repeats most values).
-        for column in manifest.columns:
-            codes, uniques = pd.factorize(manifest[column], use_na_sentinel=True)
-            texts = np.array([clean_text(v) for v in uniques] + [""], dtype=object)
-            self._columns[column] = texts[codes]
-        self._rows = {_norm(p): i for i, p in enumerate(self._columns["path"])}
+        return {
+            name: clean_text(cells[i]) if raw else cells[i] for name, cells, raw in self._columns
+        }
 
-    def current(self, path: str) -> _ManifestRow | None:
+    def current(self, path: str) -> dict[str, Any] | None:
         """The scan's row for ``path`` (normalised) if it still describes the file: read
         without error, and the same size and modification time now (a stat, no read)."""
         i = self._rows.get(path)
         if i is None:
             return None
-        col = self._columns
-
-        def cell(name: str) -> str:
-            values = col.get(name)
-            return values[i] if values is not None else ""
-
-        size, mtime_ns = cell("size"), cell("mtime_ns")
-        if cell("error") or not cell("md5") or not size or not mtime_ns:
+        cell = self.cells(i)
+        size, mtime_ns = cell.get("size", ""), cell.get("mtime_ns", "")
+        if cell.get("error") or not cell.get("md5") or not size or not mtime_ns:
             return None
         try:
             st = os.stat(path)
             same = st.st_size == _whole(size) and st.st_mtime_ns == _whole(mtime_ns)
         except (OSError, ValueError):
             return None
-        return _ManifestRow(col, i) if same else None
+        return cell if same else None
 
 
 def _whole(text: str) -> int:
@@ -405,7 +423,8 @@ def build_records(
     frame: pd.DataFrame = specimens.frame
     flags = _core_flags(specimens)
 
-    files_by_row: dict[int, list[tuple[Path, str]]] = defaultdict(list)
+    # path texts: Path objects are made by the worker that builds the row
+    files_by_row: dict[int, list[tuple[str, str]]] = defaultdict(list)
     link_frame = (
         links.links if links is not None else pd.DataFrame(columns=["_row", "path", "role"])
     )
@@ -416,7 +435,7 @@ def build_records(
     )
     for row, path, role in zip(link_frame["_row"], link_frame["path"], roles, strict=True):
         if isinstance(path, str) and path:
-            files_by_row[int(row)].append((Path(path), role if isinstance(role, str) else ""))
+            files_by_row[int(row)].append((path, role if isinstance(role, str) else ""))
     by_path = _ManifestIndex(manifest)
 
     uris = _term_uris(specimens)
@@ -495,8 +514,8 @@ class _Context:
     columns: list[str]
     flags: FlagIndex
     table_columns: set[str] | None
-    files_by_row: Mapping[int, list[tuple[Path, str]]]
-    manifest: Any
+    files_by_row: Mapping[int, list[tuple[str, str]]]
+    manifest: _ManifestIndex
     verdicts: Mapping[str, tuple[str, Failures]]
     allow_rules: tuple[str, ...]
     builder: RecordBuilder
@@ -567,7 +586,7 @@ def _build_chunk(ctx: _Context, start: int, end: int) -> _Part:
                 "correct the table (see specimens/flags.csv), then load it again",
             )
             continue
-        paths = sorted(ctx.files_by_row.get(row, []))
+        paths = sorted((Path(p), role) for p, role in ctx.files_by_row.get(row, ()))
         if not paths:
             skip(
                 "no linked file",
@@ -578,9 +597,13 @@ def _build_chunk(ctx: _Context, start: int, end: int) -> _Part:
         try:
             media_files = []
             for p, role in paths:
-                scanned = ctx.manifest.current(_norm(p))
+                text = _norm(p)
+                scanned = ctx.manifest.current(text)
                 media_files.append(
-                    MediaFile.from_manifest(scanned, role=role or None)
+                    # the scan's own path, as the same Path object when it is the same text
+                    MediaFile._from_cells(
+                        scanned.get, role or None, p if str(p) == scanned["path"] else None
+                    )
                     if scanned is not None
                     else MediaFile.from_path(p, role=role or "other")
                 )
@@ -632,7 +655,10 @@ def _failing_files(
 ) -> tuple[list[str], list[str]]:
     """(failing masters, other failing files), each ``"KEY fails RULE, …"``, once the rule or
     finding ids in ``allowed`` are accepted."""
-    masters, others = [], []
+    masters: list[str] = []
+    others: list[str] = []
+    if not verdicts:
+        return masters, others
     ok = set(allowed)
     for f in files:
         verdict = verdicts.get(_norm(f.spec.path))

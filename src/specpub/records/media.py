@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,14 @@ import pandas as pd
 
 from specpub.records.spec import FileSpec
 
-__all__ = ["MediaFile", "clean_text", "edtf_datetime", "format_group", "human_size"]
+__all__ = [
+    "MANIFEST_FIELDS",
+    "MediaFile",
+    "clean_text",
+    "edtf_datetime",
+    "format_group",
+    "human_size",
+]
 
 _GROUPS = {
     ".tif": "tiff",
@@ -97,6 +104,24 @@ _SCAN_FORMATS = {
     "jph": "jp2",
     "j2k": "jp2",
 }
+#: Every manifest column :meth:`MediaFile.from_manifest` reads.
+MANIFEST_FIELDS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        (
+            "path",
+            "key",
+            "size",
+            "mtime",
+            "md5",
+            "sha256",
+            "error",
+            "error_code",
+            "role",
+            *(c for columns in _MANIFEST_COLUMNS.values() for c in columns),
+            *_EMBEDDED_TERMS,
+        )
+    )
+)
 
 
 def format_group(name: str) -> str:
@@ -237,28 +262,42 @@ class MediaFile:
         >>> f.device, f.created, f.fact("pixels")
         ('Phase One iXG 100MP', '2018-05-03T10:22:01', '6000 × 9000')
         """
+        return cls._from_cells(row.get if isinstance(row, dict) else dict(row).get, role)
+
+    @classmethod
+    def _from_cells(
+        cls, cell: Callable[[str], Any], role: str | None, path: Path | None = None
+    ) -> MediaFile:
+        """:meth:`from_manifest` with ``cell(column)`` giving a row's cells (``None`` when
+        absent) and, optionally, ``path`` already made from ``cell("path")``."""
 
         def get(fact: str) -> Any:
             for column in _MANIFEST_COLUMNS[fact]:
-                if column in row:
-                    value = row[column]
-                    if _text(value):
-                        return value
+                value = cell(column)
+                if value is not None and _text(value):
+                    return value
             return None
 
-        path = Path(str(row["path"]))
-        error = _text(row.get("error"))
+        if path is None:
+            text = cell("path")
+            if text is None:
+                raise KeyError("path")
+            path = Path(str(text))
+        error = _text(cell("error"))
         if error:
-            raise OSError(_text(row.get("error_code")) or "unreadable", error, str(path))
-        key = _text(row.get("key")) or path.name
-        mtime = row.get("mtime")
+            raise OSError(_text(cell("error_code")) or "unreadable", error, str(path))
+        size, md5 = cell("size"), cell("md5")
+        if size is None or md5 is None:
+            raise KeyError("size" if size is None else "md5")
+        key = _text(cell("key")) or path.name
+        mtime = cell("mtime")
         spec = FileSpec(
             path=path,
             key=key,
-            size=int(float(row["size"])),
-            md5=str(row["md5"]).lower(),
+            size=int(float(size)),
+            md5=str(md5).lower(),
             mtime=float(mtime) if _text(mtime) else None,
-            sha256=_text(row.get("sha256")) or None,
+            sha256=_text(cell("sha256")) or None,
         )
         make, model = _text(get("make")), _text(get("model"))
         device = model if make and model.lower().startswith(make.lower()) else f"{make} {model}"
@@ -272,14 +311,14 @@ class MediaFile:
 
         scanned = _text(get("format")).lower()
         group = _SCAN_FORMATS.get(scanned, "other")
-        embedded = tuple(
-            (term, _text(row.get(column)))
-            for column, term in _EMBEDDED_TERMS.items()
-            if _text(row.get(column))
-        )
+        embedded = []
+        for column, term in _EMBEDDED_TERMS.items():
+            value = cell(column)
+            if value is not None and (value := _text(value)):
+                embedded.append((term, value))
         return cls(
             spec=spec,
-            role=role or _text(row.get("role")) or "other",
+            role=role or _text(cell("role")) or "other",
             group=group,
             mime=_text(get("mime")) or "application/octet-stream",
             format=_FORMAT_NAMES.get(group, scanned.upper()) if scanned else "",
@@ -292,7 +331,7 @@ class MediaFile:
             icc=_text(get("icc")),
             device=device.strip(),
             created=edtf_datetime(get("created")),
-            embedded=embedded,
+            embedded=tuple(embedded),
         )
 
     def fact(self, name: str) -> str:

@@ -27,17 +27,18 @@ Examples
 from __future__ import annotations
 
 import json
-import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from specpub._display import FrameResult
 from specpub.errors import InputError
 from specpub.records.checks import check_files, check_payload
+from specpub.records.jsontext import dumps, dumps_ascii
 from specpub.records.media import MediaFile
 from specpub.records.model import Correction, Finding, Record
 from specpub.records.payloads import to_legacy, to_native
@@ -102,8 +103,7 @@ def _media_from_row(row: Mapping[str, Any]) -> MediaFile:
 _SEP = "\x1e"  # between the packed JSON texts (never in JSON text: control characters are escaped)
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)  # key order is the builder's: deterministic
+_dumps = dumps  # json.dumps(value, ensure_ascii=False); key order is the builder's
 
 
 class BuiltRecord:
@@ -196,7 +196,7 @@ class BuiltRecord:
     # -- the heavy parts, decoded when asked --------------------------------------------
     def _texts(self) -> list[str]:
         assert self._packed is not None
-        return zlib.decompress(self._packed).decode("utf-8").split(_SEP)
+        return _unpack(self._packed).decode("utf-8").split(_SEP)
 
     def _unpacked(self) -> dict[str, Any]:
         if self._data is not None:
@@ -418,9 +418,9 @@ class BuiltRecord:
         else:
             data = self._data or {}
             legacy, native = _dumps(data["legacy"]), _dumps(data["native"])
-            files = json.dumps([_file_row(f) for f in data["files"]], ensure_ascii=False)
-            sidecar = json.dumps(_file_row(data["sidecar"])) if data["sidecar"] else ""
-            corrections = json.dumps([c.__dict__ for c in data["corrections"]], ensure_ascii=False)
+            files = dumps([_file_row(f) for f in data["files"]])
+            sidecar = dumps_ascii(_file_row(data["sidecar"])) if data["sidecar"] else ""
+            corrections = dumps([c.__dict__ for c in data["corrections"]])
         return {
             "_row": self.row,
             "catalogNumber": self.marker.catalog_number,
@@ -435,7 +435,7 @@ class BuiltRecord:
             "files": files,
             "sidecar": sidecar or None,
             "corrections": corrections,
-            "communities": json.dumps(self.communities),
+            "communities": dumps_ascii(self.communities),
             "n_files": self.n_files,
         }
 
@@ -456,7 +456,17 @@ class BuiltRecord:
 def _pack_row(row: Mapping[str, Any]) -> bytes:
     texts = [row["legacy"], row["native"], row["files"], row.get("sidecar") or ""]
     texts.append(row.get("corrections") or "[]")
-    return zlib.compress(_SEP.join(texts).encode("utf-8"), 1)
+    data = _SEP.join(texts).encode("utf-8")
+    # LZ4 (pyarrow's): a tenth of zlib's time on 5 kB texts, whose cost is mostly set-up
+    return len(data).to_bytes(4, "little") + _LZ4.compress(data, asbytes=True)
+
+
+def _unpack(packed: bytes) -> bytes:
+    size = int.from_bytes(packed[:4], "little")
+    return _LZ4.decompress(packed[4:], decompressed_size=size, asbytes=True)
+
+
+_LZ4 = pa.Codec("lz4")
 
 
 class Records(FrameResult):

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from specpub.records.identifiers import is_url
+from specpub.records.jsontext import dumps_compact
 from specpub.records.spec import FileSpec
 
 __all__ = ["CONTEXT", "RowInputLike", "SidecarWriter", "read_sidecar", "sidecar_document"]
@@ -60,6 +62,7 @@ CONTEXT: dict[str, str] = {
     "specpub": "urn:specpub:",
 }
 _BY_NAMESPACE = {v: k for k, v in CONTEXT.items()}
+_PREFIX = '{"@context":' + dumps_compact(CONTEXT) + ","
 _UNSAFE = re.compile(r"[/\\\x00-\x1f]")
 # Columns the specimens stage adds; they are not part of the table.
 _INTERNAL = frozenset({"eventDate_verbatim", "eventDate_edtf"})
@@ -260,7 +263,9 @@ class SidecarWriter:
             files=getattr(inp, "files", ()),
             key_cache=self._keys,
         )
-        data = (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        # '{"@context":{…},' is the same for every sidecar: encoded once
+        del doc["@context"]
+        data = (_PREFIX + dumps_compact(doc)[1:] + "\n").encode("utf-8")
         path = f"{self._root}/{key}"
         self._batch.append((path, data))
         if len(self._batch) >= _BATCH:
@@ -275,20 +280,24 @@ class SidecarWriter:
         )
 
 
-def _write_all(batch: list[tuple[str, bytes]]) -> None:
-    for path, data in batch:
-        with open(path, "wb") as fh:
-            fh.write(data)
-
-
 #: Sidecars written together.
 _BATCH = 64
 
 
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+
+
 def _write_all(batch: list[tuple[str, bytes]]) -> None:
+    """Write each file with three system calls (``open()`` adds an ``fstat`` and an
+    ``ioctl`` per file and its buffer objects: a third of the cost for 2 kB files)."""
     for path, data in batch:
-        with open(path, "wb") as fh:
-            fh.write(data)
+        fd = os.open(path, _FLAGS, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
 
 
 def read_sidecar(data: bytes | str | Path) -> dict[str, str]:
