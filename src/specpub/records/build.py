@@ -91,16 +91,27 @@ def _flags_by_row(flags: pd.DataFrame) -> tuple[dict[int, list[FlagHit]], dict[i
     term = flags["term"] if "term" in flags.columns else flags["column"]
     values = flags["value"] if "value" in flags.columns else pd.Series("", index=flags.index)
     for flag, severity, row, t, v in zip(
-        flags["flag"], flags["severity"], flags["row"], term, values, strict=True
+        *(_objects(c) for c in (flags["flag"], flags["severity"], flags["row"], term, values)),
+        strict=True,
     ):
         row = int(row)
         if severity == "error":
             errors[row].add(str(flag))
         else:
-            hits[row].append(
-                (str(flag), "" if pd.isna(t) else str(t), "" if pd.isna(v) else str(v))
-            )
+            hits[row].append((str(flag), _text_of(t), _text_of(v)))
     return hits, {row: ", ".join(sorted(f)) for row, f in errors.items()}
+
+
+def _objects(series: pd.Series) -> list[Any]:
+    """The cells of a column as Python objects (iterating an Arrow-backed column is slow)."""
+    return series.to_numpy(dtype=object).tolist()
+
+
+def _text_of(value: Any) -> str:
+    """A cell as text, ``""`` when missing."""
+    if type(value) is str:
+        return value
+    return "" if pd.isna(value) else str(value)
 
 
 def _original_basis(flags: pd.DataFrame) -> dict[int, str]:
@@ -128,6 +139,10 @@ def _norm_all(paths: np.ndarray) -> list[str]:
     return [p if ok else _norm(p) for p, ok in zip(paths.tolist(), flags.tolist(), strict=True)]
 
 
+# Manifest columns whose values differ from file to file (not worth counting).
+_PER_FILE = frozenset({"path", "key", "size", "mtime", "mtime_ns", "md5", "sha256"})
+
+
 class _ManifestIndex:
     """Path → row of the media scan's manifest, without copying the table row by row.
 
@@ -147,6 +162,9 @@ class _ManifestIndex:
         n = len(manifest)
         for column in dict.fromkeys((*MANIFEST_FIELDS, "mtime_ns")):
             if column not in manifest.columns:
+                continue
+            if column in _PER_FILE:
+                self._columns.append((column, manifest[column].to_numpy(dtype=object), True))
                 continue
             codes, uniques = pd.factorize(manifest[column], use_na_sentinel=True)
             if len(uniques) > n // 2:  # mostly distinct: cleaned when read
@@ -433,7 +451,9 @@ def build_records(
         if "role" in link_frame.columns
         else pd.Series("", index=link_frame.index)
     )
-    for row, path, role in zip(link_frame["_row"], link_frame["path"], roles, strict=True):
+    for row, path, role in zip(
+        _objects(link_frame["_row"]), _objects(link_frame["path"]), _objects(roles), strict=True
+    ):
         if isinstance(path, str) and path:
             files_by_row[int(row)].append((path, role if isinstance(role, str) else ""))
     by_path = _ManifestIndex(manifest)

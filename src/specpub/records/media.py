@@ -186,6 +186,8 @@ def clean_text(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # the common case first
+        return value.strip()
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
     if isinstance(value, float) and math.isnan(value):
