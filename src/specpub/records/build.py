@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import multiprocessing as mp
@@ -295,7 +296,7 @@ def _column_values(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, st
         series = frame[column]
         arr = series.to_numpy(dtype=object)
         if series.dtype != object:
-            arr = np.array(["" if pd.isna(v) else str(v) for v in arr], dtype=object)
+            arr = np.array([_text_of(v) for v in arr.tolist()], dtype=object)
         present = np.flatnonzero(pd.notna(arr) & (arr != ""))
         for i in present.tolist():
             value = arr[i]
@@ -350,7 +351,7 @@ def row_inputs(
         else list(range(2, len(frame) + 2))
     )
     for raw_values, row in zip(_column_values(frame, columns), rows, strict=True):
-        values = {k: v.strip() for k, v in raw_values.items() if v.strip()}
+        values = {k: s for k, v in raw_values.items() if (s := v.strip())}
         original = raw_values
         original.pop("eventDate_edtf", None)
         if has_verbatim:
@@ -578,11 +579,15 @@ def _run_chunks(ctx: _Context, chunks: list[tuple[int, int]], workers: int) -> I
             yield _build_chunk(ctx, start, end)
         return
     _CONTEXT = ctx
+    # The forked workers inherit the table and its indexes: frozen, the collector neither
+    # walks them nor writes to their pages (which would copy them into every worker).
+    gc.freeze()
     try:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
         with pool:
             yield from pool.map(_chunk_in_worker, chunks)
     finally:
+        gc.unfreeze()
         _CONTEXT = None
 
 

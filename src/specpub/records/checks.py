@@ -162,6 +162,7 @@ CHECKS: dict[str, Check] = {
 }
 
 _CONTROL = re.compile(r"[\x00-\x1f]")
+_MD5 = re.compile(r"[0-9a-fA-F]{32}")
 _EDTF_DAY = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _LEGACY_TOP = frozenset({"metadata"})
 _LEGACY_KEYS = frozenset(
@@ -1181,7 +1182,7 @@ def check_files(
                 f"{key} has {f.size} bytes (max 50 GB)",
                 "ask Zenodo for a larger quota first",
             )
-        if not isinstance(f.md5, str) or not re.fullmatch(r"[0-9a-fA-F]{32}", f.md5):
+        if not isinstance(f.md5, str) or not _MD5.fullmatch(f.md5):
             out.add("FILE_MD5_INVALID", where, f"{key} has no valid MD5", "scan the media again")
     if total > QUOTA:
         out.add(

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,15 @@ def _media_from_row(row: Mapping[str, Any]) -> MediaFile:
         height=row.get("height"),
         device=row.get("device") or "",
         created=row.get("created"),
+    )
+
+
+@lru_cache(maxsize=64)
+def _communities_note(communities: tuple[str, ...]) -> str:
+    """The note of every record sent to ``communities`` (one string shared by them all)."""
+    return (
+        f"communities {', '.join(communities)} are requested on the legacy API at publish; "
+        "the native API needs a review request per record after the draft exists"
     )
 
 
@@ -361,9 +371,7 @@ class BuiltRecord:
                     "info",
                     "COMMUNITIES_NOT_IN_BODY",
                     "communities",
-                    f"communities {', '.join(self.communities)} are requested on the legacy "
-                    "API at publish; the native API needs a review request per record "
-                    "after the draft exists",
+                    _communities_note(tuple(self.communities)),
                     "publish through the legacy API to include "
                     "the records in the communities at once",
                     "native",
