@@ -156,6 +156,8 @@ class _ManifestIndex:
     def __init__(self, manifest: pd.DataFrame | None) -> None:
         self._columns: list[tuple[str, np.ndarray, bool]] = []
         self._rows: dict[str, int] = {}
+        #: The facts many files share, by their cells (see ``MediaFile._from_cells``).
+        self.facts: dict[tuple[Any, ...], dict[str, Any]] = {}
         if manifest is None or not len(manifest) or "path" not in manifest.columns:
             return
         from specpub.records.media import MANIFEST_FIELDS, clean_text
@@ -627,7 +629,10 @@ def _build_chunk(ctx: _Context, start: int, end: int) -> _Part:
                 media_files.append(
                     # the scan's own path, as the same Path object when it is the same text
                     MediaFile._from_cells(
-                        scanned.get, role or None, p if str(p) == scanned["path"] else None
+                        scanned.get,
+                        role or None,
+                        p if str(p) == scanned["path"] else None,
+                        ctx.manifest.facts,
                     )
                     if scanned is not None
                     else MediaFile.from_path(p, role=role or "other")

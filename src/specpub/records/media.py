@@ -197,6 +197,56 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _shared_facts(get: Callable[[str], Any]) -> dict[str, Any]:
+    """The facts of a file that many files share (format, dimensions, camera), from
+    ``get(fact)``: the first non-empty of the fact's manifest columns, or ``None``."""
+    make, model = _text(get("make")), _text(get("model"))
+    device = model if make and model.lower().startswith(make.lower()) else f"{make} {model}"
+
+    def integer(fact: str) -> int | None:
+        value = get(fact)
+        try:
+            return int(float(value)) if value is not None else None
+        except (TypeError, ValueError):
+            return None
+
+    scanned = _text(get("format")).lower()
+    group = _SCAN_FORMATS.get(scanned, "other")
+    return {
+        "group": group,
+        "mime": _text(get("mime")) or "application/octet-stream",
+        "format": _FORMAT_NAMES.get(group, scanned.upper()) if scanned else "",
+        "width": integer("width"),
+        "height": integer("height"),
+        "bits": _text(get("bits")),
+        "colour": _text(get("colour")),
+        "compression": _text(get("compression")),
+        "ppi": _text(get("ppi")),
+        "icc": _text(get("icc")),
+        "device": device.strip(),
+    }
+
+
+#: The manifest columns :func:`_shared_facts` reads.
+_SHARED_COLUMNS = tuple(
+    c
+    for fact in (
+        "format",
+        "mime",
+        "width",
+        "height",
+        "bits",
+        "colour",
+        "compression",
+        "ppi",
+        "icc",
+        "make",
+        "model",
+    )
+    for c in _MANIFEST_COLUMNS[fact]
+)
+
+
 @dataclass(frozen=True)
 class MediaFile:
     """One file of a record: its fixity and the facts the record can show.
@@ -268,10 +318,16 @@ class MediaFile:
 
     @classmethod
     def _from_cells(
-        cls, cell: Callable[[str], Any], role: str | None, path: Path | None = None
+        cls,
+        cell: Callable[[str], Any],
+        role: str | None,
+        path: Path | None = None,
+        cache: dict[tuple[Any, ...], dict[str, Any]] | None = None,
     ) -> MediaFile:
         """:meth:`from_manifest` with ``cell(column)`` giving a row's cells (``None`` when
-        absent) and, optionally, ``path`` already made from ``cell("path")``."""
+        absent) and, optionally, ``path`` already made from ``cell("path")``. The facts a
+        scan repeats from file to file (format, dimensions, camera) are kept in ``cache``,
+        by their cells, when one is given."""
 
         def get(fact: str) -> Any:
             for column in _MANIFEST_COLUMNS[fact]:
@@ -301,18 +357,15 @@ class MediaFile:
             mtime=float(mtime) if _text(mtime) else None,
             sha256=_text(cell("sha256")) or None,
         )
-        make, model = _text(get("make")), _text(get("model"))
-        device = model if make and model.lower().startswith(make.lower()) else f"{make} {model}"
-
-        def integer(fact: str) -> int | None:
-            value = get(fact)
-            try:
-                return int(float(value)) if value is not None else None
-            except (TypeError, ValueError):
-                return None
-
-        scanned = _text(get("format")).lower()
-        group = _SCAN_FORMATS.get(scanned, "other")
+        if cache is None:
+            shared = _shared_facts(get)
+        else:
+            cells = tuple(map(cell, _SHARED_COLUMNS))
+            shared = cache.get(cells)  # type: ignore[assignment]
+            if shared is None:
+                if len(cache) >= 4096:
+                    cache.clear()
+                shared = cache[cells] = _shared_facts(get)
         embedded = []
         for column, term in _EMBEDDED_TERMS.items():
             value = cell(column)
@@ -321,19 +374,9 @@ class MediaFile:
         return cls(
             spec=spec,
             role=role or _text(cell("role")) or "other",
-            group=group,
-            mime=_text(get("mime")) or "application/octet-stream",
-            format=_FORMAT_NAMES.get(group, scanned.upper()) if scanned else "",
-            width=integer("width"),
-            height=integer("height"),
-            bits=_text(get("bits")),
-            colour=_text(get("colour")),
-            compression=_text(get("compression")),
-            ppi=_text(get("ppi")),
-            icc=_text(get("icc")),
-            device=device.strip(),
             created=edtf_datetime(get("created")),
             embedded=tuple(embedded),
+            **shared,
         )
 
     def fact(self, name: str) -> str:
