@@ -11,6 +11,13 @@ Loading the table (its own benchmark) is not timed.
 Usage::
 
     .venv/bin/python benchmarks/records_build.py [--quick] [--rows N] [--workers N ...]
+        [--baseline SRC] [--repeat N]
+
+``--baseline SRC`` times an earlier version side by side (``SRC`` is its ``src`` folder,
+e.g. ``git archive COMMIT src | tar -x -C /tmp/old``): the runs alternate, baseline first,
+and the median of each is reported with the ratio. Each run records its wall time, the
+CPU time of the build (the process and its workers), the peak memory of the process and
+the load average before and after.
 
 Target: <= 60 s for 281,372 records on this 2-core machine.
 """
@@ -22,6 +29,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -110,12 +118,14 @@ def child(root: Path, workers: int) -> dict:
 
     import pandas as pd
 
+    import specpub
     from specpub.records import build_records
     from specpub.specimens import Specimens
 
     specimens = Specimens.load(root)
     frame = specimens.frame
     links_path, manifest_path = prepare_media(root)
+    here = Path(specpub.__file__).resolve().parents[1]
 
     class Links:
         links = pd.read_parquet(links_path)
@@ -123,16 +133,24 @@ def child(root: Path, workers: int) -> dict:
     media = pd.read_parquet(manifest_path)
     out = WORK / "sidecars"
     shutil.rmtree(out, ignore_errors=True)
+    load_before = os.getloadavg()
+    cpu_before = _cpu()
     start = time.perf_counter()
     records = build_records(
         specimens, Links, "meise-belgium-herbarium", media=media, sidecar_dir=out, workers=workers
     )
     seconds = time.perf_counter() - start
+    cpu = _cpu() - cpu_before
+    load_after = os.getloadavg()
     s = records.summary()
     return {
+        "src": str(here),
         "rows": len(frame),
         "workers": workers,
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 1),
+        "load_before": [round(x, 2) for x in load_before],
+        "load_after": [round(x, 2) for x in load_after],
         "records_per_second": round(s["built"] / seconds, 1),
         "built": s["built"],
         "ready": s["ready"],
@@ -144,11 +162,42 @@ def child(root: Path, workers: int) -> dict:
     }
 
 
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process and its waited-for workers."""
+    import resource
+
+    return sum(
+        u.ru_utime + u.ru_stime
+        for u in (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+    )
+
+
+def _run(root: Path, workers: int, src: str | None) -> dict:
+    env = dict(os.environ)
+    if src:
+        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(root), str(workers)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["code"] = "baseline" if src else "current"
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20,000 rows")
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--workers", type=int, nargs="*", default=None)
+    parser.add_argument("--baseline", default=None, help="src folder of an earlier version")
+    parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--child", nargs=2, metavar=("ROOT", "WORKERS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -158,26 +207,38 @@ def main(argv: list[str] | None = None) -> int:
     root = prepare(rows)
     prepare_media(root)
     runs = []
+    load_start = os.getloadavg()
     for workers in args.workers or [1, os.cpu_count() or 1]:
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", str(root), str(workers)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        result = json.loads(out.stdout.strip().splitlines()[-1])
-        runs.append(result)
-        print(
-            f"{rows} rows, {workers} worker(s): {result['seconds']} s "
-            f"({result['records_per_second']} records/s), peak {result['peak_rss_mb']} MB"
-        )
+        for _ in range(args.repeat):
+            for src in ([args.baseline] if args.baseline else []) + [None]:
+                result = _run(root, workers, src)
+                runs.append(result)
+                print(
+                    f"{rows} rows, {workers} worker(s), {result['code']}: {result['seconds']} s "
+                    f"({result['records_per_second']} records/s, {result['cpu_seconds']} CPU s), "
+                    f"peak {result['peak_rss_mb']} MB, load {result['load_before'][0]} → "
+                    f"{result['load_after'][0]}"
+                )
+    medians = {}
+    for r in runs:
+        medians.setdefault(f"{r['code']}, {r['workers']} worker(s)", []).append(r["seconds"])
+    medians = {k: statistics.median(v) for k, v in medians.items()}
+    for key, value in medians.items():
+        line = f"median {key}: {value} s"
+        base = medians.get(key.replace("current", "baseline"))
+        if base and key.startswith("current"):
+            line += f" ({base / value:.2f}× faster than the baseline's {base} s)"
+        print(line)
     write_results(
         RESULTS,
         {
             "benchmark": "records_build",
             "target": "build and check 281,372 records in <= 60 s",
             "rows": rows,
+            "baseline": args.baseline,
+            "medians_seconds": medians,
             "runs": runs,
+            "load_average_start": load_start,
             "load_average": os.getloadavg(),
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
