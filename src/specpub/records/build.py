@@ -53,6 +53,7 @@ import pandas as pd
 
 from specpub.errors import InputError
 from specpub.progress import make_progress
+from specpub.records.existing_dois import existing_doi_warning
 from specpub.records.mapping import FlagHit, RecordBuilder, RowInput
 from specpub.records.media import MediaFile
 from specpub.records.model import Finding
@@ -497,6 +498,7 @@ def build_records(
         builder=builder,
         source=source,
     )
+    linked = {name for r in resolved.related_identifiers for name in r.template.names}
     n = len(frame)
     workers = _workers(workers, n)
     built: list[BuiltRecord] = []
@@ -518,7 +520,7 @@ def build_records(
         built,
         pd.DataFrame(skipped, columns=["_row", "catalogNumber", "reason", "fix"]),
         left_out_terms=dict(left_out),
-        warnings=builder.warnings,
+        warnings=[*builder.warnings, *filter(None, [existing_doi_warning(frame, linked)])],
         preset=resolved.name,
         preset_toml=resolved.to_toml(),
         specimens=n,
