@@ -32,8 +32,9 @@ True
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from specpub._lazy import lazy_names
 
 # Where each public name lives. Importing specpub stays fast (the command line,
 # worker processes): a module is imported the first time one of its names is used.
@@ -67,7 +68,7 @@ _HOMES = {
     "specpub.batch.summary": ("SummaryDeposit",),
     "specpub._whoami": ("whoami", "whoami_async", "TokenCheck"),
 }  # fmt: skip
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)
 
 from specpub.errors import (  # noqa: E402 - light, and needed by every module
     Ambiguous,
@@ -199,16 +200,3 @@ __all__ = [
     "whoami",
     "whoami_async",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    module = _HOME_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'specpub' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # the next lookup does not come here
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))

@@ -30,6 +30,7 @@ import argparse
 import os
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from specpub.errors import InputError
 from specpub.progress import ProgressSpec
@@ -41,7 +42,11 @@ from specpub.repository._token import (
     describe_token_env,
     shown_name,
 )
-from specpub.repository.targets import Target, resolve_target
+
+if TYPE_CHECKING:  # pragma: no cover
+    # the targets module imports the HTTP clients (httpx): only a command that talks to
+    # a repository pays for them, not every parser
+    from specpub.repository.targets import Target
 
 __all__ = [
     "API_CHOICES",
@@ -172,6 +177,8 @@ def connect(args: argparse.Namespace) -> Connection:
         An unknown target; ``--to embedded`` with none (or several) running and
         no ``--url``; the token variable unset.
     """
+    from specpub.repository.targets import resolve_target
+
     to = (args.to or "").strip()
     if to.lower() == "embedded" and not args.url:
         return _running_embedded(args.token_env)
@@ -185,6 +192,7 @@ def _running_embedded(token_env: str | None = None) -> Connection:
     """The one running embedded repository; its token from ``token_env`` when the user
     named a variable (not the default), else the way the repository announced it."""
     from specpub._runtime import running_repositories
+    from specpub.repository.targets import resolve_target
 
     repos = running_repositories()
     if not repos:

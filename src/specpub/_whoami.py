@@ -22,7 +22,8 @@ read (``deposit:write`` creates drafts and uploads, ``deposit:actions``
 publishes); otherwise :attr:`TokenCheck.may` says ``None`` (unknown) for
 those two, and the first create of a batch would fail with a clear error.
 
-The command line face is ``specpub whoami --to TARGET [--url URL] --token-env NAME``.
+The command line face is ``specpub whoami --to TARGET [--url URL] --token-env NAME``
+(:mod:`specpub._whoami_cli`).
 
 Examples
 --------
@@ -37,9 +38,6 @@ The token (served:http://127.0.0.1:...) belongs to sandbox-user (user 1) on http
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -54,7 +52,7 @@ from specpub.errors import AuthenticationError, NotFound, RepositoryError, Trans
 from specpub.repository._token import DEFAULT_TOKEN_ENV, TokenProvider, describe_token_env
 from specpub.repository.targets import RunningRepository, Target, open_client, resolve_target
 
-__all__ = ["TokenCheck", "register", "whoami", "whoami_async"]
+__all__ = ["TokenCheck", "whoami", "whoami_async"]
 
 Api = Literal["legacy", "native"]
 
@@ -389,39 +387,3 @@ def whoami(
     (True, True)
     """
     return run_sync(partial(whoami_async, **locals()), name="specpub-whoami")
-
-
-# -- the command line ----------------------------------------------------------------
-
-
-def register(subparsers: Any) -> None:
-    """Add ``specpub whoami`` to the command line."""
-    p = subparsers.add_parser(
-        "whoami",
-        help="check a token: whose it is and what it may do (sends nothing else)",
-        description=(
-            "Check the access token before publishing: ask the repository whose it is "
-            "(GET /api/me) and whether it may list the user's records and drafts. Nothing "
-            "is created. Exit 0: the token is good; 1: refused or lacking the deposit "
-            "scopes; 2: bad input (unknown target, variable not a name)."
-        ),
-    )
-    from specpub._cliopts import add_json, add_target
-
-    add_target(p, api_default="the target's")
-    add_json(p)
-    p.set_defaults(handler=_cmd_whoami)
-
-
-def _cmd_whoami(args: argparse.Namespace) -> int:
-    from specpub._cliopts import connect
-
-    conn = connect(args)  # --to embedded: the running one, as every command finds it
-    print(f"specpub: using {conn.description}", file=sys.stderr)
-    check = whoami(conn.target, auth=conn.auth, api=args.api)
-    if args.json:
-        json.dump(check.to_dict(), sys.stdout, indent=2)
-        print()
-    else:
-        print(check.summary())
-    return 0 if check.ok else 1

@@ -37,7 +37,7 @@ COMMAND_MODULES = (
     "specpub.sandbox._cli",
     "specpub.demo._cli",
     "specpub.notebook._cli",
-    "specpub._whoami",
+    "specpub._whoami_cli",
 )
 
 

@@ -17,12 +17,31 @@ Examples
 ('planned', 'ambiguous')
 """
 
-from specpub.batch.ledger import STATES, Ledger
-from specpub.batch.pacing import Pacer
-from specpub.batch.plan import PlanResult, plan_edits, plan_new_versions, plan_records
-from specpub.batch.retry import CircuitBreaker, RetryPolicy
-from specpub.batch.runner import BatchResult, RunOptions, run_batch, run_batch_async
-from specpub.records.spec import FileSpec, RecordSpec
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from specpub._lazy import lazy_names
+
+# Imported on first use (specpub._lazy): a submodule, a worker process or the command
+# line does not pay for the whole package.
+_HOMES = {
+    "specpub.batch.ledger": ("STATES", "Ledger"),
+    "specpub.batch.pacing": ("Pacer",),
+    "specpub.batch.plan": ("PlanResult", "plan_edits", "plan_new_versions", "plan_records"),
+    "specpub.batch.retry": ("CircuitBreaker", "RetryPolicy"),
+    "specpub.batch.runner": ("BatchResult", "RunOptions", "run_batch", "run_batch_async"),
+    "specpub.records.spec": ("FileSpec", "RecordSpec"),
+}
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)
+
+if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checkers
+    from specpub.batch.ledger import STATES, Ledger
+    from specpub.batch.pacing import Pacer
+    from specpub.batch.plan import PlanResult, plan_edits, plan_new_versions, plan_records
+    from specpub.batch.retry import CircuitBreaker, RetryPolicy
+    from specpub.batch.runner import BatchResult, RunOptions, run_batch, run_batch_async
+    from specpub.records.spec import FileSpec, RecordSpec
 
 __all__ = [
     "STATES",

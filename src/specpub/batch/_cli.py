@@ -32,7 +32,6 @@ Check reports are versioned (``reports/audit-batch-1-<time>.csv``, with
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import os
@@ -275,6 +274,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     """``specpub publish``: run the planned records (or a dry run, or a rehearsal)."""
+    import asyncio
+
     from specpub.batch.ledger import Ledger
     from specpub.batch.runner import RunOptions, run_batch_async
 
@@ -365,6 +366,8 @@ def _print_failed(ws: Any, batch_ids: list[int], shown: int = 5) -> None:
 
 def _dry_run(args: argparse.Namespace, ws: Any, target: str, api: str) -> int:
     """Every payload and request plan; reads the server's inventory when a token is at hand."""
+    import asyncio
+
     from specpub.batch.runner import run_batch_async
 
     try:  # a dry run reads the repository when it can: never an error when it cannot
@@ -409,6 +412,8 @@ def _check_batch(args: argparse.Namespace, check: Any) -> tuple[Any, Any]:
     ``--api``) and one pacer with the target's limits. Returns the workspace and the
     check's result.
     """
+    import asyncio
+
     from specpub._api import _connection
     from specpub.batch.ledger import Ledger
 
@@ -514,6 +519,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     """``specpub summary``: the summary CSV, optionally published as one record."""
+    import asyncio
+
     from specpub.batch.ledger import Ledger
     from specpub.batch.summary import publish_summary, write_summary
 

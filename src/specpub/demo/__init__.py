@@ -10,16 +10,39 @@ Examples
 True
 """
 
-from specpub.demo.collection import (
-    BROKEN_KINDS,
-    COLUMNS,
-    DEFECT_KINDS,
-    BrokenFile,
-    DemoCollection,
-    DemoFile,
-    generate_collection,
-    normalise_catalogue_number,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from specpub._lazy import lazy_names
+
+# Imported on first use (specpub._lazy): a submodule, a worker process or the command
+# line does not pay for the whole package.
+_HOMES = {
+    "specpub.demo.collection": (
+        "BROKEN_KINDS",
+        "COLUMNS",
+        "DEFECT_KINDS",
+        "BrokenFile",
+        "DemoCollection",
+        "DemoFile",
+        "generate_collection",
+        "normalise_catalogue_number",
+    ),
+}
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)
+
+if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checkers
+    from specpub.demo.collection import (
+        BROKEN_KINDS,
+        COLUMNS,
+        DEFECT_KINDS,
+        BrokenFile,
+        DemoCollection,
+        DemoFile,
+        generate_collection,
+        normalise_catalogue_number,
+    )
 
 __all__ = [
     "BROKEN_KINDS",

@@ -26,22 +26,25 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from specpub._lazy import lazy_names
 
 # Imported on first use: a worker process imports ``specpub.media._worker`` and must not
 # pay for pandas (about 0.4 s per worker) through this package's ``__init__``.
-_HOME_OF = {
-    "inspect": "specpub.media._inspect",
-    "scan": "specpub.media._scan",
-    "ANALYSERS": "specpub.media.analysers",
-    "AnalyserResult": "specpub.media.analysers",
-    "ScanItem": "specpub.media.analysers",
-    "get_analyser": "specpub.media.analysers",
-    "register_analyser": "specpub.media.analysers",
-    "MANIFEST_COLUMNS": "specpub.media.manifest",
-    "MediaManifest": "specpub.media.manifest",
+_HOMES = {
+    "specpub.media._inspect": ("inspect",),
+    "specpub.media._scan": ("scan",),
+    "specpub.media.analysers": (
+        "ANALYSERS",
+        "AnalyserResult",
+        "ScanItem",
+        "get_analyser",
+        "register_analyser",
+    ),
+    "specpub.media.manifest": ("MANIFEST_COLUMNS", "MediaManifest"),
 }
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)
 
 if TYPE_CHECKING:  # pragma: no cover
     from specpub.media._inspect import inspect
@@ -54,19 +57,6 @@ if TYPE_CHECKING:  # pragma: no cover
         register_analyser,
     )
     from specpub.media.manifest import MANIFEST_COLUMNS, MediaManifest
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOME_OF.get(name)
-    if home is None:
-        raise AttributeError(f"module 'specpub.media' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME_OF})
 
 
 __all__ = [

@@ -18,25 +18,57 @@ Examples
 [0, 1, 2, 3, 4, 5, 130]
 """
 
-from specpub.notebook._checks import RecordsFailed, check_published
-from specpub.notebook._parameters import (
-    Parameter,
-    check_env_name,
-    check_values,
-    convert_values,
-    looks_secret,
-    parse_parameters,
-    read_parameters,
-)
-from specpub.notebook._runner import (
-    EXIT_CODES,
-    SCRAP_MIME,
-    NotebookFailed,
-    NotebookRun,
-    hidden_widget_errors,
-    run_notebook,
-    status_for_exit,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from specpub._lazy import lazy_names
+
+# Imported on first use (specpub._lazy): a submodule, a worker process or the command
+# line does not pay for the whole package.
+_HOMES = {
+    "specpub.notebook._checks": ("RecordsFailed", "check_published"),
+    "specpub.notebook._parameters": (
+        "Parameter",
+        "check_env_name",
+        "check_values",
+        "convert_values",
+        "looks_secret",
+        "parse_parameters",
+        "read_parameters",
+    ),
+    "specpub.notebook._runner": (
+        "EXIT_CODES",
+        "SCRAP_MIME",
+        "NotebookFailed",
+        "NotebookRun",
+        "hidden_widget_errors",
+        "run_notebook",
+        "status_for_exit",
+    ),
+}
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)
+
+if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checkers
+    from specpub.notebook._checks import RecordsFailed, check_published
+    from specpub.notebook._parameters import (
+        Parameter,
+        check_env_name,
+        check_values,
+        convert_values,
+        looks_secret,
+        parse_parameters,
+        read_parameters,
+    )
+    from specpub.notebook._runner import (
+        EXIT_CODES,
+        SCRAP_MIME,
+        NotebookFailed,
+        NotebookRun,
+        hidden_widget_errors,
+        run_notebook,
+        status_for_exit,
+    )
 
 __all__ = [
     "EXIT_CODES",

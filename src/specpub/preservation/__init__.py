@@ -31,8 +31,9 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from specpub._lazy import lazy_names
 
 # Imported on first use: the media scan's workers import ``preservation.identify`` and
 # must not pay for pandas (through the report) in every worker.
@@ -44,7 +45,7 @@ _HOMES = {
     "specpub.preservation.structure": ("check_structure", "register_validator", "validators"),
     "specpub.preservation.validation": ("validate", "validate_bytes", "validate_file"),
 }
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)
 
 if TYPE_CHECKING:  # pragma: no cover
     from specpub.preservation.findings import FINDING_TYPES, Finding
@@ -53,19 +54,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from specpub.preservation.report import FileResult, ValidationReport
     from specpub.preservation.structure import check_structure, register_validator, validators
     from specpub.preservation.validation import validate, validate_bytes, validate_file
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOME_OF.get(name)
-    if home is None:
-        raise AttributeError(f"module 'specpub.preservation' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME_OF})
 
 
 __all__ = [

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from specpub.errors import InputError
 from specpub.preservation.profiles import DEFAULT_PROFILE, get_profile, profiles
-from specpub.preservation.report import ValidationReport
+
+if TYPE_CHECKING:  # pragma: no cover - the report imports pandas: only when it runs
+    from specpub.preservation.report import ValidationReport
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -20,20 +20,59 @@ Examples
 'Specimen (A1)'
 """
 
-from specpub.records.build import build_records, build_workspace_records
-from specpub.records.checks import CHECKS, check_files, check_payload
-from specpub.records.custom_fields import CUSTOM_FIELD_TYPES, to_custom_fields
-from specpub.records.model import Finding, Record
-from specpub.records.payloads import PayloadOptions, Payloads, build_payloads, to_legacy, to_native
-from specpub.records.presets import (
-    DEFAULT_PRESET,
-    Preset,
-    list_presets,
-    load_preset,
-    register_preset,
-)
-from specpub.records.result import BuiltRecord, Records
-from specpub.records.spec import FileSpec, RecordSpec
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from specpub._lazy import lazy_names
+
+# Imported on first use (specpub._lazy): a submodule, a worker process or the command
+# line does not pay for the whole package.
+_HOMES = {
+    "specpub.records.build": ("build_records", "build_workspace_records"),
+    "specpub.records.checks": ("CHECKS", "check_files", "check_payload"),
+    "specpub.records.custom_fields": ("CUSTOM_FIELD_TYPES", "to_custom_fields"),
+    "specpub.records.model": ("Finding", "Record"),
+    "specpub.records.payloads": (
+        "PayloadOptions",
+        "Payloads",
+        "build_payloads",
+        "to_legacy",
+        "to_native",
+    ),
+    "specpub.records.presets": (
+        "DEFAULT_PRESET",
+        "Preset",
+        "list_presets",
+        "load_preset",
+        "register_preset",
+    ),
+    "specpub.records.result": ("BuiltRecord", "Records"),
+    "specpub.records.spec": ("FileSpec", "RecordSpec"),
+}
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)
+
+if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checkers
+    from specpub.records.build import build_records, build_workspace_records
+    from specpub.records.checks import CHECKS, check_files, check_payload
+    from specpub.records.custom_fields import CUSTOM_FIELD_TYPES, to_custom_fields
+    from specpub.records.model import Finding, Record
+    from specpub.records.payloads import (
+        PayloadOptions,
+        Payloads,
+        build_payloads,
+        to_legacy,
+        to_native,
+    )
+    from specpub.records.presets import (
+        DEFAULT_PRESET,
+        Preset,
+        list_presets,
+        load_preset,
+        register_preset,
+    )
+    from specpub.records.result import BuiltRecord, Records
+    from specpub.records.spec import FileSpec, RecordSpec
 
 __all__ = [
     "CHECKS",

@@ -16,25 +16,57 @@ Examples
 '10.5072'
 """
 
-from specpub.repository._token import EnvToken, KeyringToken, ServedToken, TokenProvider
-from specpub.repository.legacy import LegacyClient
-from specpub.repository.native import NativeClient
-from specpub.repository.protocol import (
-    Marker,
-    RateLimitInfo,
-    RemoteFile,
-    RemoteRecord,
-    RepositoryClient,
-    ResponseHook,
-)
-from specpub.repository.targets import (
-    RunningRepository,
-    Target,
-    available_targets,
-    open_client,
-    register_target,
-    resolve_target,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from specpub._lazy import lazy_names
+
+# Imported on first use (specpub._lazy): a submodule, a worker process or the command
+# line does not pay for the whole package.
+_HOMES = {
+    "specpub.repository._token": ("EnvToken", "KeyringToken", "ServedToken", "TokenProvider"),
+    "specpub.repository.legacy": ("LegacyClient",),
+    "specpub.repository.native": ("NativeClient",),
+    "specpub.repository.protocol": (
+        "Marker",
+        "RateLimitInfo",
+        "RemoteFile",
+        "RemoteRecord",
+        "RepositoryClient",
+        "ResponseHook",
+    ),
+    "specpub.repository.targets": (
+        "RunningRepository",
+        "Target",
+        "available_targets",
+        "open_client",
+        "register_target",
+        "resolve_target",
+    ),
+}
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)
+
+if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checkers
+    from specpub.repository._token import EnvToken, KeyringToken, ServedToken, TokenProvider
+    from specpub.repository.legacy import LegacyClient
+    from specpub.repository.native import NativeClient
+    from specpub.repository.protocol import (
+        Marker,
+        RateLimitInfo,
+        RemoteFile,
+        RemoteRecord,
+        RepositoryClient,
+        ResponseHook,
+    )
+    from specpub.repository.targets import (
+        RunningRepository,
+        Target,
+        available_targets,
+        open_client,
+        register_target,
+        resolve_target,
+    )
 
 __all__ = [
     "EnvToken",

@@ -33,31 +33,64 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from specpub.sandbox.config import (
-    DEFAULT_INDEX_LAG,
-    DEFAULT_USER,
-    Community,
-    RateLimit,
-    SandboxConfig,
-    parse_rate_limits,
-)
-from specpub.sandbox.control import InterceptionRef
-from specpub.sandbox.faults import (
-    FaultPlan,
-    Outage,
-    fault_profiles,
-    get_fault_profile,
-    register_fault_profile,
-)
-from specpub.sandbox.server import (
-    SandboxHandle,
-    SandboxProcess,
-    running,
-    running_subprocess,
-    start,
-)
+from specpub._lazy import lazy_names
+
+# Imported on first use (specpub._lazy): a submodule, a worker process or the command
+# line does not pay for the whole package.
+_HOMES = {
+    "specpub.sandbox.config": (
+        "DEFAULT_INDEX_LAG",
+        "DEFAULT_USER",
+        "Community",
+        "RateLimit",
+        "SandboxConfig",
+        "parse_rate_limits",
+    ),
+    "specpub.sandbox.control": ("InterceptionRef",),
+    "specpub.sandbox.faults": (
+        "FaultPlan",
+        "Outage",
+        "fault_profiles",
+        "get_fault_profile",
+        "register_fault_profile",
+    ),
+    "specpub.sandbox.server": (
+        "SandboxHandle",
+        "SandboxProcess",
+        "running",
+        "running_subprocess",
+        "start",
+    ),
+    "specpub.sandbox.app": ("create_app",),
+}
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)
+
+if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checkers
+    from specpub.sandbox.config import (
+        DEFAULT_INDEX_LAG,
+        DEFAULT_USER,
+        Community,
+        RateLimit,
+        SandboxConfig,
+        parse_rate_limits,
+    )
+    from specpub.sandbox.control import InterceptionRef
+    from specpub.sandbox.faults import (
+        FaultPlan,
+        Outage,
+        fault_profiles,
+        get_fault_profile,
+        register_fault_profile,
+    )
+    from specpub.sandbox.server import (
+        SandboxHandle,
+        SandboxProcess,
+        running,
+        running_subprocess,
+        start,
+    )
 
 __all__ = [
     "DEFAULT_INDEX_LAG",
@@ -79,13 +112,3 @@ __all__ = [
     "running_subprocess",
     "start",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # create_app lives in specpub.sandbox.app, imported lazily (Starlette is only
-    # needed when a sandbox actually runs).
-    if name == "create_app":
-        from specpub.sandbox.app import create_app
-
-        return create_app
-    raise AttributeError(f"module 'specpub.sandbox' has no attribute {name!r}")

@@ -18,17 +18,41 @@ Examples
 1
 """
 
-from specpub.specimens.flags import FLAGS, Flag
-from specpub.specimens.linking import (
-    ColumnRule,
-    MediaLinks,
-    MultimediaRule,
-    PrefixRule,
-    RegexRule,
-    link_media,
-)
-from specpub.specimens.load import load_specimens
-from specpub.specimens.model import Specimens
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from specpub._lazy import lazy_names
+
+# Imported on first use (specpub._lazy): a submodule, a worker process or the command
+# line does not pay for the whole package.
+_HOMES = {
+    "specpub.specimens.flags": ("FLAGS", "Flag"),
+    "specpub.specimens.linking": (
+        "ColumnRule",
+        "MediaLinks",
+        "MultimediaRule",
+        "PrefixRule",
+        "RegexRule",
+        "link_media",
+    ),
+    "specpub.specimens.load": ("load_specimens",),
+    "specpub.specimens.model": ("Specimens",),
+}
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)
+
+if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checkers
+    from specpub.specimens.flags import FLAGS, Flag
+    from specpub.specimens.linking import (
+        ColumnRule,
+        MediaLinks,
+        MultimediaRule,
+        PrefixRule,
+        RegexRule,
+        link_media,
+    )
+    from specpub.specimens.load import load_specimens
+    from specpub.specimens.model import Specimens
 
 __all__ = [
     "FLAGS",

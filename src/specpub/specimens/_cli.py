@@ -7,9 +7,6 @@ import json
 import sys
 
 from specpub._cliopts import add_workspace
-from specpub.specimens.linking import MediaLinks, link_media
-from specpub.specimens.load import load_specimens
-from specpub.workspace import Workspace
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,6 +50,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_load(args: argparse.Namespace) -> int:
     """Handle ``specpub load``."""
+    from specpub.specimens.linking import MediaLinks, link_media
+    from specpub.specimens.load import load_specimens
+    from specpub.workspace import Workspace
+
     progress = None if args.progress == "none" else args.progress
     if args.json and progress == "auto":
         progress = None
