@@ -72,6 +72,8 @@ def throughput_svg(frame: pd.DataFrame, *, width: int = 560, height: int = 140) 
     >>> svg = throughput_svg(tp)
     >>> svg.count("<rect") == 2 and "polyline" in svg
     True
+    >>> 'width="39.0"' in throughput_svg(tp.head(1))  # one minute: a column, not a wall
+    True
     """
     if frame is None or frame.empty:
         return "<div style='color:#666'>no record published yet</div>"
@@ -79,7 +81,7 @@ def throughput_svg(frame: pd.DataFrame, *, width: int = 560, height: int = 140) 
     cumulative = [float(v) for v in frame["cumulative"].tolist()]
     n, top, total = len(rates), max(rates) or 1.0, max(cumulative) or 1.0
     pad, inner_h = 30, height - 20
-    step = (width - pad) / n
+    step = min((width - pad) / n, 40.0)  # one minute of data is a column, not a wall
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         'font-family="sans-serif" font-size="11">',

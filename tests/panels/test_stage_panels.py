@@ -65,8 +65,11 @@ def test_mapping_edit_reloads_with_the_new_term(tmp_path: Path) -> None:
     assert "scientificName" in panel.specimens.frame.columns
     assert len(panel.errors) == 1  # only the first, expected, error
     assert panel.specimens.frame["catalogNumber"].tolist() == ["BR1", "BR2"]
-    # a term that does not exist is refused in the panel, with a message
+    # the editor offers the terms of the public API, the ones a mapping may name
     row = panel._mapping_box.children[0]
+    assert list(row.children[1].options) == list(specpub.terms())
+    assert {"catalogNumber", "scientificName", "license"} <= set(row.children[1].options)
+    # a term that does not exist is refused in the panel, with a message
     row.children[1].value = "notATerm"
     assert "not a Darwin Core term" in panel.message
 
