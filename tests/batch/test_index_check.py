@@ -289,3 +289,22 @@ def test_the_dry_run_plans_the_index_checks_and_the_run_makes_exactly_those(
 async def _fast_sleep(seconds: float) -> None:
     """Real time, but the polls never wait much more than the real lag."""
     await asyncio.sleep(min(seconds, 0.5))
+
+
+def test_checked_records_are_published_as_the_run_goes_not_after_every_create(
+    tmp_path, sandbox_factory
+):
+    # A record the check cleared goes ahead of records not started yet: a long run does
+    # not create (and leave) thousands of drafts before publishing the first one.
+    sb = sandbox_factory(index_lag=0.0)
+    ws = _plan(tmp_path, "ws", make_specs(tmp_path / "media", 60), "legacy")
+    vt = VirtualTime()
+    result = asyncio.run(
+        _publish(ws, sb, "legacy", vt, concurrency=2, options=RunOptions(search_chunk=10))
+    )
+    assert result.ok, result.summary()
+    with Ledger.for_workspace(ws) as led:
+        steps = list(led.events(kind="request").step)
+    first_publish = steps.index("publish")
+    last_create = len(steps) - 1 - steps[::-1].index("create")
+    assert first_publish < last_create / 2, (first_publish, last_create)

@@ -79,6 +79,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import itertools
 import random
 import time
 from collections.abc import Sequence
@@ -1873,10 +1874,12 @@ async def _phases(run: _Run, todo: list[int]) -> None:
     except _StopBatch:
         return
     # records wait parked at the index check (not holding a worker) before their
-    # publish; the check hands them back to the queue
-    queue: asyncio.Queue[int | None] = asyncio.Queue()
+    # publish; the check hands them back, ahead of records not started yet (a run
+    # publishes as it goes, not every create first)
+    queue: asyncio.PriorityQueue[tuple[int, int, int | None]] = asyncio.PriorityQueue()
+    order = itertools.count()
     for rid in todo:
-        queue.put_nowait(rid)
+        queue.put_nowait((1, next(order), rid))
     n = min(run.opts.concurrency, len(todo)) or 1
     outstanding = len(todo)
     busy = 0
@@ -1887,7 +1890,10 @@ async def _phases(run: _Run, todo: list[int]) -> None:
         run.gate.wake.set()
         if outstanding <= 0:
             for _ in range(n):
-                queue.put_nowait(None)
+                queue.put_nowait((2, next(order), None))
+
+    def release(rid: int) -> None:
+        queue.put_nowait((0, next(order), rid))
 
     def idle() -> bool:
         return busy == 0 and queue.empty()
@@ -1895,7 +1901,7 @@ async def _phases(run: _Run, todo: list[int]) -> None:
     async def worker() -> None:
         nonlocal busy
         while True:
-            rid = await queue.get()
+            _, _, rid = await queue.get()
             if rid is None:
                 return
             if run.stop:
@@ -1917,7 +1923,7 @@ async def _phases(run: _Run, todo: list[int]) -> None:
                 finish(rid)
 
     workers = [asyncio.create_task(worker()) for _ in range(n)]
-    gate = asyncio.create_task(run.gate.serve(idle, queue.put_nowait, finish))
+    gate = asyncio.create_task(run.gate.serve(idle, release, finish))
     try:
         await asyncio.gather(*workers)
     finally:
