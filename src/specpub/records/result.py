@@ -120,7 +120,7 @@ class BuiltRecord:
     """One record as it will be deposited: both payloads, files, sidecar, findings.
 
     A record built for a large collection is kept *packed* (its payloads and file lists
-    as compressed JSON, about 1.5 kB instead of some 25 kB of Python objects): the
+    as LZ4-compressed JSON, about 2 kB instead of some 25 kB of Python objects): the
     attributes below are decoded when read. A record made with :meth:`from_record` is
     kept as objects.
 
