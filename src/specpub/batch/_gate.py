@@ -215,33 +215,32 @@ class IndexCheck:
     ) -> None:
         run = self.run
         chunk = max(1, run.opts.search_chunk)
-        if True:
-            self.wake.clear()
-            if run.stop or self.broken:
-                for rid in list(self.waiting):
-                    del self.waiting[rid]
-                    finish(rid)  # stays 'uploaded': the next run checks it again
-                await self.wake.wait()
-                return
-            now = run.clock()
-            for w in list(self.waiting.values()):
-                if w.first_poll is not None and now - w.first_poll >= run.opts.index_timeout:
-                    del self.waiting[w.record_id]
-                    self._give_up(w)
-                    finish(w.record_id)
-            due = sorted((w for w in self.waiting.values() if w.due <= now), key=lambda w: w.due)
-            quiet = idle()
-            lingered = bool(due) and now - min(w.since for w in due) >= LINGER
-            if due and (len(due) >= chunk or quiet or lingered):
-                await self._search(due[:chunk], release)
-                return
-            pending = [w.due for w in self.waiting.values() if w.due > now]
-            if quiet and pending:
-                await run.sleep(min(pending) - now)
-            elif pending:
-                await self._nap(min(pending) - now)
-            else:
-                await self.wake.wait()
+        self.wake.clear()
+        if run.stop or self.broken:
+            for rid in list(self.waiting):
+                del self.waiting[rid]
+                finish(rid)  # stays 'uploaded': the next run checks it again
+            await self.wake.wait()
+            return
+        now = run.clock()
+        for w in list(self.waiting.values()):
+            if w.first_poll is not None and now - w.first_poll >= run.opts.index_timeout:
+                del self.waiting[w.record_id]
+                self._give_up(w)
+                finish(w.record_id)
+        due = sorted((w for w in self.waiting.values() if w.due <= now), key=lambda w: w.due)
+        quiet = idle()
+        lingered = bool(due) and now - min(w.since for w in due) >= LINGER
+        if due and (len(due) >= chunk or quiet or lingered):
+            await self._search(due[:chunk], release)
+            return
+        pending = [w.due for w in self.waiting.values() if w.due > now]
+        if quiet and pending:
+            await run.sleep(min(pending) - now)
+        elif pending:
+            await self._nap(min(pending) - now)
+        else:
+            await self.wake.wait()
 
     async def _nap(self, seconds: float) -> None:
         """Wait ``seconds`` or until a worker parks or finishes a record."""
