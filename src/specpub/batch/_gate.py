@@ -129,6 +129,11 @@ class _Waiting:
     first_poll: float | None = None
     polls: int = 0
 
+    def again(self, now: float, lag_floor: float) -> None:
+        """Count a poll that did not settle the record and set when to search again."""
+        self.polls += 1
+        self.due = now + backoff(self.polls, lag_floor)
+
 
 class IndexCheck:
     """Parks records before their publish until a marker search proves them unique.
@@ -269,15 +274,13 @@ class IndexCheck:
                 run.stop, run.stop_reason = run._token_refused(err), "authentication"
                 return
             for w in batch:
-                w.polls += 1
-                w.due = now + backoff(w.polls, self.lag_floor)
+                w.again(now, self.lag_floor)
             return
         except Exception as err:  # the run's stop (_StopBatch) or a bug: leave them parked
             if not run.stop:
                 run.note(None, "index_check", error=f"{type(err).__name__}: {err}")
                 for w in batch:
-                    w.polls += 1
-                    w.due = now + backoff(w.polls, self.lag_floor)
+                    w.again(now, self.lag_floor)
             return
         self.searches += 1
         now = run.clock()
@@ -286,19 +289,17 @@ class IndexCheck:
             found: list[RemoteRecord] = list(hits.get(w.marker, []))
             if not any(r.id == w.remote_id for r in found):
                 behind = True
-                w.polls += 1
                 if w.created_at is not None:
                     self.lag_floor = min(
                         run.opts.index_timeout, max(self.lag_floor, now - w.created_at)
                     )
-                w.due = now + backoff(w.polls, self.lag_floor)
+                w.again(now, self.lag_floor)
                 continue
             if await self._decide(w, found):
                 del self.waiting[w.record_id]
                 release(w.record_id)
             else:
-                w.polls += 1
-                w.due = now + backoff(w.polls, self.lag_floor)
+                w.again(now, self.lag_floor)
         self.searches_behind += behind
         run.note(
             None, "index_check", markers=len(markers), behind=behind,

@@ -31,9 +31,10 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from specpub.records.identifiers import DOI
+
 __all__ = ["existing_doi_warning"]
 
-_DOI_VALUE = r"^\s*(?:(?:https?://)?(?:dx\.)?doi\.org/|doi:)?10\.\d{4,9}/\S+\s*$"
 _DOI_NAME = re.compile(r"doi", re.I)
 
 
@@ -65,13 +66,13 @@ def existing_doi_warning(frame: pd.DataFrame, linked: Iterable[str] = ()) -> str
     for column in frame.columns:
         if not _DOI_NAME.search(str(column)) or str(column).startswith("_") or column in linked:
             continue
-        values = frame[column].astype(str)
-        dois = values[values.str.match(_DOI_VALUE, case=False, na=False)]
+        values = frame[column].astype(str).str.strip()
+        dois = values[values.str.match(DOI.pattern, case=False, na=False)]
         if dois.empty:
             continue
         return (
             f"{len(dois)} specimens already name a DOI in column {column!r} (e.g. "
-            f"{dois.iloc[0].strip()}): publishing them gives each specimen a second DOI. If "
+            f"{dois.iloc[0]}): publishing them gives each specimen a second DOI. If "
             "these are earlier deposits of the same specimens, leave those rows out of the "
             "table, or link each new record to its earlier one in your preset: "
             f'related_identifiers = [{{identifier = "{{{column}?}}", relation = '

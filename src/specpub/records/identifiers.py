@@ -27,6 +27,7 @@ import re
 from functools import lru_cache
 
 __all__ = [
+    "DOI",
     "detect_scheme",
     "is_url",
     "matches_scheme",
@@ -36,7 +37,8 @@ __all__ = [
 ]
 
 _ORCID = re.compile(r"^(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$", re.I)
-_DOI = re.compile(r"^(?:(?:https?://)?(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.I)
+#: A DOI as Zenodo's scheme detection reads it: bare, ``doi:`` or a doi.org URL.
+DOI = re.compile(r"^(?:(?:https?://)?(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.I)
 _URN = re.compile(r"^urn:[a-z0-9][a-z0-9-]{0,31}:\S+$", re.I)
 _LSID = re.compile(r"^urn:lsid:\S+:\S+:\S+", re.I)
 _ARK = re.compile(r"^(?:https?://[^/]+/)?ark:/?\d+/\S+$", re.I)
@@ -130,7 +132,7 @@ def ror_id(value: str) -> str | None:
 
 
 _DETECTORS = (
-    ("doi", lambda v: bool(_DOI.match(v))),
+    ("doi", lambda v: bool(DOI.match(v))),
     ("ark", lambda v: bool(_ARK.match(v))),
     ("lsid", lambda v: bool(_LSID.match(v))),
     ("urn", lambda v: bool(_URN.match(v))),
