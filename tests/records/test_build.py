@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
+import pandas as pd
+import pytest
+
 from specpub.batch.plan import plan_records
 from specpub.records import PayloadOptions, build_records
 from specpub.specimens import link_media, load_specimens
@@ -63,3 +68,43 @@ def test_files_are_scanned_and_planned(demo_collection, tmp_path):
     ws = Workspace.create(tmp_path / "ws")
     plan = plan_records(ws, recs.specs, target="embedded", api="legacy")
     assert plan.added == len(recs.specs)
+
+
+def _scanned_collection(tmp_path):
+    """A one-specimen table with its image linked, and a scan row for that image."""
+    import os
+
+    (tmp_path / "t.csv").write_text("catalogNumber,institutionCode\nA1,DEMO\n")
+    image = tmp_path / "img" / "A1.jpg"
+    image.parent.mkdir()
+    image.write_bytes(b"jpeg bytes")
+    specimens = load_specimens(tmp_path / "t.csv", progress=None)
+    links = link_media(specimens, [image.parent], progress=None)
+    st = os.stat(image)
+    row = {"key": "A1.jpg", "size": st.st_size, "mtime_ns": st.st_mtime_ns, "md5": "d" * 32}
+    return specimens, links, image, row
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        lambda image: str(image),  # the very text the links hold
+        lambda image: str(image.parent) + "/./" + image.name,  # the same file, spelt otherwise
+        lambda image: str(image.parent) + "//" + image.name,
+    ],
+)
+def test_a_scanned_file_is_found_however_its_path_is_spelt(tmp_path, spelling):
+    specimens, links, image, row = _scanned_collection(tmp_path)
+    manifest = pd.DataFrame([{**row, "path": spelling(image)}])
+    recs = build_records(specimens, links, "minimal", media=manifest, sidecar_dir=tmp_path / "sc")
+    (built,) = recs.built
+    assert [f.spec.md5 for f in built.files] == ["d" * 32]  # the scan's: the file was not read
+
+
+def test_a_file_changed_since_its_scan_is_read_again(tmp_path):
+    specimens, links, image, row = _scanned_collection(tmp_path)
+    image.write_bytes(b"other, longer jpeg bytes")
+    manifest = pd.DataFrame([{**row, "path": str(image)}])
+    recs = build_records(specimens, links, "minimal", media=manifest, sidecar_dir=tmp_path / "sc")
+    (built,) = recs.built
+    assert [f.spec.md5 for f in built.files] == [hashlib.md5(image.read_bytes()).hexdigest()]

@@ -113,6 +113,9 @@ _COORDINATE_FLAGS = frozenset(
 # Terms with their own handling (not copied as plain custom fields).
 _SPECIAL = frozenset({"eventDate", "verbatimEventDate", "dateIdentified", *_COORDINATES})
 # Darwin Core list terms: " | " separates values (each one a custom-field list item).
+#: Custom-field kinds whose values are the stripped text itself.
+_TEXT_KINDS = frozenset({"keyword", "text"})
+
 _LIST_TERMS = frozenset(
     {
         "recordedBy",
@@ -699,6 +702,12 @@ class RecordBuilder:
             if not text:
                 continue
             items = text.split(" | ") if column in _LIST_TERMS else (text,)
+            if kind in _TEXT_KINDS:  # type_value keeps text as it is, stripped
+                typed = [s for item in items if (s := item.strip())]
+                if typed:
+                    custom[name] = typed
+                    carried.add(column)
+                continue
             typed = []
             for item in items:
                 item = item.strip()

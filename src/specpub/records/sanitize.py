@@ -156,10 +156,24 @@ _SIMPLE_ATTR = re.compile(r"""^\s*(?:class\s*=\s*("[^"]*"|'[^']*'))?\s*/?\s*$"""
 
 @lru_cache(maxsize=512)
 def _removed(text: str) -> tuple[str, ...]:
-    for m in _ANY_TAG.finditer(text):
-        if m.group(1).lower() not in ALLOWED_HTML_TAGS or not _SIMPLE_ATTR.match(m.group(2)):
+    # Descriptions made from one template repeat the same few tags: each tag is judged once.
+    for tag in _ANY_TAG.findall(text):
+        if tag not in _KEPT_TAGS and not _kept(tag):
             return tuple(sanitize_html(text)[1])
     return ()
+
+
+#: Tags (name, attributes) seen kept as they are; bounded.
+_KEPT_TAGS: set[tuple[str, str]] = set()
+
+
+def _kept(tag: tuple[str, str]) -> bool:
+    name, attrs = tag
+    if name.lower() not in ALLOWED_HTML_TAGS or not _SIMPLE_ATTR.match(attrs):
+        return False
+    if len(_KEPT_TAGS) < 4096:
+        _KEPT_TAGS.add(tag)
+    return True
 
 
 def removed_html(text: str) -> list[str]:

@@ -205,7 +205,8 @@ class SidecarWriter:
     ) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._root = str(self.folder.resolve())
+        self._folder = self.folder.resolve()
+        self._root = str(self._folder)
         self.source = source
         self.uris = dict(uris or {})
         self._keys: dict[str, str] = {}
@@ -271,7 +272,7 @@ class SidecarWriter:
         if len(self._batch) >= _BATCH:
             self._flush()
         return FileSpec(
-            path=Path(path),
+            path=self._folder / key,  # the same path (a key has no "/"); joining is cheaper
             key=key,
             size=len(data),
             md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
