@@ -4,6 +4,7 @@ files' Audubon Core facts; deterministic; uploaded and checked like any file."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 
 from specpub.records import build_workspace_records
@@ -98,3 +99,23 @@ def test_parallel_build_gives_the_same_records(collection, tmp_path, monkeypatch
     assert [f.read_bytes() for f in sorted((tmp_path / "a").iterdir())] == [
         f.read_bytes() for f in sorted((tmp_path / "b").iterdir())
     ]
+
+
+def test_building_again_rewrites_only_the_sidecars_that_change(collection, tmp_path):
+    import os
+
+    ws = collection.workspace(tmp_path / "ws")
+    first = build_workspace_records(ws, collection.preset(tmp_path))
+    paths = {b.catalog_number: b.sidecar.path for b in first.built}
+    old = {c: p.stat().st_mtime_ns for c, p in paths.items()}
+    for c, p in paths.items():  # an old time stamp shows whether a file is written again
+        os.utime(p, ns=(old[c] - 10**9, old[c] - 10**9))
+    paths["BR0000013"].write_bytes(b"damaged")  # a sidecar changed on disk since
+    again = build_workspace_records(ws, collection.preset(tmp_path))
+    assert {b.catalog_number: b.sidecar.path for b in again.built} == paths
+    for built in again.built:
+        data = built.sidecar.path.read_bytes()
+        assert hashlib.md5(data).hexdigest() == built.sidecar.md5  # every one holds its bytes
+        assert len(data) == built.sidecar.size
+    rewritten = {c for c, p in paths.items() if p.stat().st_mtime_ns != old[c] - 10**9}
+    assert rewritten == {"BR0000013"}
