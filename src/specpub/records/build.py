@@ -145,6 +145,50 @@ def _norm_all(paths: np.ndarray) -> list[str]:
 _PER_FILE = frozenset({"path", "key", "size", "mtime", "mtime_ns", "md5", "sha256"})
 
 
+class _LinkIndex:
+    """A specimen's linked files (path text, role) by source row, found by the worker that
+    builds the row: here only sorted by row, at once, not grouped file by file."""
+
+    def __init__(self, links: pd.DataFrame) -> None:
+        rows = pd.to_numeric(links["_row"]).to_numpy(dtype=np.int64)
+        order = np.argsort(rows, kind="stable")  # a row's files in the links' order
+        self._rows = rows[order]
+        self._paths = links["path"].to_numpy(dtype=object)[order]
+        roles = links["role"] if "role" in links.columns else pd.Series("", index=links.index)
+        self._roles = roles.to_numpy(dtype=object)[order]
+
+    def paths(self) -> list[str]:
+        """Every linked path text."""
+        return [p for p in self._paths.tolist() if isinstance(p, str) and p]
+
+    def of_rows(self, rows: list[int]) -> dict[int, list[tuple[str, str]]]:
+        """Row → its files ``(path text, role)`` for each of ``rows`` that has any."""
+        wanted = np.asarray(rows, dtype=np.int64)
+        starts = np.searchsorted(self._rows, wanted, side="left").tolist()
+        ends = np.searchsorted(self._rows, wanted, side="right").tolist()
+        out: dict[int, list[tuple[str, str]]] = {}
+        for row, lo, hi in zip(rows, starts, ends, strict=True):
+            if lo == hi:
+                continue
+            found = [
+                (path, role if isinstance(role, str) else "")
+                for path, role in zip(
+                    self._paths[lo:hi].tolist(), self._roles[lo:hi].tolist(), strict=True
+                )
+                if isinstance(path, str) and path
+            ]
+            if found:
+                out[row] = found
+        return out
+
+
+def _row_numbers(frame: pd.DataFrame) -> list[int]:
+    """The source row of each row of a specimens frame (1-based; the header is row 1)."""
+    if "_row" in frame.columns:
+        return frame["_row"].astype(int).tolist()
+    return list(range(2, len(frame) + 2))
+
+
 class _ManifestIndex:
     """Path → row of the media scan's manifest, without copying the table row by row.
 
@@ -367,11 +411,7 @@ def row_inputs(
     index = flags if isinstance(flags, FlagIndex) else FlagIndex.of(flags)
     hits, error_rows, basis = index.hits, index.errors, index.basis
     has_verbatim = "eventDate_verbatim" in frame.columns
-    rows = (
-        frame["_row"].astype(int).tolist()
-        if "_row" in frame.columns
-        else list(range(2, len(frame) + 2))
-    )
+    rows = _row_numbers(frame)
     for raw_values, row in zip(_column_values(frame, columns), rows, strict=True):
         values = {k: s for k, v in raw_values.items() if (s := v.strip())}
         original = raw_values
@@ -464,25 +504,12 @@ def build_records(
     frame: pd.DataFrame = specimens.frame
     flags = _core_flags(specimens)
 
-    # path texts: Path objects are made by the worker that builds the row
-    files_by_row: dict[int, list[tuple[str, str]]] = defaultdict(list)
     link_frame = (
         links.links if links is not None else pd.DataFrame(columns=["_row", "path", "role"])
     )
-    roles = (
-        link_frame["role"]
-        if "role" in link_frame.columns
-        else pd.Series("", index=link_frame.index)
-    )
-    link_paths = []
-    for row, path, role in zip(
-        _objects(link_frame["_row"]), _objects(link_frame["path"]), _objects(roles), strict=True
-    ):
-        if isinstance(path, str) and path:
-            files_by_row[int(row)].append((path, role if isinstance(role, str) else ""))
-            link_paths.append(path)
+    files = _LinkIndex(link_frame)
     by_path = _ManifestIndex(manifest)
-    by_path.expect(link_paths)  # before the workers fork: what they look up is ready
+    by_path.expect(files.paths())  # before the workers fork: what they look up is ready
 
     uris = _term_uris(specimens)
     source = (
@@ -513,7 +540,7 @@ def build_records(
         columns=columns,
         flags=FlagIndex.of(flags),
         table_columns=_table_columns(specimens),
-        files_by_row=files_by_row,
+        files=files,
         manifest=by_path,
         verdicts=verdicts,
         allow_rules=resolved.allow_rules,
@@ -561,7 +588,7 @@ class _Context:
     columns: list[str]
     flags: FlagIndex
     table_columns: set[str] | None
-    files_by_row: Mapping[int, list[tuple[str, str]]]
+    files: _LinkIndex
     manifest: _ManifestIndex
     verdicts: Mapping[str, tuple[str, Failures]]
     allow_rules: tuple[str, ...]
@@ -632,6 +659,7 @@ def _build_chunk(ctx: _Context, start: int, end: int) -> _Part:
 
 def _build_rows(ctx: _Context, start: int, end: int) -> _Part:
     part = _Part(end - start, [], [], Counter())
+    files_by_row = ctx.files.of_rows(_row_numbers(ctx.frame.iloc[start:end]))
     rows = row_inputs(
         ctx.frame.iloc[start:end], ctx.columns, ctx.flags, table_columns=ctx.table_columns
     )
@@ -650,7 +678,7 @@ def _build_rows(ctx: _Context, start: int, end: int) -> _Part:
                 "correct the table (see specimens/flags.csv), then load it again",
             )
             continue
-        links = sorted((Path(p), role, p) for p, role in ctx.files_by_row.get(row, ()))
+        links = sorted((Path(p), role, p) for p, role in files_by_row.get(row, ()))
         if not links:
             skip(
                 "no linked file",
