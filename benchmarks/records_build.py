@@ -8,10 +8,18 @@ both payloads, the JSON-LD sidecar written to disk, and every Zenodo-side check 
 payloads — in a fresh child process per run, with the peak resident memory of that child.
 Loading the table (its own benchmark) is not timed.
 
+Each run writes its sidecars into a new folder, as a first ``specpub records`` does;
+``--again`` also times a second build into the same folder, as a re-run does (sidecars that
+hold the same bytes are then left as they are). The folders are deleted when the benchmark
+ends, not between runs: ext4 passes over the inodes of files deleted in the last minutes
+when it makes new files, which made a 281,372-file build that followed the deletion of the
+previous run's sidecars several times slower to create its files (measured with
+``benchmarks/records_build.py`` before this: 20 to 40 s of system time instead of 8).
+
 Usage::
 
     .venv/bin/python benchmarks/records_build.py [--quick] [--rows N] [--workers N ...]
-        [--baseline SRC] [--repeat N]
+        [--baseline SRC] [--repeat N] [--again]
 
 ``--baseline SRC`` times an earlier version side by side (``SRC`` is its ``src`` folder,
 e.g. ``git archive COMMIT src | tar -x -C /tmp/old``): the runs alternate, baseline first,
@@ -112,8 +120,8 @@ def prepare_media(root: Path) -> tuple[Path, Path]:
     return links_path, manifest_path
 
 
-def child(root: Path, workers: int) -> dict:
-    """One timed build (runs in a child process)."""
+def child(root: Path, workers: int, out: Path) -> dict:
+    """One timed build into the sidecar folder ``out`` (runs in a child process)."""
     import resource
 
     import pandas as pd
@@ -131,8 +139,7 @@ def child(root: Path, workers: int) -> dict:
         links = pd.read_parquet(links_path)
 
     media = pd.read_parquet(manifest_path)
-    out = WORK / "sidecars"
-    shutil.rmtree(out, ignore_errors=True)
+    again = out.is_dir()
     load_before = os.getloadavg()
     cpu_before = _cpu()
     start = time.perf_counter()
@@ -147,6 +154,7 @@ def child(root: Path, workers: int) -> dict:
         "src": str(here),
         "rows": len(frame),
         "workers": workers,
+        "sidecar_folder": "again" if again else "new",
         "seconds": round(seconds, 2),
         "cpu_seconds": round(cpu, 1),
         "load_before": [round(x, 2) for x in load_before],
@@ -175,12 +183,12 @@ def _cpu() -> float:
     )
 
 
-def _run(root: Path, workers: int, src: str | None) -> dict:
+def _run(root: Path, workers: int, src: str | None, out: Path) -> dict:
     env = dict(os.environ)
     if src:
         env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(root), str(workers)],
+        [sys.executable, __file__, "--child", str(root), str(workers), str(out)],
         capture_output=True,
         text=True,
         check=True,
@@ -198,30 +206,54 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, nargs="*", default=None)
     parser.add_argument("--baseline", default=None, help="src folder of an earlier version")
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--child", nargs=2, metavar=("ROOT", "WORKERS"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="also time a second build into each run's sidecar folder (a re-run)",
+    )
+    parser.add_argument(
+        "--child", nargs=3, metavar=("ROOT", "WORKERS", "OUT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(Path(args.child[0]), int(args.child[1]))))
+        print(json.dumps(child(Path(args.child[0]), int(args.child[1]), Path(args.child[2]))))
         return 0
     rows = args.rows or (20_000 if args.quick else ROWS)
     root = prepare(rows)
     prepare_media(root)
     runs = []
     load_start = os.getloadavg()
-    for workers in args.workers or [1, os.cpu_count() or 1]:
-        for _ in range(args.repeat):
-            for src in ([args.baseline] if args.baseline else []) + [None]:
-                result = _run(root, workers, src)
-                runs.append(result)
-                print(
-                    f"{rows} rows, {workers} worker(s), {result['code']}: {result['seconds']} s "
-                    f"({result['records_per_second']} records/s, {result['cpu_seconds']} CPU s), "
-                    f"peak {result['peak_rss_mb']} MB, load {result['load_before'][0]} → "
-                    f"{result['load_after'][0]}"
-                )
+    folders = WORK / "runs"
+    if folders.exists():
+        print(
+            f"note: removing {folders} left by an earlier run; ext4 skips the inodes of files "
+            "deleted in the last minutes, so creating sidecars now is slower than on a new "
+            "disk (let a few minutes pass before timing)"
+        )
+        shutil.rmtree(folders)
+    try:
+        for workers in args.workers or [1, os.cpu_count() or 1]:
+            for i in range(args.repeat):
+                for src in ([args.baseline] if args.baseline else []) + [None]:
+                    # a new sidecar folder per run, as a first `specpub records` has; folders
+                    # are deleted only at the end (see the note above)
+                    out = folders / f"{'baseline' if src else 'current'}-{workers}-{i}"
+                    for _ in range(2 if args.again else 1):
+                        result = _run(root, workers, src, out)
+                        runs.append(result)
+                        print(
+                            f"{rows} rows, {workers} worker(s), {result['code']}, "
+                            f"{result['sidecar_folder']} sidecar folder: {result['seconds']} s "
+                            f"({result['records_per_second']} records/s, "
+                            f"{result['cpu_seconds']} CPU s), peak {result['peak_rss_mb']} MB, "
+                            f"load {result['load_before'][0]} → {result['load_after'][0]}"
+                        )
+    finally:
+        shutil.rmtree(folders, ignore_errors=True)
     medians = {}
     for r in runs:
-        medians.setdefault(f"{r['code']}, {r['workers']} worker(s)", []).append(r["seconds"])
+        key = f"{r['code']}, {r['workers']} worker(s), {r['sidecar_folder']} sidecar folder"
+        medians.setdefault(key, []).append(r["seconds"])
     medians = {k: statistics.median(v) for k, v in medians.items()}
     for key, value in medians.items():
         line = f"median {key}: {value} s"
