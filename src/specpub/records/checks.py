@@ -283,6 +283,11 @@ def _full_date(value: Any) -> bool:
     return True
 
 
+#: ``isinstance(x, _MAPPING)`` is ``isinstance(x, Mapping)``, a dict found without the ABC's
+#: slower check (the checks ask it about every part of every payload).
+_MAPPING = (dict, Mapping)
+
+
 class _Out:
     """Collects findings for one record and one API."""
 
@@ -316,7 +321,7 @@ _LEGACY_PATHS = {
 
 
 def _legacy_person(p: Any, path: str, out: _Out, *, contributor: bool) -> dict[str, Any] | None:
-    if not isinstance(p, Mapping):
+    if not isinstance(p, _MAPPING):
         out.add(
             "CREATOR_INVALID", path, "a creator must be an object with a name", "give {name: …}"
         )
@@ -478,7 +483,7 @@ def _legacy_stage(md: Mapping[str, Any], out: _Out) -> tuple[dict[str, Any], Any
             )
             rdm["rights"] = [{"id": "cc0-1.0" if upload_type == "dataset" else "cc-by-4.0"}]
     else:
-        if isinstance(lic, Mapping) and isinstance(lic.get("id"), str):
+        if isinstance(lic, _MAPPING) and isinstance(lic.get("id"), str):
             lic = lic["id"]
         if not isinstance(lic, str):
             out.add(
@@ -509,8 +514,8 @@ def _legacy_stage(md: Mapping[str, Any], out: _Out) -> tuple[dict[str, Any], Any
         raw_related = []
     for i, r in enumerate(raw_related or []):
         path = f"metadata.related_identifiers.{i}"
-        ident = r.get("identifier") if isinstance(r, Mapping) else None
-        relation = r.get("relation") if isinstance(r, Mapping) else None
+        ident = r.get("identifier") if isinstance(r, _MAPPING) else None
+        relation = r.get("relation") if isinstance(r, _MAPPING) else None
         if (
             not isinstance(ident, str)
             or not ident.strip()
@@ -570,7 +575,7 @@ def _legacy_stage(md: Mapping[str, Any], out: _Out) -> tuple[dict[str, Any], Any
     if communities is not None and (
         not isinstance(communities, list)
         or any(
-            not isinstance(c, Mapping) or not isinstance(c.get("identifier"), str)
+            not isinstance(c, _MAPPING) or not isinstance(c.get("identifier"), str)
             for c in communities
         )
     ):
@@ -583,7 +588,7 @@ def _legacy_stage(md: Mapping[str, Any], out: _Out) -> tuple[dict[str, Any], Any
     grants = md.get("grants")
     funding = []
     for i, g in enumerate(grants if isinstance(grants, list) else []):
-        gid = g.get("id") if isinstance(g, Mapping) else None
+        gid = g.get("id") if isinstance(g, _MAPPING) else None
         if not isinstance(gid, str) or not gid:
             out.add("GRANT_INVALID", f"metadata.grants.{i}", "a grant needs an id", "give {id: …}")
             continue
@@ -613,7 +618,7 @@ def _legacy_stage(md: Mapping[str, Any], out: _Out) -> tuple[dict[str, Any], Any
     for i, loc in enumerate(locations if isinstance(locations, list) else []):
         path = f"metadata.locations.{i}"
         if (
-            not isinstance(loc, Mapping)
+            not isinstance(loc, _MAPPING)
             or not isinstance(loc.get("place"), str)
             or not loc["place"]
         ):
@@ -650,7 +655,7 @@ def _legacy_stage(md: Mapping[str, Any], out: _Out) -> tuple[dict[str, Any], Any
     dates = md.get("dates")
     for i, d in enumerate(dates if isinstance(dates, list) else []):
         path = f"metadata.dates.{i}"
-        if not isinstance(d, Mapping) or not (d.get("start") or d.get("end")):
+        if not isinstance(d, _MAPPING) or not (d.get("start") or d.get("end")):
             out.add("DATE_INVALID", path, "a date needs start or end", "give start and end")
             continue
         if any(v is not None and not is_edtf(v) for v in (d.get("start"), d.get("end"))):
@@ -682,7 +687,7 @@ def _person_checks(entries: Any, path: str, out: _Out, *, contributor: bool) -> 
         return
     for i, entry in enumerate(entries):
         here = f"{path}.{i}"
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("person_or_org"), Mapping):
+        if not isinstance(entry, _MAPPING) or not isinstance(entry.get("person_or_org"), Mapping):
             out.add("CREATOR_INVALID", here, "needs person_or_org", "give {person_or_org: …}")
             continue
         po = entry["person_or_org"]
@@ -711,7 +716,7 @@ def _person_checks(entries: Any, path: str, out: _Out, *, contributor: bool) -> 
                 "fix the type",
             )
         for j, ident in enumerate(po.get("identifiers") or []):
-            if not isinstance(ident, Mapping):
+            if not isinstance(ident, _MAPPING):
                 continue
             if ident.get("scheme") == "orcid" and not orcid_ok(str(ident.get("identifier", ""))):
                 where = po.get("_path") or f"{here}.person_or_org.identifiers.{j}"
@@ -723,7 +728,7 @@ def _person_checks(entries: Any, path: str, out: _Out, *, contributor: bool) -> 
                 )
         if contributor:
             role = entry.get("role")
-            if not isinstance(role, Mapping):
+            if not isinstance(role, _MAPPING):
                 out.add(
                     "CONTRIBUTOR_ROLE_MISSING",
                     f"{here}.role",
@@ -760,8 +765,8 @@ def _rdm_stage(md: Mapping[str, Any], out: _Out) -> None:
             "the record has no type",
             "give upload_type (legacy) or resource_type (native)",
         )
-    elif not isinstance(rtype, Mapping) or rtype.get("id") not in vocab.RESOURCE_TYPES:
-        rid = rtype.get("id") if isinstance(rtype, Mapping) else rtype
+    elif not isinstance(rtype, _MAPPING) or rtype.get("id") not in vocab.RESOURCE_TYPES:
+        rid = rtype.get("id") if isinstance(rtype, _MAPPING) else rtype
         if not (out.api == "legacy" and rid is None):
             out.add(
                 "RESOURCE_TYPE_INVALID",
@@ -814,7 +819,7 @@ def _rdm_stage(md: Mapping[str, Any], out: _Out) -> None:
                 f"use only {', '.join(sorted(ALLOWED_HTML_TAGS))} (attributes: class; href on a)",
             )
     for i, r in enumerate(md.get("rights") or []):
-        if not isinstance(r, Mapping):
+        if not isinstance(r, _MAPPING):
             continue
         if ("id" in r) == ("title" in r):
             out.add(
@@ -831,7 +836,7 @@ def _rdm_stage(md: Mapping[str, Any], out: _Out) -> None:
                 "use an SPDX id such as cc-by-4.0 or cc0-1.0",
             )
     for i, lang in enumerate(md.get("languages") or []):
-        lid = lang.get("id") if isinstance(lang, Mapping) else None
+        lid = lang.get("id") if isinstance(lang, _MAPPING) else None
         if not isinstance(lid, str) or len(lid) != 3 or vocab.language_id(lid) != lid:
             fix = vocab.language_id(lid) if isinstance(lid, str) else None
             out.add(
@@ -841,7 +846,7 @@ def _rdm_stage(md: Mapping[str, Any], out: _Out) -> None:
                 f"use {fix!r}" if fix else "use an ISO 639-3 code (eng, fra, lat, und)",
             )
     for i, d in enumerate(md.get("dates") or []):
-        if not isinstance(d, Mapping):
+        if not isinstance(d, _MAPPING):
             continue
         if out.api == "native":
             if not is_edtf(d.get("date")):
@@ -852,7 +857,7 @@ def _rdm_stage(md: Mapping[str, Any], out: _Out) -> None:
                     "write YYYY-MM-DD",
                 )
             dtype = d.get("type")
-            if not isinstance(dtype, Mapping) or dtype.get("id") not in vocab.DATE_TYPES:
+            if not isinstance(dtype, _MAPPING) or dtype.get("id") not in vocab.DATE_TYPES:
                 out.add(
                     "DATE_TYPE_INVALID",
                     f"metadata.dates.{i}.type",
@@ -863,7 +868,7 @@ def _rdm_stage(md: Mapping[str, Any], out: _Out) -> None:
         for key in ("identifiers", "related_identifiers"):
             for i, r in enumerate(md.get(key) or []):
                 path = f"metadata.{key}.{i}"
-                if not isinstance(r, Mapping) or not r.get("identifier") or not r.get("scheme"):
+                if not isinstance(r, _MAPPING) or not r.get("identifier") or not r.get("scheme"):
                     out.add(
                         "RELATED_ID_INCOMPLETE", path, "needs identifier and scheme", "give both"
                     )
@@ -877,7 +882,7 @@ def _rdm_stage(md: Mapping[str, Any], out: _Out) -> None:
                     )
                 if key == "related_identifiers":
                     rel = r.get("relation_type")
-                    if not isinstance(rel, Mapping) or rel.get("id") not in vocab.RELATION_TYPES:
+                    if not isinstance(rel, _MAPPING) or rel.get("id") not in vocab.RELATION_TYPES:
                         out.add(
                             "RELATION_INVALID",
                             f"{path}.relation_type",
@@ -886,7 +891,7 @@ def _rdm_stage(md: Mapping[str, Any], out: _Out) -> None:
                         )
                     rt = r.get("resource_type")
                     if rt is not None and (
-                        not isinstance(rt, Mapping) or rt.get("id") not in vocab.RESOURCE_TYPES
+                        not isinstance(rt, _MAPPING) or rt.get("id") not in vocab.RESOURCE_TYPES
                     ):
                         out.add(
                             "RELATED_RESOURCE_TYPE_INVALID",
@@ -895,7 +900,7 @@ def _rdm_stage(md: Mapping[str, Any], out: _Out) -> None:
                             "use e.g. {'id': 'image-photo'}",
                         )
         for i, f in enumerate(md.get("funding") or []):
-            funder = ((f or {}).get("funder") or {}).get("id") if isinstance(f, Mapping) else None
+            funder = ((f or {}).get("funder") or {}).get("id") if isinstance(f, _MAPPING) else None
             if funder not in vocab.FUNDERS.values():
                 out.add(
                     "FUNDER_UNKNOWN",
@@ -911,7 +916,7 @@ def _rdm_stage(md: Mapping[str, Any], out: _Out) -> None:
         for i, feat in enumerate(feats):
             coords = (
                 ((feat or {}).get("geometry") or {}).get("coordinates")
-                if isinstance(feat, Mapping)
+                if isinstance(feat, _MAPPING)
                 else None
             )
             if coords is None:
@@ -961,10 +966,18 @@ def _custom_checks(custom: Any, out: _Out, memo: dict[Any, Any] | None = None) -
         out.add(*args)
 
 
+_TEXT_KINDS = frozenset({"keyword", "text"})
+
+
+def _clean_text(value: Any) -> bool:
+    """A text value Zenodo stores as it is: a non-empty string without surrounding spaces."""
+    return type(value) is str and value != "" and value == value.strip()
+
+
 def _custom_findings(custom: Any, add: Any) -> None:
     if custom is None:
         custom = {}
-    if not isinstance(custom, Mapping):
+    if not isinstance(custom, _MAPPING):
         add(
             "CUSTOM_FIELDS_INVALID",
             "custom_fields",
@@ -973,12 +986,11 @@ def _custom_findings(custom: Any, add: Any) -> None:
         )
         return
     for term, values in custom.items():
-        path = f"custom_fields.{term}"
         kind = CUSTOM_FIELD_TYPES.get(term)
         if kind is None:
             add(
                 "CUSTOM_FIELD_UNKNOWN",
-                path,
+                f"custom_fields.{term}",
                 f"Zenodo has no custom field {term!r}: its value would be lost",
                 "leave the term to the JSON-LD sidecar (specpub does), or remove it",
             )
@@ -986,26 +998,28 @@ def _custom_findings(custom: Any, add: Any) -> None:
         if not isinstance(values, list) or not values:
             add(
                 "CUSTOM_FIELD_NOT_LIST",
-                path,
+                f"custom_fields.{term}",
                 "the value must be a non-empty list",
                 f"write [{values!r}]",
             )
             continue
-        text_kind = kind in ("keyword", "text")
+        text_kind = kind in _TEXT_KINDS
+        if text_kind and all(map(_clean_text, values)):
+            continue  # the common case, checked at once
         for i, value in enumerate(values):
-            if text_kind and type(value) is str and value and value == value.strip():
-                continue  # the common case, checked inline
+            if text_kind and _clean_text(value):
+                continue
             if not valid_value(kind, value):
                 add(
                     "CUSTOM_FIELD_VALUE_INVALID",
-                    f"{path}.{i}",
+                    f"custom_fields.{term}.{i}",
                     f"{value!r} is not a {kind} value: Zenodo drops this item",
                     "put partial or ranged dates in dwc:verbatimEventDate; coordinates as numbers",
                 )
             elif isinstance(value, str) and value != value.strip():
                 add(
                     "CUSTOM_FIELD_TRIMMED",
-                    f"{path}.{i}",
+                    f"custom_fields.{term}.{i}",
                     f"{value!r} is stored trimmed",
                     "trim it yourself to compare round trips",
                 )
@@ -1059,7 +1073,7 @@ def check_payload(
     if api not in ("legacy", "native"):
         raise ValueError(f"api must be 'legacy' or 'native', not {api!r}")
     out = _Out(record, row, api, _LEGACY_PATHS if api == "legacy" else {})
-    if not isinstance(payload, Mapping):
+    if not isinstance(payload, _MAPPING):
         out.add("BODY_INVALID", "", "the body must be a JSON object", 'send {"metadata": {…}}')
         return out.items
     if api == "legacy":
@@ -1072,7 +1086,7 @@ def check_payload(
                     'send only {"metadata": {…}}',
                 )
         md = payload.get("metadata") or {}
-        if not isinstance(md, Mapping):
+        if not isinstance(md, _MAPPING):
             out.add(
                 "BODY_INVALID", "metadata", "metadata must be an object", "give metadata as {…}"
             )
@@ -1085,7 +1099,7 @@ def check_payload(
         if key not in _NATIVE_TOP:
             out.add("UNKNOWN_FIELD", key, f"unknown key {key!r} is dropped", "remove it")
     md = payload.get("metadata") or {}
-    if not isinstance(md, Mapping):
+    if not isinstance(md, _MAPPING):
         out.add("BODY_INVALID", "metadata", "metadata must be an object", "give metadata as {…}")
         return out.items
     for key in md:
@@ -1094,7 +1108,7 @@ def check_payload(
                 "UNKNOWN_FIELD", f"metadata.{key}", f"unknown key {key!r} is dropped", "remove it"
             )
     access = payload.get("access") or {}
-    if isinstance(access, Mapping):
+    if isinstance(access, _MAPPING):
         if access.get("record", "public") != "public":
             out.add(
                 "ACCESS_INVALID",
@@ -1107,7 +1121,7 @@ def check_payload(
                 "ACCESS_INVALID", "access.files", "files are public or restricted", "use public"
             )
     files = payload.get("files")
-    if isinstance(files, Mapping) and files.get("enabled") is False:
+    if isinstance(files, _MAPPING) and files.get("enabled") is False:
         out.add(
             "FILES_DISABLED",
             "files.enabled",

@@ -147,6 +147,10 @@ _DETECTORS = (
 )
 
 
+#: Scheme → its test (the first of :data:`_DETECTORS` by that name).
+_TESTS = {name: test for name, test in reversed(_DETECTORS)}
+
+
 @lru_cache(maxsize=65536)
 def detect_scheme(identifier: str) -> str | None:
     """The scheme Zenodo would detect for ``identifier``, or ``None`` (a 400 on Zenodo).
@@ -177,8 +181,8 @@ def matches_scheme(identifier: str, scheme: str) -> bool:
     (True, False)
     """
     value = identifier.strip()
-    for name, test in _DETECTORS:
-        if name == scheme.lower():
-            return bool(test(value))
+    test = _TESTS.get(scheme.lower())
+    if test is not None:
+        return bool(test(value))
     # Schemes specpub does not know (gnd, isni, ...): leave them to the server.
     return bool(value)
