@@ -55,7 +55,7 @@ from specpub.errors import InputError
 from specpub.progress import make_progress
 from specpub.records.existing_dois import existing_doi_warning
 from specpub.records.mapping import FlagHit, RecordBuilder, RowInput
-from specpub.records.media import MediaFile
+from specpub.records.media import MANIFEST_FIELDS, MediaFile, clean_text
 from specpub.records.model import Finding
 from specpub.records.payloads import PayloadOptions
 from specpub.records.presets import Preset, load_preset
@@ -207,8 +207,6 @@ class _ManifestIndex:
         self.facts: dict[tuple[Any, ...], dict[str, Any]] = {}
         if manifest is None or not len(manifest) or "path" not in manifest.columns:
             return
-        from specpub.records.media import MANIFEST_FIELDS, clean_text
-
         n = len(manifest)
         for column in dict.fromkeys((*MANIFEST_FIELDS, "mtime_ns")):
             if column not in manifest.columns:
@@ -243,8 +241,6 @@ class _ManifestIndex:
 
     def cells(self, i: int) -> dict[str, Any]:
         """Row ``i``: column → clean text (the columns a record reads)."""
-        from specpub.records.media import clean_text
-
         return {
             name: clean_text(cells[i]) if raw else cells[i] for name, cells, raw in self._columns
         }
@@ -634,12 +630,17 @@ def _run_chunks(ctx: _Context, chunks: list[tuple[int, int]], workers: int) -> I
     _CONTEXT = ctx
     # The forked workers inherit the table and its indexes: frozen, the collector neither
     # walks them nor writes to their pages (which would copy them into every worker).
+    # Here, the records received (trees, no cycles) are not walked by the collector either.
     gc.freeze()
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
         with pool:
             yield from pool.map(_chunk_in_worker, chunks)
     finally:
+        if collecting:
+            gc.enable()
         gc.unfreeze()
         _CONTEXT = None
 

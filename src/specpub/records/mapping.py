@@ -233,6 +233,9 @@ class RecordBuilder:
         codes: Iterable[str] = (),
     ) -> None:
         from specpub.specimens.terms import TERMS
+        from specpub.specimens.values import parse_event_date
+
+        self._parse_event_date = parse_event_date  # imported once (an import costs per call)
 
         self.preset = preset = load_preset(preset)
         self.columns = [c for c in columns if not str(c).startswith("_")]
@@ -763,8 +766,7 @@ class RecordBuilder:
     def _dates_and_places(
         self, values: Mapping[str, str], raw: Mapping[str, str], record: Record, carried: set[str]
     ) -> None:
-        from specpub.specimens.values import parse_event_date
-
+        parse_event_date = self._parse_event_date
         preset = self.preset
         custom = record.custom
         allowed = self._allowed
