@@ -241,9 +241,13 @@ class _ManifestIndex:
 
     def cells(self, i: int) -> dict[str, Any]:
         """Row ``i``: column → clean text (the columns a record reads)."""
-        return {
-            name: clean_text(cells[i]) if raw else cells[i] for name, cells, raw in self._columns
-        }
+        out = {}
+        for name, cells, raw in self._columns:
+            value = cells[i]
+            if raw:  # clean_text, its common case inline
+                value = value.strip() if type(value) is str else clean_text(value)
+            out[name] = value
+        return out
 
     def current(self, path: str) -> dict[str, Any] | None:
         """The scan's row for ``path`` (as the scan wrote it, or the same path normalised) if
