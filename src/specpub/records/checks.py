@@ -40,7 +40,7 @@ from functools import lru_cache
 from typing import Any
 
 from specpub.records import vocabularies as vocab
-from specpub.records.custom_fields import CUSTOM_FIELD_TYPES, valid_value
+from specpub.records.custom_fields import CUSTOM_FIELD_TYPES, TEXT_KINDS, valid_value
 from specpub.records.identifiers import detect_scheme, matches_scheme, orcid_ok
 from specpub.records.model import Finding
 from specpub.records.sanitize import ALLOWED_HTML_ATTRS, ALLOWED_HTML_TAGS, removed_html
@@ -966,9 +966,6 @@ def _custom_checks(custom: Any, out: _Out, memo: dict[Any, Any] | None = None) -
         out.add(*args)
 
 
-_TEXT_KINDS = frozenset({"keyword", "text"})
-
-
 def _clean_text(value: Any) -> bool:
     """A text value Zenodo stores as it is: a non-empty string without surrounding spaces."""
     return type(value) is str and value != "" and value == value.strip()
@@ -1003,7 +1000,7 @@ def _custom_findings(custom: Any, add: Any) -> None:
                 f"write [{values!r}]",
             )
             continue
-        text_kind = kind in _TEXT_KINDS
+        text_kind = kind in TEXT_KINDS
         if text_kind and all(map(_clean_text, values)):
             continue  # the common case, checked at once
         for i, value in enumerate(values):

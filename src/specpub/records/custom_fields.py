@@ -33,6 +33,7 @@ from typing import Any
 
 __all__ = [
     "CUSTOM_FIELD_TYPES",
+    "TEXT_KINDS",
     "field_name",
     "to_custom_fields",
     "type_value",
@@ -174,6 +175,11 @@ def _edtf_ok(value: str) -> bool:
     return True
 
 
+#: The kinds of field whose values are text kept as it is once stripped
+#: (:func:`type_value` returns the stripped text; :func:`valid_value` wants it non-empty).
+TEXT_KINDS = frozenset({"keyword", "text"})
+
+
 @lru_cache(maxsize=262144)
 def type_value(kind: str, value: str) -> Any:
     """``value`` (stripped text) as the type of a field of ``kind``; ``ValueError`` if it
@@ -227,7 +233,7 @@ def valid_value(kind: str, value: Any) -> bool:
     >>> valid_value("double", "50.93"), valid_value("double", True), valid_value("keyword", " ")
     (True, False, False)
     """
-    if kind in ("keyword", "text"):
+    if kind in TEXT_KINDS:
         return isinstance(value, str) and bool(value.strip())
     if isinstance(value, bool):
         return False

@@ -47,7 +47,7 @@ from typing import Any
 
 from specpub.errors import InputError
 from specpub.records import vocabularies as vocab
-from specpub.records.custom_fields import CUSTOM_FIELD_TYPES, field_name, type_value
+from specpub.records.custom_fields import CUSTOM_FIELD_TYPES, TEXT_KINDS, field_name, type_value
 from specpub.records.identifiers import detect_scheme, is_url, ror_id
 from specpub.records.media import MediaFile
 from specpub.records.model import (
@@ -113,9 +113,6 @@ _COORDINATE_FLAGS = frozenset(
 # Terms with their own handling (not copied as plain custom fields).
 _SPECIAL = frozenset({"eventDate", "verbatimEventDate", "dateIdentified", *_COORDINATES})
 # Darwin Core list terms: " | " separates values (each one a custom-field list item).
-#: Custom-field kinds whose values are the stripped text itself.
-_TEXT_KINDS = frozenset({"keyword", "text"})
-
 _LIST_TERMS = frozenset(
     {
         "recordedBy",
@@ -705,7 +702,7 @@ class RecordBuilder:
             if not text:
                 continue
             items = text.split(" | ") if column in _LIST_TERMS else (text,)
-            if kind in _TEXT_KINDS:  # type_value keeps text as it is, stripped
+            if kind in TEXT_KINDS:  # type_value keeps text as it is, stripped
                 typed = [s for item in items if (s := item.strip())]
                 if typed:
                     custom[name] = typed
