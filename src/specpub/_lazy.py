@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from types import ModuleType
 from typing import Any
 
 __all__ = ["lazy_names"]
@@ -45,6 +46,12 @@ def lazy_names(
     AttributeError: module 'json' has no attribute 'nothing'
     """
     home_of = {name: module for module, names in homes.items() for name in names}
+    # A public name spelt like the module it lives in (specpub.preservation.profiles, the
+    # function of preservation/profiles.py): importing that module binds the module on the
+    # package under the same name, so the name must win there, as an eager import made it.
+    shadowed = {name for name, module in home_of.items() if module == f"{package}.{name}"}
+    if shadowed:
+        _keep_names_over_submodules(sys.modules[package], shadowed)
 
     def __getattr__(name: str) -> Any:
         home = home_of.get(name)
@@ -58,3 +65,21 @@ def lazy_names(
         return sorted({*vars(sys.modules[package]), *home_of})
 
     return __getattr__, __dir__
+
+
+def _keep_names_over_submodules(module: ModuleType, names: set[str]) -> None:
+    """Make ``module`` keep its public ``names`` when a submodule of the same name is
+    imported (the import system binds the submodule on its package)."""
+
+    class _Package(type(module)):  # type: ignore[misc]
+        def __setattr__(self, name: str, value: Any) -> None:
+            if (
+                name in names
+                and isinstance(value, ModuleType)
+                and value.__name__ == f"{self.__name__}.{name}"
+                and hasattr(value, name)
+            ):
+                value = getattr(value, name)
+            super().__setattr__(name, value)
+
+    module.__class__ = _Package

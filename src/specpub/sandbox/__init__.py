@@ -68,6 +68,7 @@ _HOMES = {
 __getattr__, __dir__ = lazy_names(__name__, _HOMES)
 
 if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checkers
+    from specpub.sandbox.app import create_app
     from specpub.sandbox.config import (
         DEFAULT_INDEX_LAG,
         DEFAULT_USER,
