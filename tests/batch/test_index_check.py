@@ -308,3 +308,36 @@ def test_checked_records_are_published_as_the_run_goes_not_after_every_create(
     first_publish = steps.index("publish")
     last_create = len(steps) - 1 - steps[::-1].index("create")
     assert first_publish < last_create / 2, (first_publish, last_create)
+
+
+def test_an_outage_while_records_wait_for_the_index_pauses_the_run_and_times_nothing_out(
+    tmp_path, sandbox_factory, vt
+):
+    # Records wait at the check (the index lags) when the repository goes down for longer
+    # than index_timeout; only the check's searches are in flight. Each search counts as
+    # its own request for the circuit breaker, so the outage opens it (before: they all
+    # counted as one, the breaker never opened, and every waiting record failed after
+    # index_timeout). The time paused for the outage does not count against the wait of
+    # the records searched after the first one (one per search here).
+    from specpub.batch.retry import CircuitBreaker
+
+    sb = sandbox_factory(index_lag=LAG, clock=vt.now)
+    n = 3
+    ws = _plan(tmp_path, "ws", make_specs(tmp_path / "media", n), "legacy")
+    sb.add_outage(400.0, 503, start_in=1.0)  # the creates and uploads finish first
+
+    async def main():
+        result = await _publish(
+            ws, sb, "legacy", vt, options=RunOptions(index_timeout=120, search_chunk=1),
+            breaker=CircuitBreaker(clock=vt.now),
+        )  # fmt: skip
+        assert result.ok, result.summary()
+        assert result.breaker_opened >= 1
+        assert result.check_timed_out == 0
+        assert result.paused_outage >= 300
+        with Ledger.for_workspace(ws) as led:
+            assert "circuit_open" in set(led.events(kind="note").step)
+            assert set(led.events(kind="request").step) >= {"create", "index_check", "publish"}
+        await _verify([ws], sb, "legacy", n)
+
+    asyncio.run(main())

@@ -32,8 +32,9 @@ meanwhile. A chunk is searched when ``search_chunk`` records are
 due, or when nothing else is in flight (so that, with an index that keeps up,
 a run makes exactly ``ceil(n / search_chunk)`` searches; the dry run plans
 them). A record the index has not shown ``index_timeout`` seconds after its
-first poll is not published: it fails (retryable) with the command that
-resolves it, and the run exits 3. Nothing is ever published blindly.
+first poll (outage pauses not counted) is not published: it fails (retryable)
+with the command that resolves it, and the run exits 3. Nothing is ever
+published blindly.
 
 Examples
 --------
@@ -128,6 +129,14 @@ class _Waiting:
     since: float
     first_poll: float | None = None
     polls: int = 0
+    #: the run's outage pauses (seconds) before the first poll
+    outage_before: float = 0.0
+
+    def waited(self, now: float, paused_outage: float) -> float:
+        """Seconds since the first poll, outage pauses left out (0 before it)."""
+        if self.first_poll is None:
+            return 0.0
+        return now - self.first_poll - max(0.0, paused_outage - self.outage_before)
 
     def again(self, now: float, lag_floor: float) -> None:
         """Count a poll that did not settle the record and set when to search again."""
@@ -167,6 +176,8 @@ class IndexCheck:
         self.lag_floor = 0.0
         self.wake = asyncio.Event()
         self.searches = 0
+        #: searches sent, answered or not (each one its own key for the circuit breaker)
+        self.attempts = 0
         self.searches_behind = 0
         self.adopted = 0
         self.adopted_published = 0
@@ -229,7 +240,7 @@ class IndexCheck:
             return
         now = run.clock()
         for w in list(self.waiting.values()):
-            if w.first_poll is not None and now - w.first_poll >= run.opts.index_timeout:
+            if w.waited(now, run.result.paused_outage) >= run.opts.index_timeout:
                 del self.waiting[w.record_id]
                 self._give_up(w)
                 finish(w.record_id)
@@ -262,12 +273,14 @@ class IndexCheck:
         now = run.clock()
         for w in batch:
             if w.first_poll is None:
-                w.first_poll = now
+                w.first_poll, w.outage_before = now, run.result.paused_outage
         markers = list(dict.fromkeys(w.marker for w in batch))
+        self.attempts += 1
         try:
             hits = await run.request(
                 None, "index_check", lambda: run.client.find_by_markers(markers),
                 endpoint="search", detail={"markers": len(markers), "purpose": "index_check"},
+                outage_key=("index_check", self.attempts),
             )  # fmt: skip
         except RepositoryError as err:
             if classify(err).stop:

@@ -501,8 +501,15 @@ class _Run:
         file_key: str | None = None,
         detail: dict[str, Any] | None = None,
         probe: bool = False,
+        outage_key: Any = None,
     ) -> Any:
-        """Send one request: breaker, pacer, timing, event row, breaker feedback."""
+        """Send one request: breaker, pacer, timing, event row, breaker feedback.
+
+        The breaker opens on outage symptoms from enough distinct records; a
+        request for no record counts under ``outage_key`` (default: its step),
+        so that requests of one step that are independent of each other (the
+        index check's searches) count as distinct.
+        """
         if self.stop:
             raise _StopBatch(self.stop)
         if not probe:
@@ -527,7 +534,8 @@ class _Run:
                     self.pacer.note_rate_limited(err.retry_after)
                 elif kind.outage and not probe:
                     self.outage_cause = _cause(err)
-                    if self.breaker.record_failure(rid if rid is not None else step):
+                    key = rid if rid is not None else (outage_key or step)
+                    if self.breaker.record_failure(key):
                         self._open_breaker()
                 self.ledger.record_event(
                     batch_id, rid, step, kind.outcome, http_status=err.status,
