@@ -350,21 +350,10 @@ class IndexCheck:
         self.adopted_published += after.state == "published"
         if after.state != "published":
             self.cleared[w.record_id] = str(after.remote_id)
-        if str(after.remote_id) != w.remote_id:
-            # ours is the duplicate: noted first (a crash here leaves it to settle)
-            run.ledger.record_event(
-                rec.batch_id, rec.record_id, "duplicate", "note", kind="note",
-                detail={"why": f"duplicate draft {w.remote_id} of record {after.remote_id}",
-                        "duplicate": w.remote_id},
-            )  # fmt: skip
-            before = run.result.deleted_drafts
-            await run._delete_drafts(rec, [w.remote_id])
-            if run.result.deleted_drafts > before:
-                self.deleted += 1
-                run.possible_orphans.pop(rec.record_id, None)
-                run.note(rec, "settled", deleted=[w.remote_id])
-            else:
-                run.possible_orphans[rec.record_id] = f"deleting duplicate draft {w.remote_id}"
+        # ours is the duplicate (noted before it is deleted: a crash leaves it to settle)
+        ours_extra = str(after.remote_id) != w.remote_id
+        if ours_extra and await run.delete_duplicates(rec, [w.remote_id], of=str(after.remote_id)):
+            self.deleted += 1
         return True
 
     def _give_up(self, w: _Waiting) -> None:

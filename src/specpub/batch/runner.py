@@ -759,11 +759,38 @@ class _Run:
             self.server_files.pop(rec.record_id, None)
             self.needs_check.add(rec.record_id)
         self.result.adopted += 1
-        if delete_extras:
-            await self._delete_drafts(rec, [d.remote_id for d in choice.extra_drafts])
+        if delete_extras and choice.extra_drafts:
+            extras = [d.remote_id for d in choice.extra_drafts]
+            await self.delete_duplicates(rec, extras, of=keep.remote_id)
         return True
 
-    async def _delete_drafts(self, rec: LedgerRecord, ids: Sequence[str]) -> None:
+    async def delete_duplicates(self, rec: LedgerRecord, ids: Sequence[str], *, of: str) -> bool:
+        """Delete drafts ``ids`` that duplicate ``rec``'s record ``of``; True if all went.
+
+        Write-ahead: the ``duplicate`` note comes first, so a crash before the
+        deletions leaves the record among the possible orphans (the next run's
+        settle finds the drafts by marker). ``settled`` is noted after them only
+        when nothing else was open for the record: drafts of earlier lost
+        creates (``recreate``) may still be behind the index, and only settle's
+        search after the publish proves them found.
+        """
+        ids = list(ids)
+        if not ids:
+            return True
+        open_before = rec.record_id in self.possible_orphans
+        why = f"duplicate draft{'s' if len(ids) > 1 else ''} {', '.join(ids)} of record {of}"
+        self.note(rec, "duplicate", why=why, duplicate=ids[0] if len(ids) == 1 else ids)
+        self.possible_orphans.setdefault(rec.record_id, why)
+        if await self._delete_drafts(rec, ids):
+            return False
+        if not open_before:
+            self.possible_orphans.pop(rec.record_id, None)
+            self.note(rec, "settled", deleted=ids)
+        return True
+
+    async def _delete_drafts(self, rec: LedgerRecord, ids: Sequence[str]) -> list[str]:
+        """Delete the drafts ``ids``; returns those that could not be deleted (noted)."""
+        failed = []
         for xid in ids:
             try:
                 await self.request(
@@ -774,8 +801,10 @@ class _Run:
                 if self.inventory is not None:
                     self.inventory.forget(xid)
             except RepositoryError as err:
+                failed.append(xid)
                 self.note(rec, "delete_draft_failed", id=xid, error=str(err))
                 self.possible_orphans.setdefault(rec.record_id, f"deleting draft {xid} failed")
+        return failed
 
     # -- preflight --------------------------------------------------------------------
     async def preflight(self, todo: Sequence[int]) -> None:
@@ -890,8 +919,8 @@ class _Run:
                 if not any(r.id == rec.remote_id and r.is_published for r in found):
                     continue  # the index has not caught up with this record yet
                 orphans = [r.id for r in found if r.state == "draft" and r.id not in pointed]
-                if orphans:
-                    await self._delete_drafts(rec, orphans)
+                if orphans and await self._delete_drafts(rec, orphans):
+                    continue  # a deletion failed: the record stays open, searched again
                 self.note(rec, "settled", deleted=orphans)
                 pending.pop(rid, None)
                 self.possible_orphans.pop(rid, None)
@@ -1496,9 +1525,11 @@ class _Run:
             f"its first create's answer was lost and neither the search nor the inventory "
             f"showed it within {self.policy.resolve_timeout:g} s"
         )
-        self.ledger.transition(rec.record_id, "planned", reset_remote=True)
+        # noted before the record is planned again: a crash between the two leaves it
+        # open (the next run settles it), never planned with its first draft forgotten
         self.note(rec, "recreate", why=why)
         self.possible_orphans[rec.record_id] = why
+        self.ledger.transition(rec.record_id, "planned", reset_remote=True)
         self._charge(rec, "create", "the create did not take effect")
 
 
