@@ -1,7 +1,7 @@
 """The record preview: page through the records as they will be deposited.
 
 A view over :func:`specpub.build_records` and :func:`specpub.preview` — the
-same calls as ``specpub records build --preset NAME`` and ``specpub preview``.
+same calls as ``specpub records --preset NAME`` and ``specpub preview``.
 One record per page: its title and status, the thumbnails of its images, its
 metadata, its checks (each finding with what to do), and the exact payload
 sent to the repository (legacy or native API). The *Gallery* tab shows every

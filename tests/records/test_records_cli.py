@@ -117,3 +117,46 @@ def test_list_presets(capsys):
     assert "icedig-benchmark" in out
     assert "meise-belgium-herbarium" in out
     assert "minimal" in out
+
+
+def test_preview_after_publishing_shows_what_a_new_preset_would_change(tmp_path, capsys):
+    # The ledger's published payloads are the "before": `specpub preview` compares each
+    # rebuilt record with what this workspace published (same API; --target narrows it).
+    import specpub
+
+    media = tmp_path / "images"
+    media.mkdir()
+    rows = ["catalogNumber,institutionCode,scientificName"]
+    for cat in ("BR0001", "BR0002"):
+        rows.append(f"{cat},BR,Quercus robur")
+        (media / f"{cat}.jpg").write_bytes(b"\xff\xd8\xff" + cat.encode())
+    table = tmp_path / "specimens.csv"
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ws = tmp_path / "ws"
+    specpub.load(ws, table, media=[media], progress=None)
+    with specpub.running(tmp_path / "repo", index_lag=0) as sb:
+        records = specpub.build_records(ws, progress=None)
+        specpub.plan(ws, to=sb, records=records, api="native", progress=None)
+        assert specpub.publish(ws, to=sb, progress=None).ok
+    preset = tmp_path / "retitled.toml"
+    preset.write_text(
+        '[preset]\nextends = "minimal"\n[record]\ntitle = "Herbarium sheet of {scientificName}"\n',
+        encoding="utf-8",
+    )
+    assert main(["records", "-w", str(ws), "--preset", str(preset), "--progress", "none"]) == 0
+
+    def page(*extra: str) -> str:
+        out = tmp_path / f"p{len(extra)}{'-'.join(extra)}"
+        argv = ["preview", "-w", str(ws), "--out", str(out), "--record", "BR0001", *extra]
+        assert main([*argv, "--progress", "none"]) == 0
+        capsys.readouterr()
+        return next((out / "records").glob("BR0001*.html")).read_text(encoding="utf-8")
+
+    changed = page()
+    assert "Changes against the published record" in changed
+    assert "<del>Quercus robur (BR0001)</del>" in changed
+    assert "<ins>Herbarium sheet of Quercus robur</ins>" in changed
+    assert "Changes against the published record" in page("--target", "embedded")
+    # published to another target, or through the other API: nothing to compare with
+    assert "Changes against the published record" not in page("--target", "zenodo")
+    assert "Changes against the published record" not in page("--api", "legacy")
