@@ -30,12 +30,19 @@ QUICK_RESOLVE = RetryPolicy(base=0.01, cap=0.05, resolve_timeout=0.3)
 VAR = "SPECPUB_TEST_SETTLE_TOKEN"
 
 
-def _setup(tmp_path, sandbox_factory, api, lag):
+def _setup(tmp_path, sandbox_factory, api, lag, n=6):
     ws = Workspace.create(tmp_path / "ws")
-    plan_records(ws, make_specs(tmp_path / "media", 6, files=(1,)), target="embedded", api=api)
+    plan_records(ws, make_specs(tmp_path / "media", n, files=(1,)), target="embedded", api=api)
     sb = sandbox_factory(index_lag=lag)
     sb.intercept("create", "drop", count=2)  # two creates commit, their answers are lost
     return ws, sb
+
+
+def _run(ws, sb, api, monkeypatch, **options):
+    return run_batch(
+        ws, _client(sb, api, monkeypatch), progress=None, retry=QUICK_RESOLVE,
+        options=RunOptions(settle_timeout=60.0, **options),
+    )  # fmt: skip
 
 
 def _client(sb, api, monkeypatch):
@@ -62,10 +69,7 @@ def test_drafts_of_lost_creates_are_found_and_deleted_before_exit_0(
     # the index shows changes after 3 s: longer than resolve_timeout (0.3 s), far shorter
     # than the time the end of the run may wait (60 s)
     ws, sb = _setup(tmp_path, sandbox_factory, api, lag=3.0)
-    result = run_batch(
-        ws, _client(sb, api, monkeypatch), progress=None, retry=QUICK_RESOLVE,
-        options=RunOptions(settle_timeout=60.0),
-    )  # fmt: skip
+    result = _run(ws, sb, api, monkeypatch)
     assert result.ok, result.summary()
     assert result.exit_code == 0
     assert result.deleted_drafts == 2
@@ -85,14 +89,8 @@ def test_a_record_whose_create_was_lost_twice_leaves_neither_draft(
     # third create answered. The index check saw the first draft, adopted it (the oldest
     # wins) and deleted the third; it then noted the record settled, and the second
     # lost create's draft stayed on the server, known to no ledger, after exit 0.
-    ws = Workspace.create(tmp_path / "ws")
-    plan_records(ws, make_specs(tmp_path / "media", 1, files=(1,)), target="embedded", api=api)
-    sb = sandbox_factory(index_lag=3.0)
-    sb.intercept("create", "drop", count=2)  # both commit; their answers are lost
-    result = run_batch(
-        ws, _client(sb, api, monkeypatch), progress=None, retry=QUICK_RESOLVE,
-        options=RunOptions(settle_timeout=60.0),
-    )  # fmt: skip
+    ws, sb = _setup(tmp_path, sandbox_factory, api, lag=3.0, n=1)  # both creates of one
+    result = _run(ws, sb, api, monkeypatch)
     assert result.ok, result.summary()
     assert result.deleted_drafts == 2
     assert result.unresolved == []
@@ -110,23 +108,18 @@ def test_a_failed_deletion_of_a_lost_creates_draft_is_tried_again_not_called_set
 ):
     # (Before: the end of the run noted the record settled whether its deletion went
     # through or not, and the draft stayed, known to no ledger.)
-    ws = Workspace.create(tmp_path / "ws")
-    plan_records(ws, make_specs(tmp_path / "media", 1, files=(1,)), target="embedded")
-    sb = sandbox_factory(index_lag=2.0)
-    sb.intercept("create", "drop")  # committed, answer lost: created again
+    ws, sb = _setup(tmp_path, sandbox_factory, "legacy", lag=2.0, n=1)
     sb.intercept("other", 500, method="DELETE", before=True)  # the first deletion fails
-    result = run_batch(
-        ws, _client(sb, "legacy", monkeypatch), progress=None, retry=QUICK_RESOLVE,
-        options=RunOptions(settle_timeout=60.0, index_check=False),
-    )  # fmt: skip
+    result = _run(ws, sb, "legacy", monkeypatch, index_check=False)
     assert result.ok, result.summary()
-    assert result.deleted_drafts == 1
+    assert result.deleted_drafts == 2
     _check(ws, sb, "legacy", monkeypatch, n=1)
     with Ledger.for_workspace(ws) as led:
         notes = led.events(kind="note")
         assert list(notes.step[notes.step.isin(["delete_draft_failed", "settled"])]) == [
             "delete_draft_failed", "settled",
         ]  # fmt: skip
+        assert (notes.step == "recreate").sum() == 2
 
 
 def test_a_draft_the_run_cannot_account_for_makes_the_exit_non_zero_and_is_named(
