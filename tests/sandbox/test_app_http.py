@@ -188,7 +188,7 @@ async def test_landing_page_escapes_and_serves_files(tmp_path):
             **LEGACY_MD,
             "title": "<script>alert(1)</script> & co",
             "creators": [{"name": "O'Brien, <b>Pat</b>"}],
-            "description": "<img src=x onerror=alert(2)>",
+            "description": "<img src=x onerror=alert(2)>Herbarium sheet",
         }
         dep = await legacy_draft(c, md)
         await upload(c, dep, "<evil>.jpg", b"pixels")
@@ -201,6 +201,7 @@ async def test_landing_page_escapes_and_serves_files(tmp_path):
         assert "<script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
         assert "<img" not in html
+        assert "Herbarium sheet" in html
         assert "<b>" not in html
         assert "<evil>" not in html
         assert f"10.5072/zenodo.{dep['id']}" in html

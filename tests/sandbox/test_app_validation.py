@@ -169,6 +169,47 @@ async def test_legacy_custom_fields_silently_dropped_native_reported(tmp_path):
         }
 
 
+async def test_native_alternate_identifiers_are_checked_against_their_scheme(tmp_path):
+    async with client(tmp_path) as c:
+        body = {
+            "metadata": {
+                "title": "Quercus robur",
+                "identifiers": [
+                    {"identifier": "https://herbarium.bgbm.org/object/B100001", "scheme": "url"},
+                    {"identifier": "TU1", "scheme": "url"},
+                    {"identifier": "10.5072/x.1"},
+                    {"identifier": "not an id"},
+                ],
+            }
+        }
+        r = await c.post("/api/records", json=body, headers=ALICE)
+        assert r.status_code == 201
+        errors = {e["field"]: e["messages"] for e in r.json()["errors"]}
+        assert errors == {
+            "metadata.identifiers.1.identifier": ["Invalid url identifier."],
+            "metadata.identifiers.3.scheme": ["No valid scheme recognized for identifier."],
+        }
+        assert r.json()["metadata"]["identifiers"][2] == {
+            "identifier": "10.5072/x.1",
+            "scheme": "doi",
+        }
+
+
+async def test_descriptions_are_stored_sanitised_on_both_apis(tmp_path):
+    dirty = '<p onclick="x()">Herbarium <b>sheet</b></p><script>alert(1)</script><img src=x>'
+    async with client(tmp_path) as c:
+        dep = await legacy_draft(c, {**LEGACY_MD, "description": dirty, "notes": dirty})
+        assert dep["metadata"]["description"] == "<p>Herbarium <b>sheet</b></p>"
+        assert dep["metadata"]["notes"] == "<p>Herbarium <b>sheet</b></p>"
+        body = {"metadata": {"description": dirty}}
+        r = await c.post("/api/records", json=body, headers=ALICE)
+        assert r.json()["metadata"]["description"] == "<p>Herbarium <b>sheet</b></p>"
+        body = {"metadata": {"description": "<img src=x><script>x</script>"}}
+        r = await c.post("/api/records", json=body, headers=ALICE)
+        fields = {e["field"] for e in r.json()["errors"]}
+        assert "metadata.description" in fields  # nothing is left: shorter than 3
+
+
 def test_custom_field_types():
     clean, errors = clean_custom_fields(
         {

@@ -1,10 +1,15 @@
-"""Allow-list HTML sanitiser for record descriptions on landing pages.
+"""Allow-list HTML sanitiser for record descriptions, as InvenioRDM's ``SanitizedHTML``.
 
-Zenodo shows a record's ``description`` as sanitised HTML: a small set of
-formatting tags survives, everything else (scripts, event handlers, styles,
-``javascript:`` links) is dropped and all text is escaped. This is the
-sandbox's own small implementation, built on the standard library's HTML
-parser.
+InvenioRDM cleans a record's ``description`` (and its additional descriptions)
+when the draft is loaded, so what is stored and read back is already clean:
+invenio-config's ``ALLOWED_HTML_TAGS`` survive with the attributes of
+``ALLOWED_HTML_ATTRS`` (``class`` anywhere; ``href``, ``title``, ``name``,
+``rel`` on links; ``title`` on ``abbr``/``acronym``); other tags are removed
+with their text kept, except ``script`` and ``style`` whose content goes too;
+``javascript:`` links lose their ``href``; text is escaped (``&``, ``<``,
+``>``). This is the sandbox's own small implementation, built on the standard
+library's HTML parser; the landing page shows the stored description through
+it once more.
 
 Examples
 --------
@@ -13,23 +18,34 @@ Examples
 >>> sanitize_html('<a href="javascript:x()" onclick="y()">link</a>')
 '<a>link</a>'
 >>> sanitize_html('5 < 6 & "ok"')
-'5 &lt; 6 &amp; &quot;ok&quot;'
+'5 &lt; 6 &amp; "ok"'
 """
 
 from __future__ import annotations
 
+import re
 from html import escape
 from html.parser import HTMLParser
 
 __all__ = ["sanitize_html"]
 
 _ALLOWED = {
-    "a", "b", "blockquote", "br", "code", "em", "h1", "h2", "h3", "h4", "i", "li", "ol",
-    "p", "pre", "s", "strong", "sub", "sup", "u", "ul",
+    "a", "abbr", "acronym", "b", "blockquote", "br", "code", "div", "table", "tbody", "td",
+    "th", "tr", "em", "h1", "h2", "h3", "h4", "h5", "i", "li", "ol", "p", "pre", "span",
+    "strike", "strong", "sub", "sup", "u", "ul",
 }  # fmt: skip
+_ATTRIBUTES = {"a": {"href", "title", "name", "rel"}, "abbr": {"title"}, "acronym": {"title"}}
+_ANY_TAG_ATTRIBUTES = {"class"}
 _VOID = {"br"}
 _DROP_CONTENT = {"script", "style"}
-_SAFE_SCHEMES = ("http://", "https://", "mailto:")
+_SAFE_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def _safe_link(href: str) -> bool:
+    """An http(s)/mailto link, or a relative one (no scheme at all)."""
+    scheme = _SCHEME.match(re.sub(r"[\s\x00-\x1f]", "", href))
+    return scheme is None or scheme.group(1).lower() in _SAFE_SCHEMES
 
 
 class _Sanitizer(HTMLParser):
@@ -45,11 +61,11 @@ class _Sanitizer(HTMLParser):
             return
         if tag not in _ALLOWED:
             return
+        allowed = _ATTRIBUTES.get(tag, set()) | _ANY_TAG_ATTRIBUTES
         text = f"<{tag}"
-        if tag == "a":
-            href = dict(attrs).get("href") or ""
-            if href.strip().lower().startswith(_SAFE_SCHEMES):
-                text += f' href="{escape(href.strip(), quote=True)}" rel="nofollow noopener"'
+        for name, value in attrs:
+            if name in allowed and (name != "href" or _safe_link(value or "")):
+                text += f' {name}="{escape(value or "", quote=True)}"'
         self.out.append(text + ">")
         if tag not in _VOID:
             self.open.append(tag)
@@ -67,7 +83,7 @@ class _Sanitizer(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:
-            self.out.append(escape(data))
+            self.out.append(escape(data, quote=False))
 
     def close(self) -> None:
         super().close()
@@ -76,7 +92,7 @@ class _Sanitizer(HTMLParser):
 
 
 def sanitize_html(text: str) -> str:
-    """Keep a small allow-list of formatting tags, escape every text node.
+    """Keep InvenioRDM's allow-list of tags and attributes, escape every text node.
 
     Parameters
     ----------
@@ -86,8 +102,8 @@ def sanitize_html(text: str) -> str:
     Returns
     -------
     str
-        Safe HTML: only allow-listed tags, no attributes except ``href`` on
-        links with an http(s)/mailto scheme, every open tag closed.
+        Safe HTML: only allow-listed tags and attributes (``href`` only with an
+        http(s)/mailto scheme), every open tag closed.
 
     Examples
     --------

@@ -12,6 +12,7 @@ from . import _vocabularies as vocab
 from ._customfields import clean_custom_fields
 from ._edtf import is_edtf
 from ._errors import ApiError, field_error
+from ._sanitize import sanitize_html
 
 NOT_VALID = "Not a valid value."
 REQUIRED = "Missing data for required field."
@@ -157,6 +158,8 @@ def clean_native(body: Any, *, awards: Collection[str] | None = None) -> tuple[d
         metadata = {}
     check_vocabularies(metadata, vocab.AWARDS if awards is None else awards)
     _detect_schemes(metadata.get("related_identifiers", []))
+    _detect_schemes(metadata.get("identifiers", []))
+    _sanitize_descriptions(metadata)
     custom, cf_errors = clean_custom_fields(body.get("custom_fields"))
     errors.extend(cf_errors)
     access = body.get("access")
@@ -196,12 +199,12 @@ def clean_native(body: Any, *, awards: Collection[str] | None = None) -> tuple[d
     )
 
 
-def _detect_schemes(related: list[dict]) -> None:
+def _detect_schemes(entries: list[dict]) -> None:
     """Fill in (detect) missing schemes and normalise identifiers, as ``IdentifierSchema``.
 
     What stays wrong is reported by :func:`rdm_errors`.
     """
-    for r in related:
+    for r in entries:
         ident = r.get("identifier")
         if not isinstance(ident, str) or not ident.strip():
             continue  # reported by rdm_errors
@@ -213,6 +216,15 @@ def _detect_schemes(related: list[dict]) -> None:
             scheme = r["scheme"] = detected[0]
         if ids.is_valid(ident, scheme):
             r["identifier"] = ids.normalize(ident, scheme)
+
+
+def _sanitize_descriptions(metadata: dict) -> None:
+    """Clean the description HTML on load, as InvenioRDM's ``SanitizedHTML`` fields do."""
+    if isinstance(metadata.get("description"), str):
+        metadata["description"] = sanitize_html(metadata["description"])
+    for extra in metadata.get("additional_descriptions", []):
+        if isinstance(extra.get("description"), str):
+            extra["description"] = sanitize_html(extra["description"])
 
 
 def check_vocabularies(metadata: dict, awards: Collection[str]) -> None:
@@ -325,25 +337,30 @@ def rdm_errors(metadata: dict, *, required: bool = True) -> list[dict]:
         if not isinstance(d.get("type"), dict):
             errors.append(field_error(f"metadata.dates.{i}.type", REQUIRED))
     for i, r in enumerate(metadata.get("related_identifiers", [])):
-        errors.extend(_related_errors(r, f"metadata.related_identifiers.{i}"))
+        path = f"metadata.related_identifiers.{i}"
+        if not r.get("relation_type"):
+            errors.append(field_error(f"{path}.relation_type", REQUIRED))
+        errors.extend(_identifier_errors(r, path))
+    for i, r in enumerate(metadata.get("identifiers", [])):
+        errors.extend(_identifier_errors(r, f"metadata.identifiers.{i}"))
     version = metadata.get("version")
     if version is not None and len(version) > 191:
         errors.append(field_error("metadata.version", "Longer than maximum length 191."))
     return errors
 
 
-def _related_errors(r: dict, path: str) -> list[dict]:
-    errors = [] if r.get("relation_type") else [field_error(f"{path}.relation_type", REQUIRED)]
+def _identifier_errors(r: dict, path: str) -> list[dict]:
+    """``IdentifierSchema``'s rules (related and alternate identifiers alike)."""
     ident, scheme = r.get("identifier"), r.get("scheme")
     if not ident:
-        errors.append(field_error(f"{path}.identifier", REQUIRED))
-    elif not scheme:
-        errors.append(field_error(f"{path}.scheme", "No valid scheme recognized for identifier."))
-    elif scheme not in ids.RELATED_SCHEMES:
-        errors.append(field_error(f"{path}.scheme", "Invalid scheme."))
-    elif not ids.is_valid(ident, scheme):
-        errors.append(field_error(f"{path}.identifier", f"Invalid {scheme} identifier."))
-    return errors
+        return [field_error(f"{path}.identifier", REQUIRED)]
+    if not scheme:
+        return [field_error(f"{path}.scheme", "No valid scheme recognized for identifier.")]
+    if scheme not in ids.RELATED_SCHEMES:
+        return [field_error(f"{path}.scheme", "Invalid scheme.")]
+    if not ids.is_valid(ident, scheme):
+        return [field_error(f"{path}.identifier", f"Invalid {scheme} identifier.")]
+    return []
 
 
 def publish_errors(draft: dict, files: list[tuple[int, str]]) -> list[dict]:
