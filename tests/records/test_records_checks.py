@@ -12,6 +12,7 @@ import pytest
 from specpub.records import CHECKS, BuiltRecord, check_files, check_payload
 from specpub.records.mapping import build_one
 from specpub.records.payloads import to_legacy, to_native
+from specpub.records.sanitize import removed_html
 
 ROW = {
     "catalogNumber": "BR0000013",
@@ -217,3 +218,17 @@ def test_legacy_findings_name_the_legacy_field_to_fix():
 
 def test_native_allows_a_slash_in_a_file_key():
     assert not check_files([F(key="masters/a.tif", size=1, md5=MD5)], "native")
+
+
+@pytest.mark.parametrize(
+    ("description", "removed"),
+    [
+        ('<p><a href="notes.html" title="n">notes</a> <span class="x">ok</span></p>', []),
+        ('<a href="https://example.org">x</a>', []),
+        ('<a href="java\nscript:alert(1)">x</a>', ["href='java\\nscript:alert(1)' on <a>"]),
+        ('<a href="data:text/html,x">x</a>', ["href='data:text/html,x' on <a>"]),
+        ('<a target="_blank" href="/x">x</a>', ["target= on <a>"]),
+    ],
+)
+def test_links_zenodo_keeps_and_removes(description, removed):
+    assert removed_html(description) == removed

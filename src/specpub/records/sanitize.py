@@ -71,7 +71,14 @@ ALLOWED_HTML_ATTRS = {
 }
 _VOID = frozenset({"br"})
 _DROP_CONTENT = frozenset({"script", "style", "template", "iframe", "object", "noscript"})
-_SAFE_URL = re.compile(r"^\s*(https?:|mailto:|#|/)", re.I)
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
+_SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def _safe_url(url: str) -> bool:
+    """An http(s)/mailto URL or a relative one: what Zenodo keeps in an ``href``."""
+    scheme = _SCHEME.match(re.sub(r"[\s\x00-\x1f]", "", url))
+    return scheme is None or scheme.group(1).lower() in _SAFE_SCHEMES
 
 
 class _Sanitizer(HTMLParser):
@@ -98,7 +105,7 @@ class _Sanitizer(HTMLParser):
             if name not in allowed:
                 self.removed.append(f"{name}= on <{tag}>")
                 continue
-            if name == "href" and not _SAFE_URL.match(value or ""):
+            if name == "href" and not _safe_url(value or ""):
                 self.removed.append(f"href={(value or '')[:30]!r} on <{tag}>")
                 continue
             kept.append(f' {name}="{html.escape(value or "", quote=True)}"')
